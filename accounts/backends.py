@@ -1,0 +1,54 @@
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import Permission
+
+from orgchart.permissions import CATALOGUE
+
+from .models.users import staff_username
+
+OWNER_PERMISSIONS = frozenset(entry.perm for entry in CATALOGUE)
+
+
+def normalize_login(login):
+    """Turn ``ACME : ZhangSan`` into the stored ``acme:zhangsan``; other logins pass unchanged."""
+    login = (login or "").strip()
+    if ":" not in login:
+        return login
+    tenant_slug, _, account_name = login.partition(":")
+    return staff_username(tenant_slug.strip().lower(), account_name.strip().lower())
+
+
+class TenantAuthBackend(ModelBackend):
+    """Log in main accounts by user name and staff as ``<tenant>:<account name>`` (R-10).
+
+    A staff account's permissions are its position's plus its supplementary ones (R-6), read
+    afresh on every request, so a change of rights applies at the next page load (R-14).
+    A main account holds the whole catalogue.
+    """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        return super().authenticate(request, username=normalize_login(username), password=password, **kwargs)
+
+    def user_can_authenticate(self, user):
+        return user.can_log_in
+
+    def _get_group_permissions(self, user_obj):
+        if not user_obj.position_id:
+            return Permission.objects.none()
+        return Permission.objects.filter(positions__id=user_obj.position_id)
+
+    def get_all_permissions(self, user_obj, obj=None):
+        permissions = super().get_all_permissions(user_obj, obj)
+        if obj is None and user_obj.is_active and getattr(user_obj, "is_owner", False):
+            return permissions | OWNER_PERMISSIONS
+        return permissions
+
+    def get_user(self, user_id):
+        # One query per request for the user and its tenant; a disabled or unbound account's
+        # session ends here, on its very next request (R-15).
+        from django.contrib.auth import get_user_model
+
+        try:
+            user = get_user_model()._default_manager.select_related("tenant").get(pk=user_id)
+        except get_user_model().DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None

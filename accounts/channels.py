@@ -1,0 +1,96 @@
+"""Notification backends (R-32): console, database inbox and the DingTalk custom robot."""
+
+import base64
+import hashlib
+import hmac
+import logging
+import time
+import urllib.parse
+
+import requests
+from django.conf import settings
+
+logger = logging.getLogger("accounts.notifications")
+
+
+class DeliveryError(Exception):
+    """A backend could not deliver; the delivery stays retryable."""
+
+
+def dingtalk_sign(secret, timestamp_ms):
+    """Return the robot signature: base64(HMAC-SHA256(secret, "<timestamp>\\n<secret>"))."""
+    string_to_sign = f"{timestamp_ms}\n{secret}".encode()
+    digest = hmac.new(secret.encode(), string_to_sign, hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
+
+
+def dingtalk_signed_url(webhook, secret, timestamp_ms=None):
+    """Return the webhook URL with ``timestamp`` and ``sign`` appended, as DingTalk requires."""
+    if not secret:
+        return webhook
+    timestamp_ms = timestamp_ms if timestamp_ms is not None else int(time.time() * 1000)
+    sign = urllib.parse.quote_plus(dingtalk_sign(secret, timestamp_ms))
+    separator = "&" if "?" in webhook else "?"
+    return f"{webhook}{separator}timestamp={timestamp_ms}&sign={sign}"
+
+
+def _text(notification):
+    parts = [notification.subject]
+    if notification.body:
+        parts.append(notification.body)
+    if notification.link:
+        parts.append(absolute_link(notification.link))
+    return "\n".join(parts)
+
+
+def absolute_link(link):
+    if link.startswith("http://") or link.startswith("https://"):
+        return link
+    return settings.SITE_URL.rstrip("/") + link
+
+
+class InboxChannel:
+    """The notification row is the inbox entry; delivering it is immediate."""
+
+    def send(self, notification):
+        return None
+
+
+class ConsoleChannel:
+    """Write the message to the process log (development)."""
+
+    def send(self, notification):
+        logger.info("notification to %s: %s", notification.recipient, _text(notification))
+        print(f"[notification] to {notification.recipient}: {_text(notification)}", flush=True)
+
+
+class DingTalkChannel:
+    """POST a text message to the tenant's custom robot with the signed timestamp."""
+
+    def send(self, notification):
+        tenant = notification.tenant
+        if tenant is None or not tenant.dingtalk_webhook:
+            raise DeliveryError("The tenant has no DingTalk robot webhook.")
+        payload = {"msgtype": "text", "text": {"content": _text(notification)}}
+        if notification.mobile:
+            payload["at"] = {"atMobiles": [notification.mobile], "isAtAll": False}
+        url = dingtalk_signed_url(tenant.dingtalk_webhook, tenant.dingtalk_secret)
+        try:
+            response = requests.post(url, json=payload, timeout=settings.DINGTALK_TIMEOUT_SECONDS)
+        except requests.RequestException as exc:
+            raise DeliveryError(f"DingTalk unreachable: {exc.__class__.__name__}: {exc}") from exc
+        if response.status_code != 200:
+            raise DeliveryError(f"DingTalk answered HTTP {response.status_code}.")
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise DeliveryError("DingTalk answered with something that is not JSON.") from exc
+        if body.get("errcode", 0) != 0:
+            raise DeliveryError(f"DingTalk refused: {body.get('errcode')} {body.get('errmsg', '')}".strip())
+
+
+CHANNELS = {
+    "inbox": InboxChannel(),
+    "console": ConsoleChannel(),
+    "dingtalk": DingTalkChannel(),
+}

@@ -1,0 +1,123 @@
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from .backends import normalize_login
+from .models import Tenant, User
+from .models.tenants import mainland_mobile_validator, tenant_slug_validator
+
+
+class SignUpForm(forms.Form):
+    """Main-account sign-up (R-1)."""
+
+    tenant_name = forms.CharField(label=_("Shop or company name"), max_length=100)
+    slug = forms.CharField(
+        label=_("Login prefix"),
+        max_length=31,
+        validators=[tenant_slug_validator],
+        help_text=_("Your staff will log in as <prefix>:<account name>, e.g. acme:zhangsan."),
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=Tenant.Kind.choices)
+    username = forms.CharField(
+        label=_("Your user name"),
+        max_length=150,
+        help_text=_("Letters, digits and @/./+/-/_ only; no colon."),
+    )
+    email = forms.EmailField(label=_("E-mail"))
+    password1 = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput)
+    password2 = forms.CharField(label=_("Password again"), strip=False, widget=forms.PasswordInput)
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"].lower()
+        if Tenant.objects.filter(slug=slug).exists():
+            raise forms.ValidationError(_("This login prefix is already taken."))
+        return slug
+
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        if ":" in username:
+            raise forms.ValidationError(_("A main account's user name cannot contain a colon."))
+        User.username_validator(username)
+        if User.objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError(_("This user name is already taken."))
+        return username
+
+    def clean(self):
+        cleaned = super().clean()
+        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", _("The two passwords differ."))
+        if p1 and not self.has_error("password2"):
+            probe = User(username=cleaned.get("username", ""), email=cleaned.get("email", ""))
+            try:
+                password_validation.validate_password(p1, probe)
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return cleaned
+
+
+class LoginForm(AuthenticationForm):
+    """One login for everyone: main accounts by user name, staff as ``<tenant>:<account name>``."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("Wrong user name or password. Staff log in as <tenant>:<account name>."),
+        "pending": _("This account is not bound yet. Follow the invitation link sent to your mobile."),
+        "disabled": _("This account has been disabled. Ask your main account to enable it."),
+        "resigned": _("This account has been unbound. Ask your main account to bind it again."),
+    }
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.fields["username"].label = _("User name")
+        self.fields["username"].help_text = _("Staff: <tenant>:<account name>, e.g. acme:zhangsan")
+
+    def clean(self):
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if username and password:
+            blocked = self._blocked_staff_account(normalize_login(username), password)
+            if blocked:
+                raise forms.ValidationError(self.error_messages[blocked], code=blocked)
+        return super().clean()
+
+    @staticmethod
+    def _blocked_staff_account(login, password):
+        """Name why a staff account may not log in, when the caller proved who they are."""
+        user = User.objects.filter(username=login, kind=User.Kind.STAFF).first()
+        if user is None or user.status == User.Status.ACTIVE:
+            return None
+        if user.status == User.Status.PENDING:
+            return "pending"  # no password exists yet; the name alone is enough to say why
+        if user.has_usable_password() and user.check_password(password):
+            return user.status
+        return None
+
+
+class DingTalkInfoForm(forms.ModelForm):
+    """The main account's DingTalk contact (R-2). The secret is write-only."""
+
+    dingtalk_secret = forms.CharField(
+        label=_("DingTalk robot secret"),
+        required=False,
+        max_length=200,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("Leave empty to keep the stored secret. It is never shown again."),
+    )
+
+    class Meta:
+        model = Tenant
+        fields = ["dingtalk_contact_name", "dingtalk_mobile", "dingtalk_webhook"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["dingtalk_contact_name"].required = True
+        self.fields["dingtalk_mobile"].required = True
+        self.fields["dingtalk_mobile"].validators = [mainland_mobile_validator]
+
+    def clean_dingtalk_webhook(self):
+        webhook = self.cleaned_data["dingtalk_webhook"]
+        if webhook and not webhook.startswith("https://"):
+            raise forms.ValidationError(_("The robot webhook must be an https:// address."))
+        return webhook

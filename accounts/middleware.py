@@ -1,0 +1,49 @@
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from .request_context import client_ip, reset_current_ip, set_current_ip
+
+GATED_NAMESPACES = frozenset({"accounts", "orgchart", "campaigns"})
+
+
+def dingtalk_exempt(view_func):
+    """Mark a view as reachable before the main account has filled in its DingTalk info."""
+    view_func.dingtalk_exempt = True
+    return view_func
+
+
+class RequestContextMiddleware:
+    """Remember the client's IP for the audit log while the request runs."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = set_current_ip(client_ip(request))
+        try:
+            return self.get_response(request)
+        finally:
+            reset_current_ip(token)
+
+
+class DingTalkGateMiddleware:
+    """Send a main account to the DingTalk-info form until it is filled in (R-2)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = request.user
+        if not user.is_authenticated or not user.is_owner:
+            return None
+        match = request.resolver_match
+        if match is None or match.namespace not in GATED_NAMESPACES:
+            return None
+        if getattr(view_func, "dingtalk_exempt", False):
+            return None
+        if user.tenant.has_dingtalk_info:
+            return None
+        return redirect(f"{reverse('accounts:dingtalk')}?next={request.get_full_path()}")

@@ -1,0 +1,109 @@
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditLogIsAppendOnly(Exception):
+    """Raised on any attempt to change or remove an audit entry."""
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AuditLogIsAppendOnly("Audit entries cannot be updated.")
+
+    def delete(self):
+        raise AuditLogIsAppendOnly("Audit entries cannot be deleted.")
+
+    def for_tenant(self, tenant):
+        return self.filter(tenant=tenant)
+
+
+class AuditEntry(models.Model):
+    """One recorded change (R-22). Append-only: the model, the admin and PostgreSQL refuse edits."""
+
+    tenant = models.ForeignKey(
+        "accounts.Tenant",
+        verbose_name=_("tenant"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=True,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    actor_label = models.CharField(
+        verbose_name=_("actor name"),
+        max_length=200,
+        blank=True,
+    )
+    action = models.CharField(
+        verbose_name=_("action"),
+        max_length=64,
+    )
+    target_type = models.CharField(
+        verbose_name=_("target type"),
+        max_length=64,
+        blank=True,
+    )
+    target_id = models.CharField(
+        verbose_name=_("target id"),
+        max_length=64,
+        blank=True,
+    )
+    target_label = models.CharField(
+        verbose_name=_("target"),
+        max_length=200,
+        blank=True,
+    )
+    before = models.JSONField(
+        verbose_name=_("before"),
+        encoder=DjangoJSONEncoder,
+        null=True,
+        blank=True,
+    )
+    after = models.JSONField(
+        verbose_name=_("after"),
+        encoder=DjangoJSONEncoder,
+        null=True,
+        blank=True,
+    )
+    ip_address = models.GenericIPAddressField(
+        verbose_name=_("IP address"),
+        null=True,
+        blank=True,
+    )
+    created_at = models.DateTimeField(
+        verbose_name=_("time"),
+        auto_now_add=True,
+        db_index=True,
+    )
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["tenant", "-created_at"], name="accounts_audit_tenant_time"),
+            models.Index(fields=["tenant", "action"], name="accounts_audit_tenant_action"),
+        ]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.target_label}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AuditLogIsAppendOnly("Audit entries cannot be updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditLogIsAppendOnly("Audit entries cannot be deleted.")

@@ -1,0 +1,150 @@
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .tenants import Tenant, mainland_mobile_validator
+
+account_name_validator = RegexValidator(
+    regex=r"^[a-z0-9][a-z0-9_.-]{1,29}$",
+    message=_("Use 2–30 lower-case letters, digits, dots, hyphens or underscores."),
+)
+
+
+def staff_username(tenant_slug, account_name):
+    """Return the login name of a staff account: ``<tenant>:<account name>`` (R-10)."""
+    return f"{tenant_slug}:{account_name}"
+
+
+class User(AbstractUser):
+    """Anyone who logs in: a main account (owner), a staff account or a platform operator."""
+
+    class Kind(models.TextChoices):
+        OWNER = "owner", _("Main account")
+        STAFF = "staff", _("Staff account")
+        OPERATOR = "operator", _("Platform operator")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting binding")
+        ACTIVE = "active", _("Active")
+        DISABLED = "disabled", _("Disabled")
+        RESIGNED = "resigned", _("Resigned")
+
+    # Statuses whose holders may hold a session; any other status ends it on the next request.
+    LOGIN_STATUSES = frozenset({Status.ACTIVE})
+
+    tenant = models.ForeignKey(
+        Tenant,
+        verbose_name=_("tenant"),
+        on_delete=models.PROTECT,
+        related_name="users",
+        null=True,
+        blank=True,
+    )
+    kind = models.CharField(
+        verbose_name=_("kind"),
+        max_length=10,
+        choices=Kind.choices,
+        default=Kind.OWNER,
+    )
+    account_name = models.CharField(
+        verbose_name=_("account name"),
+        max_length=30,
+        blank=True,
+        validators=[account_name_validator],
+        help_text=_("Unique in the tenant, resigned accounts included; cannot be changed later."),
+    )
+    display_name = models.CharField(
+        verbose_name=_("display name"),
+        max_length=50,
+        blank=True,
+    )
+    mobile = models.CharField(
+        verbose_name=_("mobile"),
+        max_length=11,
+        blank=True,
+        validators=[mainland_mobile_validator],
+    )
+    status = models.CharField(
+        verbose_name=_("status"),
+        max_length=10,
+        choices=Status.choices,
+        default=Status.ACTIVE,
+    )
+    department = models.ForeignKey(
+        "orgchart.Department",
+        verbose_name=_("department"),
+        on_delete=models.PROTECT,
+        related_name="staff",
+        null=True,
+        blank=True,
+    )
+    position = models.ForeignKey(
+        "orgchart.Position",
+        verbose_name=_("position"),
+        on_delete=models.PROTECT,
+        related_name="staff",
+        null=True,
+        blank=True,
+    )
+    is_department_admin = models.BooleanField(
+        verbose_name=_("department admin"),
+        default=False,
+        help_text=_("Sees the data of its department and every department below it."),
+    )
+    bound_at = models.DateTimeField(
+        verbose_name=_("bound at"),
+        null=True,
+        blank=True,
+    )
+    resigned_at = models.DateTimeField(
+        verbose_name=_("resigned at"),
+        null=True,
+        blank=True,
+    )
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "account_name"],
+                condition=Q(kind="staff"),
+                name="accounts_user_unique_staff_account_name",
+                violation_error_message=_("This account name is already taken in your organisation."),
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="operator") | Q(tenant__isnull=False),
+                name="accounts_user_tenant_required",
+                violation_error_message=_("Main and staff accounts belong to a tenant."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "kind", "status"], name="accounts_user_tenant_kind"),
+            models.Index(fields=["tenant", "department"], name="accounts_user_tenant_dept"),
+        ]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self):
+        """The name people know this account by."""
+        if self.display_name:
+            return self.display_name
+        return self.account_name or self.username
+
+    @property
+    def is_owner(self):
+        return self.kind == self.Kind.OWNER
+
+    @property
+    def is_staff_account(self):
+        return self.kind == self.Kind.STAFF
+
+    @property
+    def can_log_in(self):
+        return self.is_active and (self.kind != self.Kind.STAFF or self.status in self.LOGIN_STATUSES)

@@ -1,0 +1,57 @@
+"""The sidebar: which menus a user sees follows their effective permissions (R-7)."""
+
+from dataclasses import dataclass
+from typing import Callable
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    url_name: str
+    label: str
+    visible: Callable
+    section: str = ""
+
+
+def _owner(user):
+    return user.is_owner
+
+
+def _member(user):
+    return user.tenant_id is not None
+
+
+MENU = [
+    MenuItem("accounts:dashboard", _("Dashboard"), _member),
+    MenuItem("accounts:inbox", _("Inbox"), _member),
+    MenuItem("accounts:dingtalk", _("DingTalk info"), _owner, _("Settings")),
+    MenuItem("accounts:deliveries", _("Notification deliveries"), _owner, _("Settings")),
+    MenuItem("accounts:audit_log", _("Audit log"), _owner, _("Settings")),
+    MenuItem("accounts:password_change", _("Change password"), _member, _("Settings")),
+]
+
+
+def register(*items, before=None):
+    """Add menu entries from another app (kept here so the sidebar has one definition)."""
+    index = len(MENU)
+    if before is not None:
+        index = next(i for i, item in enumerate(MENU) if item.url_name == before)
+    MENU[index:index] = items
+
+
+def menu_for(user, current_url_name=None):
+    """Return the sidebar sections and entries this user may see."""
+    sections = {}
+    for item in MENU:
+        if not item.visible(user):
+            continue
+        sections.setdefault(str(item.section), []).append(
+            {
+                "url": reverse(item.url_name),
+                "label": item.label,
+                "active": item.url_name == current_url_name,
+            }
+        )
+    return [{"title": title, "items": items} for title, items in sections.items()]

@@ -1,0 +1,29 @@
+"""Reads of the accounts app, always scoped to the viewer."""
+
+from .models import AuditEntry, Delivery, Notification
+
+
+def inbox_for(user):
+    return Notification.objects.filter(recipient=user)
+
+
+def unread_count(user):
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def deliveries_visible_to(user):
+    """Delivery records of the viewer's tenant; only its main account sees them."""
+    if not user.is_authenticated or not user.is_owner:
+        return Delivery.objects.none()
+    return (
+        Delivery.objects.filter(tenant_id=user.tenant_id)
+        .exclude(backend=Delivery.Backend.INBOX)
+        .select_related("notification__recipient")
+    )
+
+
+def audit_entries_visible_to(user):
+    """The audit log of the viewer's tenant; only its main account reads it (R-22)."""
+    if not user.is_authenticated or not user.is_owner:
+        return AuditEntry.objects.none()
+    return AuditEntry.objects.filter(tenant_id=user.tenant_id)

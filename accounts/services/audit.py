@@ -1,0 +1,58 @@
+from django.db import models
+
+from ..models import AuditEntry
+from ..request_context import current_ip
+
+SECRET_MASK = "******"
+
+
+def _label(obj):
+    return str(obj)[:200] if obj is not None else ""
+
+
+def audit_record(*, actor, action, target=None, tenant=None, before=None, after=None, target_label=None):
+    """Record one change in the append-only audit log (R-22) and return the entry.
+
+    Call it inside the transaction of the change it records, so that both land or neither does.
+    """
+    if tenant is None:
+        tenant = getattr(target, "tenant", None) if target is not None else None
+        if tenant is None and actor is not None:
+            tenant = getattr(actor, "tenant", None)
+    target_type = ""
+    target_id = ""
+    if isinstance(target, models.Model):
+        target_type = target._meta.label_lower
+        target_id = str(target.pk)
+    return AuditEntry.objects.create(
+        tenant=tenant,
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_label=_label(actor) if actor is not None else "system",
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        target_label=target_label if target_label is not None else _label(target),
+        before=before,
+        after=after,
+        ip_address=current_ip(),
+    )
+
+
+def snapshot(obj, fields):
+    """Return the values of ``fields`` of ``obj`` as audit-friendly plain data."""
+    data = {}
+    for name in fields:
+        field = obj._meta.get_field(name)
+        if field.many_to_many:
+            data[name] = sorted(str(v) for v in getattr(obj, name).all()) if obj.pk else []
+        elif field.is_relation:
+            data[name] = _label(getattr(obj, name))
+        else:
+            data[name] = getattr(obj, name)
+    return data
+
+
+def changed(before, after):
+    """Keep only the keys whose value differs, for compact before/after records."""
+    keys = [k for k in after if before.get(k) != after.get(k)]
+    return {k: before.get(k) for k in keys}, {k: after.get(k) for k in keys}

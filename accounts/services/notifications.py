@@ -1,0 +1,127 @@
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from ..channels import CHANNELS, DeliveryError
+from ..models import Delivery, Notification
+from .audit import audit_record
+
+
+def _backends_for(notification, backends):
+    chosen = []
+    for backend in backends if backends is not None else settings.NOTIFICATION_BACKENDS:
+        if backend == Delivery.Backend.DINGTALK and not (
+            notification.tenant_id and notification.tenant.dingtalk_webhook
+        ):
+            continue  # no robot configured: nothing to deliver there, nothing to fail
+        chosen.append(backend)
+    if Delivery.Backend.INBOX not in chosen:
+        chosen.insert(0, Delivery.Backend.INBOX)  # every user has an inbox; it never loses a message
+    return chosen
+
+
+@transaction.atomic
+def notification_send(*, recipient, subject, kind=Notification.Kind.SYSTEM, body="", link="", mobile="", backends=None):
+    """Put a message in the recipient's inbox and queue its delivery through the other backends."""
+    notification = Notification.objects.create(
+        tenant=recipient.tenant,
+        recipient=recipient,
+        kind=kind,
+        subject=subject[:200],
+        body=body,
+        link=link,
+        mobile=mobile,
+    )
+    now = timezone.now()
+    for backend in _backends_for(notification, backends):
+        delivery = Delivery.objects.create(
+            tenant=notification.tenant,
+            notification=notification,
+            backend=backend,
+            status=Delivery.Status.SENT if backend == Delivery.Backend.INBOX else Delivery.Status.PENDING,
+            sent_at=now if backend == Delivery.Backend.INBOX else None,
+        )
+        if backend != Delivery.Backend.INBOX:
+            _enqueue_on_commit(delivery.pk)
+    return notification
+
+
+def _enqueue_on_commit(delivery_id, delay_seconds=0):
+    from ..tasks import deliver_notification
+
+    def enqueue():
+        task = deliver_notification
+        if delay_seconds and task.get_backend().supports_defer:
+            task = task.using(run_after=timezone.now() + datetime.timedelta(seconds=delay_seconds))
+        task.enqueue(delivery_id)
+
+    transaction.on_commit(enqueue)
+
+
+def delivery_attempt(*, delivery_id):
+    """Try one delivery once; on failure schedule a retry with back-off until attempts run out."""
+    with transaction.atomic():
+        delivery = (
+            Delivery.objects.select_for_update()
+            .select_related("notification__tenant", "notification__recipient")
+            .filter(pk=delivery_id, status=Delivery.Status.PENDING)
+            .first()
+        )
+        if delivery is None:
+            return None  # already sent, or given up on; a retry is an explicit new request
+        delivery.attempts += 1
+        try:
+            CHANNELS[delivery.backend].send(delivery.notification)
+        except DeliveryError as exc:
+            delivery.last_error = str(exc)[:2000]
+            if delivery.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
+                delivery.status = Delivery.Status.FAILED
+            else:
+                _enqueue_on_commit(delivery.pk, delay_seconds=10 * 2 ** (delivery.attempts - 1))
+        else:
+            delivery.status = Delivery.Status.SENT
+            delivery.sent_at = timezone.now()
+            delivery.last_error = ""
+        delivery.save(update_fields=["attempts", "status", "sent_at", "last_error", "updated_at"])
+        return delivery
+
+
+@transaction.atomic
+def delivery_retry(*, actor, delivery):
+    """Queue a failed delivery again (from the owner's delivery page or the admin)."""
+    if not (actor.is_superuser or (actor.is_owner and actor.tenant_id == delivery.tenant_id)):
+        raise PermissionDenied
+    delivery = Delivery.objects.select_for_update().get(pk=delivery.pk)
+    if delivery.status != Delivery.Status.FAILED:
+        return delivery
+    before = {"status": delivery.status, "attempts": delivery.attempts}
+    delivery.status = Delivery.Status.PENDING
+    delivery.attempts = 0
+    delivery.save(update_fields=["status", "attempts", "updated_at"])
+    audit_record(
+        actor=actor,
+        tenant=delivery.tenant,
+        action="notification.retry",
+        target=delivery,
+        before=before,
+        after={"status": delivery.status, "attempts": 0},
+    )
+    _enqueue_on_commit(delivery.pk)
+    return delivery
+
+
+def notification_mark_read(*, actor, notification):
+    """Mark one inbox message read; only its recipient may."""
+    if notification.recipient_id != actor.pk:
+        raise PermissionDenied
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def notifications_mark_all_read(*, actor):
+    return Notification.objects.filter(recipient=actor, read_at__isnull=True).update(read_at=timezone.now())

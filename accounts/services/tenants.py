@@ -1,0 +1,91 @@
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..models import Tenant, User
+from .audit import SECRET_MASK, audit_record
+
+
+@transaction.atomic
+def tenant_sign_up(*, tenant_name, slug, kind, username, email, password):
+    """Create a tenant and its main account (R-1) and return the main account."""
+    tenant = Tenant(name=tenant_name, slug=slug.lower(), kind=kind)
+    tenant.full_clean()
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": _("This user name is already taken.")})
+    tenant.save()
+    owner = User(
+        tenant=tenant,
+        kind=User.Kind.OWNER,
+        username=username,
+        email=email,
+        status=User.Status.ACTIVE,
+        bound_at=timezone.now(),
+    )
+    owner.set_password(password)
+    owner.full_clean()
+    owner.save()
+    audit_record(
+        actor=owner,
+        tenant=tenant,
+        action="tenant.sign_up",
+        target=tenant,
+        after={"name": tenant.name, "slug": tenant.slug, "kind": tenant.kind, "owner": owner.username},
+    )
+    return owner
+
+
+def _dingtalk_snapshot(tenant):
+    return {
+        "contact_name": tenant.dingtalk_contact_name,
+        "mobile": tenant.dingtalk_mobile,
+        "webhook": tenant.dingtalk_webhook,
+        "secret": SECRET_MASK if tenant.dingtalk_secret else "",
+    }
+
+
+@transaction.atomic
+def tenant_dingtalk_update(*, actor, tenant, contact_name, mobile, webhook="", secret=None):
+    """Save the main account's DingTalk contact (R-2); an empty ``secret`` keeps the stored one."""
+    if not (actor.is_owner and actor.tenant_id == tenant.pk):
+        raise PermissionDenied
+    tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    before = _dingtalk_snapshot(tenant)
+    tenant.dingtalk_contact_name = contact_name
+    tenant.dingtalk_mobile = mobile
+    tenant.dingtalk_webhook = webhook
+    if secret:
+        tenant.dingtalk_secret = secret
+    if not webhook:
+        tenant.dingtalk_secret = ""
+    if tenant.dingtalk_completed_at is None:
+        tenant.dingtalk_completed_at = timezone.now()
+    tenant.full_clean()
+    tenant.save(
+        update_fields=[
+            "dingtalk_contact_name",
+            "dingtalk_mobile",
+            "dingtalk_webhook",
+            "dingtalk_secret",
+            "dingtalk_completed_at",
+        ]
+    )
+    audit_record(
+        actor=actor,
+        tenant=tenant,
+        action="tenant.dingtalk_update",
+        target=tenant,
+        before=before,
+        after=_dingtalk_snapshot(tenant),
+    )
+    return tenant
+
+
+@transaction.atomic
+def user_password_change(*, actor, new_password):
+    """Set the actor's own new password and record that it changed (never the password itself)."""
+    actor.set_password(new_password)
+    actor.save(update_fields=["password"])
+    audit_record(actor=actor, action="user.password_change", target=actor)
+    return actor

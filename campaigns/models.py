@@ -1,0 +1,1 @@
+"""Campaigns, enrolled products and effect data."""

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Install everything, load the demo data and serve the app at http://127.0.0.1:8000 on SQLite
+# (or on $DATABASE_URL), with the background worker that delivers notifications.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bash config/setup.sh
+
+PORT=${PORT:-8000}
+echo "==> Migrating the database"
+.venv/bin/python manage.py migrate --no-input -v 0
+echo "==> Loading demo data"
+.venv/bin/python manage.py seed_demo
+
+.venv/bin/python manage.py db_worker --no-reload -v 0 &
+worker=$!
+trap 'kill $worker 2>/dev/null || true' EXIT INT TERM
+
+echo "==> Serving at http://127.0.0.1:${PORT} (Ctrl-C stops)"
+.venv/bin/gunicorn config.wsgi:application --bind "127.0.0.1:${PORT}" --workers 2 --threads 4 \
+  --access-logfile - --log-level warning

@@ -1,0 +1,96 @@
+import pytest
+from django.db import DatabaseError, connection, transaction
+from django.urls import reverse
+
+from accounts.models import AuditEntry
+from accounts.models.audit import AuditLogIsAppendOnly
+from accounts.services.audit import audit_record
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def entry(owner):
+    return audit_record(actor=owner, action="test.something", target=owner.tenant, before={"a": 1}, after={"a": 2})
+
+
+def test_an_entry_records_actor_tenant_target_values_and_ip(client, owner):
+    client.force_login(owner)
+    client.post(
+        reverse("accounts:dingtalk"),
+        {"dingtalk_contact_name": "Boss", "dingtalk_mobile": "13912345678", "dingtalk_webhook": ""},
+        REMOTE_ADDR="203.0.113.7",
+    )
+
+    entry = AuditEntry.objects.get(action="tenant.dingtalk_update")
+    assert entry.actor == owner
+    assert entry.tenant == owner.tenant
+    assert entry.target_type == "accounts.tenant" and entry.target_id == str(owner.tenant.pk)
+    assert entry.ip_address == "203.0.113.7"
+    assert entry.created_at is not None
+
+
+def test_the_model_refuses_to_change_an_entry(entry):
+    entry.action = "forged"
+    with pytest.raises(AuditLogIsAppendOnly):
+        entry.save()
+    with pytest.raises(AuditLogIsAppendOnly):
+        entry.delete()
+    with pytest.raises(AuditLogIsAppendOnly):
+        AuditEntry.objects.filter(pk=entry.pk).update(action="forged")
+    with pytest.raises(AuditLogIsAppendOnly):
+        AuditEntry.objects.filter(pk=entry.pk).delete()
+    assert AuditEntry.objects.get(pk=entry.pk).action == "test.something"
+
+
+@pytest.mark.postgres
+def test_postgresql_rejects_update_and_delete_at_the_database(entry):
+    table = AuditEntry._meta.db_table
+    for sql in (f"UPDATE {table} SET action = 'forged' WHERE id = %s", f"DELETE FROM {table} WHERE id = %s"):
+        with pytest.raises(DatabaseError, match="append-only"):
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(sql, [entry.pk])
+    assert AuditEntry.objects.get(pk=entry.pk).action == "test.something"
+
+
+def test_the_admin_shows_entries_read_only(client, operator, entry):
+    client.force_login(operator)
+    change_url = reverse("admin:accounts_auditentry_change", args=[entry.pk])
+
+    assert client.get(reverse("admin:accounts_auditentry_changelist")).status_code == 200
+    page = client.get(change_url)
+    assert page.status_code == 200
+    assert b'name="action"' not in page.content
+    assert client.post(change_url, {"action": "forged"}).status_code == 403
+    assert client.post(reverse("admin:accounts_auditentry_delete", args=[entry.pk])).status_code == 403
+    assert client.get(reverse("admin:accounts_auditentry_add")).status_code == 403
+    assert AuditEntry.objects.get(pk=entry.pk).action == "test.something"
+
+
+def test_owner_sees_only_their_tenant_and_can_filter(owner_client, owner, other_owner):
+    audit_record(actor=owner, action="staff.add", target=owner, target_label="mine")
+    audit_record(actor=other_owner, action="staff.add", target=other_owner, target_label="theirs")
+    audit_record(actor=owner, action="department.add", target=owner, target_label="dept")
+
+    page = owner_client.get(reverse("accounts:audit_log"), {"action": "staff."})
+    labels = [e.target_label for e in page.context["page_obj"].object_list]
+    assert labels == ["mine"]
+
+    export = owner_client.get(reverse("accounts:audit_log_export"), {"action": "staff."}).content.decode("utf-8-sig")
+    assert "mine" in export and "theirs" not in export and "dept" not in export
+
+
+def test_export_neutralises_formulas(owner_client, owner):
+    audit_record(actor=owner, action="staff.add", target=owner, target_label="=HYPERLINK(\"http://x\")")
+
+    export = owner_client.get(reverse("accounts:audit_log_export")).content.decode("utf-8-sig")
+
+    assert "'=HYPERLINK" in export
+
+
+def test_audit_list_query_count_does_not_grow_with_rows(owner_client, owner, django_assert_max_num_queries):
+    for i in range(30):
+        audit_record(actor=owner, action="test.row", target=owner, target_label=f"row{i}")
+    with django_assert_max_num_queries(8):
+        response = owner_client.get(reverse("accounts:audit_log"))
+    assert len(response.context["page_obj"].object_list) == 25

@@ -1,0 +1,107 @@
+"""Test-wide settings, personas and the browser set-up."""
+
+import os
+import shutil
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
+# around it are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Fast hashing in tests (production uses Argon2); tasks run at once, inside the test.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.NOTIFICATION_BACKENDS = ["inbox", "console", "dingtalk"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+def pytest_collection_modifyitems(config, items):
+    from django.db import connection
+
+    on_postgres = connection.vendor == "postgresql"
+    skip_pg = pytest.mark.skip(reason="needs PostgreSQL with real parallel connections")
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(skip_pg)
+        if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Drive Debian's chromium; Playwright's own browser download cannot work here."""
+    executable = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+    return {
+        **browser_type_launch_args,
+        "executable_path": executable,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "locale": "en-US", "timezone_id": "Asia/Shanghai"}
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default(settings):
+    """Assertions read English messages unless a test asks for Chinese."""
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture
+def tenant(db):
+    from tests.factories import TenantFactory
+
+    return TenantFactory(slug="acme", name="Acme Shop")
+
+
+@pytest.fixture
+def owner(tenant):
+    from tests.factories import OwnerFactory
+
+    return OwnerFactory(tenant=tenant, username="acme_owner")
+
+
+@pytest.fixture
+def other_tenant(db):
+    from tests.factories import TenantFactory
+
+    return TenantFactory(slug="globex", name="Globex")
+
+
+@pytest.fixture
+def other_owner(other_tenant):
+    from tests.factories import OwnerFactory
+
+    return OwnerFactory(tenant=other_tenant, username="globex_owner")
+
+
+@pytest.fixture
+def operator(db):
+    from tests.factories import OperatorFactory
+
+    return OperatorFactory(username="platform_op")
+
+
+@pytest.fixture
+def owner_client(client, owner):
+    client.force_login(owner)
+    return client

@@ -1,0 +1,101 @@
+"""Project-wide promises: settings, production checks, translations, demo data."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+ROOT = Path(__file__).resolve().parent.parent
+PO = ROOT / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+
+
+def _manage(*args, env_extra):
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_ENV", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    env.update(env_extra)
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True)
+
+
+def test_check_deploy_is_clean_in_production_mode():
+    result = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        env_extra={
+            "DJANGO_ENV": "production",
+            "SECRET_KEY": secrets.token_urlsafe(64),
+            "ALLOWED_HOSTS": "shop.example.com",
+        },
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = _manage("check", env_extra={"DJANGO_ENV": "production", "ALLOWED_HOSTS": "shop.example.com"})
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_zh_hans_catalogue_is_complete_and_compiled():
+    import gettext
+
+    from tests import polib_lite
+
+    entries = polib_lite.parse(PO.read_text(encoding="utf-8"))
+    missing = [e["msgid"] for e in entries if e["msgid"] and (not e["translated"] or e["fuzzy"])]
+    assert missing == []
+    with PO.with_suffix(".mo").open("rb") as handle:
+        compiled = gettext.GNUTranslations(handle)
+    stale = [e["msgid"] for e in entries if e["msgid"] and not e["plural"] and not e["context"] and compiled.gettext(e["msgid"]) == e["msgid"] and e["msgstr"] != e["msgid"]]
+    assert stale == [], "the .mo is older than the .po: run manage.py compilemessages"
+
+
+@pytest.mark.django_db
+def test_pages_speak_chinese_by_default_and_switch_to_english(client, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    page = client.get(reverse("accounts:login")).content.decode()
+    assert "登录" in page
+
+    client.post(reverse("set_language"), {"language": "en", "next": reverse("accounts:login")})
+    page = client.get(reverse("accounts:login")).content.decode()
+    assert "Log in" in page and "登录" not in page
+
+
+@pytest.mark.django_db
+def test_times_are_shown_in_shanghai(settings):
+    assert settings.TIME_ZONE == "Asia/Shanghai" and settings.USE_TZ
+
+
+@pytest.mark.django_db
+def test_seed_demo_is_idempotent_and_prints_logins(capsys):
+    from accounts.models import Tenant, User
+
+    call_command("seed_demo")
+    first = capsys.readouterr().out
+    counts = (Tenant.objects.count(), User.objects.count())
+    call_command("seed_demo")
+    second = capsys.readouterr().out
+
+    assert (Tenant.objects.count(), User.objects.count()) == counts
+    assert "demo_owner" in first and first == second
+
+
+@pytest.mark.django_db
+def test_demo_owner_can_log_in(client):
+    from accounts.management.commands.seed_demo import DEMO_OWNER, DEMO_PASSWORD
+
+    call_command("seed_demo", stdout=open(os.devnull, "w"))
+    response = client.post(reverse("accounts:login"), {"username": DEMO_OWNER, "password": DEMO_PASSWORD})
+    assert response.status_code == 302
+    assert client.get(reverse("accounts:dashboard")).status_code == 200
+
+
+def test_makemigrations_is_clean():
+    result = _manage("makemigrations", "--check", "--dry-run", env_extra={})
+    assert result.returncode == 0, result.stdout
