@@ -121,3 +121,107 @@ class DingTalkInfoForm(forms.ModelForm):
         if webhook and not webhook.startswith("https://"):
             raise forms.ValidationError(_("The robot webhook must be an https:// address."))
         return webhook
+
+
+class StaffForm(forms.Form):
+    """Add or edit one staff account (R-9, R-14). The account name is fixed after creation."""
+
+    display_name = forms.CharField(label=_("Display name"), max_length=50)
+    account_name = forms.CharField(
+        label=_("Account name"),
+        max_length=30,
+        help_text=_("Lower-case letters, digits, dots, hyphens or underscores. Cannot be changed later."),
+    )
+    mobile = forms.CharField(label=_("Mobile (DingTalk)"), max_length=11, validators=[mainland_mobile_validator])
+    department = forms.ModelChoiceField(label=_("Department"), queryset=None)
+    position = forms.ModelChoiceField(label=_("Position"), queryset=None)
+    is_department_admin = forms.BooleanField(label=_("Department admin"), required=False)
+    supplementary_permissions = forms.ModelMultipleChoiceField(
+        label=_("Supplementary permissions"), queryset=None, required=False
+    )
+
+    def __init__(self, *args, tenant, editing=False, **kwargs):
+        from orgchart.forms import CatalogueField, departments_with_paths
+        from orgchart.models import Department, Position
+
+        super().__init__(*args, **kwargs)
+        paths = {d.pk: d.path for d in departments_with_paths(tenant)}
+        self.fields["department"].queryset = Department.objects.filter(tenant=tenant).order_by("tree_id", "lft")
+        self.fields["department"].label_from_instance = lambda obj: paths.get(obj.pk, obj.name)
+        self.fields["position"].queryset = Position.objects.filter(tenant=tenant)
+        self.fields["supplementary_permissions"] = CatalogueField(
+            label=_("Supplementary permissions"),
+            help_text=_("Granted to this person on top of the position's permissions."),
+        )
+        self.fields["account_name"].validators.append(User._meta.get_field("account_name").validators[0])
+        if editing:
+            del self.fields["account_name"]
+        self.missing_setup = []
+        if not paths:
+            self.missing_setup.append(_("No department exists yet: create one in the org chart first."))
+        if not self.fields["position"].queryset.exists():
+            self.missing_setup.append(_("No position exists yet: create one under Positions first."))
+
+    def clean_account_name(self):
+        return self.cleaned_data["account_name"].strip().lower()
+
+
+class StaffFilterForm(forms.Form):
+    q = forms.CharField(label=_("Name or mobile"), required=False)
+    department = forms.ModelChoiceField(label=_("Department"), queryset=None, required=False)
+    position = forms.ModelChoiceField(label=_("Position"), queryset=None, required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+
+    def __init__(self, *args, tenant, departments, **kwargs):
+        from orgchart.models import Department, Position
+
+        super().__init__(*args, **kwargs)
+        paths = {d.pk: d.path for d in departments}
+        self.fields["department"].queryset = Department.objects.filter(pk__in=paths).order_by("tree_id", "lft")
+        self.fields["department"].label_from_instance = lambda obj: paths.get(obj.pk, obj.name)
+        self.fields["department"].help_text = _("Sub-departments included.")
+        self.fields["position"].queryset = Position.objects.filter(tenant=tenant)
+        self.fields["status"].choices = [("", _("All but resigned")), *User.Status.choices]
+
+
+class RebindForm(forms.Form):
+    display_name = forms.CharField(label=_("New person's display name"), max_length=50)
+    mobile = forms.CharField(label=_("New person's mobile"), max_length=11, validators=[mainland_mobile_validator])
+
+
+class HandOverForm(forms.Form):
+    to_staff = forms.ModelChoiceField(label=_("Hand over to"), queryset=None)
+
+    def __init__(self, *args, from_staff, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_staff"].queryset = (
+            User.objects.filter(
+                tenant_id=from_staff.tenant_id,
+                kind=User.Kind.STAFF,
+                status__in=[User.Status.ACTIVE, User.Status.PENDING],
+            )
+            .exclude(pk=from_staff.pk)
+            .order_by("account_name")
+        )
+        self.fields["to_staff"].label_from_instance = lambda u: f"{u.label} ({u.username})"
+
+
+class BindForm(forms.Form):
+    password1 = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput)
+    password2 = forms.CharField(label=_("Password again"), strip=False, widget=forms.PasswordInput)
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", _("The two passwords differ."))
+        elif p1:
+            try:
+                password_validation.validate_password(p1, self.user)
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return cleaned

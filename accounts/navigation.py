@@ -23,9 +23,17 @@ def _member(user):
     return user.tenant_id is not None
 
 
+def _staff_lister(user):
+    return user.is_owner or (user.is_staff_account and user.is_department_admin)
+
+
 MENU = [
     MenuItem("accounts:dashboard", _("Dashboard"), _member),
     MenuItem("accounts:inbox", _("Inbox"), _member),
+    MenuItem("orgchart:tree", _("Org chart"), _owner, _("Organisation")),
+    MenuItem("orgchart:positions", _("Positions"), _owner, _("Organisation")),
+    MenuItem("accounts:staff_list", _("Staff"), _staff_lister, _("Organisation")),
+    MenuItem("accounts:staff_resigned", _("Resigned staff"), _owner, _("Organisation")),
     MenuItem("accounts:dingtalk", _("DingTalk info"), _owner, _("Settings")),
     MenuItem("accounts:deliveries", _("Notification deliveries"), _owner, _("Settings")),
     MenuItem("accounts:audit_log", _("Audit log"), _owner, _("Settings")),

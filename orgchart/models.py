@@ -47,8 +47,7 @@ class Department(MPTTModel):
         auto_now_add=True,
     )
 
-    class MPTTMeta:
-        order_insertion_by = ["name"]
+    # No order_insertion_by: sorted root inserts would renumber every later tenant's tree_id.
 
     class Meta:
         verbose_name = _("department")

@@ -116,6 +116,12 @@ class User(AbstractUser):
                 name="accounts_user_unique_staff_account_name",
                 violation_error_message=_("This account name is already taken in your organisation."),
             ),
+            models.UniqueConstraint(
+                fields=["tenant", "mobile"],
+                condition=Q(kind="staff") & ~Q(mobile=""),
+                name="accounts_user_unique_staff_mobile",
+                violation_error_message=_("This mobile is already bound to another account of your organisation."),
+            ),
             models.CheckConstraint(
                 condition=Q(kind="operator") | Q(tenant__isnull=False),
                 name="accounts_user_tenant_required",

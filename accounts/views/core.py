@@ -11,14 +11,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .decorators import owner_required, tenant_member_required
-from .exports import csv_response
-from .forms import DingTalkInfoForm, LoginForm, SignUpForm
-from .middleware import dingtalk_exempt
-from .models import Delivery
-from .selectors import audit_entries_visible_to, deliveries_visible_to, inbox_for
-from .services.notifications import delivery_retry, notification_mark_read, notifications_mark_all_read
-from .services.tenants import tenant_dingtalk_update, tenant_sign_up, user_password_change
+from ..decorators import owner_required, tenant_member_required
+from ..exports import csv_response
+from ..forms import DingTalkInfoForm, LoginForm, SignUpForm
+from ..middleware import dingtalk_exempt
+from ..models import Delivery
+from ..selectors import audit_entries_visible_to, deliveries_visible_to, inbox_for
+from ..services.notifications import delivery_retry, notification_mark_read, notifications_mark_all_read
+from ..services.tenants import tenant_dingtalk_update, tenant_sign_up, user_password_change
 
 PAGE_SIZE = 25
 
@@ -44,7 +44,7 @@ def sign_up(request):
                 password=data["password1"],
             )
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
         else:
             login(request, owner, backend="accounts.backends.TenantAuthBackend")
             messages.success(request, _("Welcome! First fill in your DingTalk contact."))
@@ -52,7 +52,7 @@ def sign_up(request):
     return render(request, "accounts/signup.html", {"form": form})
 
 
-def _attach_errors(form, exc):
+def attach_errors(form, exc):
     """Show a service's ValidationError next to the matching fields, the rest on top."""
     if hasattr(exc, "error_dict"):
         for field, errors in exc.error_dict.items():
@@ -107,7 +107,7 @@ def dingtalk_info(request):
                 secret=data["dingtalk_secret"],
             )
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
         else:
             messages.success(request, _("DingTalk info saved."))
             next_url = request.GET.get("next", "")

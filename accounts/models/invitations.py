@@ -1,0 +1,102 @@
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+def hash_token(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token():
+    return secrets.token_urlsafe(32)
+
+
+class InvitationQuerySet(models.QuerySet):
+    def usable(self):
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class Invitation(models.Model):
+    """A single-use, expiring binding link for a staff account (R-12). Only the token's hash is kept."""
+
+    tenant = models.ForeignKey(
+        "accounts.Tenant",
+        verbose_name=_("tenant"),
+        on_delete=models.CASCADE,
+        related_name="invitations",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff account"),
+        on_delete=models.CASCADE,
+        related_name="invitations",
+    )
+    token_hash = models.CharField(
+        verbose_name=_("token hash"),
+        max_length=64,
+        unique=True,
+        editable=False,
+    )
+    mobile = models.CharField(
+        verbose_name=_("sent to mobile"),
+        max_length=11,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sent by"),
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+    )
+    created_at = models.DateTimeField(
+        verbose_name=_("sent at"),
+        auto_now_add=True,
+    )
+    expires_at = models.DateTimeField(
+        verbose_name=_("expires at"),
+    )
+    accepted_at = models.DateTimeField(
+        verbose_name=_("accepted at"),
+        null=True,
+        blank=True,
+    )
+    revoked_at = models.DateTimeField(
+        verbose_name=_("revoked at"),
+        null=True,
+        blank=True,
+    )
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("binding invitation")
+        verbose_name_plural = _("binding invitations")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["tenant", "user"], name="accounts_invite_tenant_user"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} ({self.get_state_display()})"
+
+    @property
+    def state(self):
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "pending"
+
+    def get_state_display(self):
+        return {
+            "accepted": _("Accepted"),
+            "revoked": _("Revoked"),
+            "expired": _("Expired"),
+            "pending": _("Pending"),
+        }[self.state]

@@ -1,0 +1,372 @@
+"""The staff lifecycle: add, edit, bind, disable, offboard, re-bind and hand over (R-9 … R-16)."""
+
+import datetime
+
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from orgchart.locks import lock_tenant
+from orgchart.permissions import catalogue_permissions
+from orgchart.scope import sync_admin_groups
+
+from .. import handover
+from ..models import Invitation, Notification, User
+from ..models.invitations import hash_token, new_token
+from ..models.users import staff_username
+from .audit import audit_record
+from .notifications import notification_send
+
+STAFF_FIELDS = ["display_name", "mobile", "department", "position", "is_department_admin", "status"]
+
+
+def _require_owner(actor, tenant):
+    if not (actor.is_owner and actor.tenant_id == tenant.pk):
+        raise PermissionDenied
+
+
+def _snapshot(staff):
+    data = {
+        "display_name": staff.display_name,
+        "mobile": staff.mobile,
+        "department": staff.department.path if staff.department_id else None,
+        "position": str(staff.position) if staff.position_id else None,
+        "is_department_admin": staff.is_department_admin,
+        "status": staff.status,
+    }
+    if staff.pk:
+        data["supplementary_permissions"] = sorted(staff.user_permissions.values_list("codename", flat=True))
+    return data
+
+
+def seats_used(tenant):
+    """Staff accounts holding a seat: every one but the resigned (R-11)."""
+    return User.objects.filter(tenant=tenant, kind=User.Kind.STAFF).exclude(status=User.Status.RESIGNED).count()
+
+
+def check_quota(tenant, adding=1):
+    """Raise unless ``adding`` more seats fit. Call with the tenant row locked (``lock_tenant``)."""
+    used = seats_used(tenant)
+    if used + adding > tenant.staff_quota:
+        over = used + adding - tenant.staff_quota
+        raise ValidationError(
+            _(
+                "The staff quota is %(quota)d and %(used)d seats are taken: adding %(adding)d would exceed it "
+                "by %(over)d. Offboard someone or ask the platform for more seats."
+            )
+            % {"quota": tenant.staff_quota, "used": used, "adding": adding, "over": over},
+            code="quota",
+        )
+
+
+def _check_refs(tenant, department, position, supplementary_permissions):
+    errors = {}
+    if department is None:
+        errors["department"] = _("Choose a department. Create one in the org chart first if there is none.")
+    elif department.tenant_id != tenant.pk:
+        errors["department"] = _("Choose a department of your own organisation.")
+    if position is None:
+        errors["position"] = _("Choose a position. Create one under Positions first if there is none.")
+    elif position.tenant_id != tenant.pk:
+        errors["position"] = _("Choose a position of your own organisation.")
+    allowed = set(catalogue_permissions().values_list("pk", flat=True))
+    if any(p.pk not in allowed for p in supplementary_permissions):
+        errors["supplementary_permissions"] = _("Choose permissions from the catalogue only.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_free(tenant, account_name, mobile, exclude_pk=None):
+    errors = {}
+    if account_name and User.objects.filter(tenant=tenant, kind=User.Kind.STAFF, account_name=account_name).exclude(
+        pk=exclude_pk
+    ).exists():
+        errors["account_name"] = _("This account name is already taken in your organisation (resigned accounts included).")
+    if mobile and User.objects.filter(tenant=tenant, kind=User.Kind.STAFF, mobile=mobile).exclude(pk=exclude_pk).exists():
+        errors["mobile"] = _("This mobile is already bound to another account of your organisation.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def build_staff(*, tenant, display_name, account_name, mobile, department, position, is_department_admin):
+    """Validate and return an unsaved staff account (shared by the form and the batch import)."""
+    account_name = account_name.strip().lower()
+    staff = User(
+        tenant=tenant,
+        kind=User.Kind.STAFF,
+        account_name=account_name,
+        username=staff_username(tenant.slug, account_name),
+        display_name=display_name.strip(),
+        mobile=mobile.strip(),
+        department=department,
+        position=position,
+        is_department_admin=is_department_admin,
+        status=User.Status.PENDING,
+    )
+    staff.set_unusable_password()
+    staff.full_clean(exclude=["password", "username"])
+    return staff
+
+
+@transaction.atomic
+def staff_add(
+    *,
+    actor,
+    tenant,
+    display_name,
+    account_name,
+    mobile,
+    department,
+    position,
+    is_department_admin=False,
+    supplementary_permissions=(),
+):
+    """Add one staff account awaiting binding and send it the invitation (R-9 … R-12).
+
+    Returns ``(staff, link)``; the link is shown once to the main account as well.
+    """
+    _require_owner(actor, tenant)
+    tenant = lock_tenant(tenant)
+    supplementary_permissions = list(supplementary_permissions)
+    _check_refs(tenant, department, position, supplementary_permissions)
+    _check_free(tenant, account_name.strip().lower(), mobile.strip())
+    check_quota(tenant)
+    staff = build_staff(
+        tenant=tenant,
+        display_name=display_name,
+        account_name=account_name,
+        mobile=mobile,
+        department=department,
+        position=position,
+        is_department_admin=is_department_admin,
+    )
+    try:
+        with transaction.atomic():
+            staff.save()
+    except IntegrityError as exc:
+        raise ValidationError({"account_name": _("This account name is already taken in your organisation.")}) from exc
+    staff.user_permissions.set(supplementary_permissions)
+    sync_admin_groups(tenant)
+    audit_record(actor=actor, tenant=tenant, action="staff.add", target=staff, after=_snapshot(staff))
+    link = invitation_send(actor=actor, staff=staff)
+    return staff, link
+
+
+@transaction.atomic
+def staff_update(
+    *,
+    actor,
+    staff,
+    display_name,
+    mobile,
+    department,
+    position,
+    is_department_admin,
+    supplementary_permissions=(),
+):
+    """Change department, position, admin flag or rights; they apply on the next request (R-14)."""
+    tenant = staff.tenant
+    _require_owner(actor, tenant)
+    lock_tenant(tenant)
+    staff = User.objects.select_related("department", "position").get(pk=staff.pk)
+    supplementary_permissions = list(supplementary_permissions)
+    _check_refs(tenant, department, position, supplementary_permissions)
+    _check_free(tenant, None, mobile.strip(), exclude_pk=staff.pk)
+    before = _snapshot(staff)
+    staff.display_name = display_name.strip()
+    staff.mobile = mobile.strip()
+    staff.department = department
+    staff.position = position
+    staff.is_department_admin = is_department_admin
+    staff.full_clean(exclude=["password"])
+    staff.save(update_fields=["display_name", "mobile", "department", "position", "is_department_admin"])
+    staff.user_permissions.set(supplementary_permissions)
+    sync_admin_groups(tenant)
+    after = _snapshot(staff)
+    if before != after:
+        audit_record(actor=actor, action="staff.update", target=staff, before=before, after=after)
+    return staff
+
+
+def _set_status(actor, staff, status, action, **extra_fields):
+    before = {"status": staff.status}
+    staff.status = status
+    for name, value in extra_fields.items():
+        setattr(staff, name, value)
+    staff.save(update_fields=["status", *extra_fields])
+    audit_record(actor=actor, action=action, target=staff, before=before, after={"status": status})
+    return staff
+
+
+def _locked_staff(actor, staff):
+    _require_owner(actor, staff.tenant)
+    lock_tenant(staff.tenant)
+    return User.objects.select_related("tenant", "department").get(pk=staff.pk, kind=User.Kind.STAFF)
+
+
+@transaction.atomic
+def staff_disable(*, actor, staff):
+    """Disable an account; its sessions end on their next request (R-15)."""
+    staff = _locked_staff(actor, staff)
+    if staff.status not in {User.Status.ACTIVE, User.Status.PENDING}:
+        raise ValidationError(_("Only active or pending accounts can be disabled."))
+    _revoke_pending(staff)
+    return _set_status(actor, staff, User.Status.DISABLED, "staff.disable")
+
+
+@transaction.atomic
+def staff_enable(*, actor, staff):
+    staff = _locked_staff(actor, staff)
+    if staff.status != User.Status.DISABLED:
+        raise ValidationError(_("Only disabled accounts can be enabled."))
+    status = User.Status.ACTIVE if staff.has_usable_password() else User.Status.PENDING
+    return _set_status(actor, staff, status, "staff.enable")
+
+
+@transaction.atomic
+def staff_offboard(*, actor, staff):
+    """Unbind the person (离职): keep the account and its settings, free the seat (R-15)."""
+    staff = _locked_staff(actor, staff)
+    if staff.status == User.Status.RESIGNED:
+        raise ValidationError(_("This account has already been offboarded."))
+    _revoke_pending(staff)
+    before = _snapshot(staff)
+    staff.status = User.Status.RESIGNED
+    staff.resigned_at = timezone.now()
+    staff.mobile = ""  # the person is gone; their mobile may be bound to another account now
+    staff.bound_at = None
+    staff.set_unusable_password()
+    staff.save(update_fields=["status", "resigned_at", "mobile", "bound_at", "password"])
+    sync_admin_groups(staff.tenant)
+    audit_record(actor=actor, action="staff.offboard", target=staff, before=before, after=_snapshot(staff))
+    return staff
+
+
+@transaction.atomic
+def staff_rebind(*, actor, staff, display_name, mobile):
+    """Bind a resigned account to a new person: it takes a seat and gets a new invitation (R-15)."""
+    staff = _locked_staff(actor, staff)
+    if staff.status != User.Status.RESIGNED:
+        raise ValidationError(_("Only offboarded accounts can be bound to a new person."))
+    tenant = lock_tenant(staff.tenant)
+    _check_free(tenant, None, mobile.strip(), exclude_pk=staff.pk)
+    check_quota(tenant)
+    before = _snapshot(staff)
+    staff.display_name = display_name.strip()
+    staff.mobile = mobile.strip()
+    staff.status = User.Status.PENDING
+    staff.resigned_at = None
+    staff.full_clean(exclude=["password"])
+    staff.save(update_fields=["display_name", "mobile", "status", "resigned_at"])
+    sync_admin_groups(tenant)
+    audit_record(actor=actor, action="staff.rebind", target=staff, before=before, after=_snapshot(staff))
+    return staff, invitation_send(actor=actor, staff=staff)
+
+
+def _revoke_pending(staff):
+    Invitation.objects.filter(user=staff).usable().update(revoked_at=timezone.now())
+
+
+@transaction.atomic
+def invitation_send(*, actor, staff):
+    """Send (or resend) the single-use binding link; any earlier pending link stops working."""
+    _require_owner(actor, staff.tenant)
+    if staff.status != User.Status.PENDING:
+        raise ValidationError(_("Only accounts awaiting binding can be invited."))
+    _revoke_pending(staff)
+    token = new_token()
+    invitation = Invitation.objects.create(
+        tenant=staff.tenant,
+        user=staff,
+        token_hash=hash_token(token),
+        mobile=staff.mobile,
+        created_by=actor,
+        expires_at=timezone.now() + datetime.timedelta(hours=settings.INVITATION_TTL_HOURS),
+    )
+    link = reverse("accounts:bind", args=[token])
+    notification_send(
+        recipient=staff,
+        kind=Notification.Kind.BINDING_INVITATION,
+        subject=_("%(tenant)s invites you to bind your staff account") % {"tenant": staff.tenant.name},
+        body=_(
+            "Your login will be %(login)s. Open the link within %(hours)d hours to set your password. "
+            "The link works once."
+        )
+        % {"login": staff.username, "hours": settings.INVITATION_TTL_HOURS},
+        link=link,
+        mobile=staff.mobile,
+    )
+    audit_record(
+        actor=actor,
+        action="staff.invite",
+        target=staff,
+        after={"mobile": staff.mobile, "expires_at": invitation.expires_at},
+    )
+    return link
+
+
+@transaction.atomic
+def invitation_revoke(*, actor, staff):
+    _require_owner(actor, staff.tenant)
+    revoked = Invitation.objects.filter(user=staff).usable().update(revoked_at=timezone.now())
+    if not revoked:
+        raise ValidationError(_("There is no pending invitation to revoke."))
+    audit_record(actor=actor, action="staff.invite_revoke", target=staff)
+    return revoked
+
+
+def invitation_for_token(token):
+    """Return the usable invitation for ``token`` or ``None`` (expired, used, revoked, unknown)."""
+    return (
+        Invitation.objects.usable()
+        .select_related("user__tenant")
+        .filter(token_hash=hash_token(token), user__status=User.Status.PENDING)
+        .first()
+    )
+
+
+@transaction.atomic
+def invitation_accept(*, token, password):
+    """Bind the account: set the password, activate it and use up the link (R-12)."""
+    invitation = invitation_for_token(token)
+    if invitation is None:
+        raise ValidationError(_("This invitation link is invalid, used, revoked or expired. Ask for a new one."))
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at or invitation.revoked_at:
+        raise ValidationError(_("This invitation link is invalid, used, revoked or expired. Ask for a new one."))
+    staff = invitation.user
+    password_validation.validate_password(password, staff)
+    staff.set_password(password)
+    staff.status = User.Status.ACTIVE
+    staff.bound_at = timezone.now()
+    staff.save(update_fields=["password", "status", "bound_at"])
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    audit_record(actor=staff, action="staff.bind", target=staff, after={"status": staff.status})
+    return staff
+
+
+@transaction.atomic
+def staff_hand_over(*, actor, from_staff, to_staff):
+    """Move everything ``from_staff`` owns to ``to_staff`` in one atomic, audited step (R-16)."""
+    _require_owner(actor, from_staff.tenant)
+    lock_tenant(from_staff.tenant)
+    if to_staff.tenant_id != from_staff.tenant_id or not to_staff.is_staff_account:
+        raise ValidationError({"to_staff": _("Choose a staff account of your own organisation.")})
+    if to_staff.pk == from_staff.pk:
+        raise ValidationError({"to_staff": _("Choose someone other than the person handing over.")})
+    if to_staff.status not in {User.Status.ACTIVE, User.Status.PENDING}:
+        raise ValidationError({"to_staff": _("Hand over only to an active or pending account.")})
+    moved = {key: mover.move(from_staff, to_staff) for key, mover in handover.MOVERS.items()}
+    audit_record(
+        actor=actor,
+        action="staff.hand_over",
+        target=from_staff,
+        before={"owner": from_staff.username},
+        after={"owner": to_staff.username, **moved},
+    )
+    return moved

@@ -1,0 +1,5 @@
+"""Views of the accounts app: onboarding and settings (``core``), staff management (``staff``)."""
+
+from .core import *  # noqa: F401,F403
+from .core import attach_errors, paginate  # noqa: F401
+from .staff import *  # noqa: F401,F403

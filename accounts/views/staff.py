@@ -1,0 +1,314 @@
+"""Staff management pages (R-9 … R-16): list, add, detail, edit, lifecycle actions, binding."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from orgchart.forms import departments_with_paths
+from orgchart.scope import admin_departments, describe_scope, subtree_filter
+from orgchart.selectors import effective_permissions
+
+from .. import handover
+from ..decorators import owner_required
+from ..forms import BindForm, HandOverForm, RebindForm, StaffFilterForm, StaffForm
+from ..middleware import dingtalk_exempt
+from ..models import Invitation, User
+from ..selectors import can_list_staff, staff_visible_to
+from ..services import staff as staff_services
+from .core import attach_errors, paginate
+
+__all__ = [
+    "staff_list",
+    "staff_resigned",
+    "staff_add",
+    "staff_detail",
+    "staff_permissions",
+    "staff_edit",
+    "staff_action",
+    "staff_rebind",
+    "staff_hand_over",
+    "bind",
+]
+
+
+def _require_staff_list(request):
+    if not can_list_staff(request.user):
+        raise PermissionDenied
+
+
+def _departments_in_scope(user):
+    departments = departments_with_paths(user.tenant)
+    if user.is_owner:
+        return departments
+    root = admin_departments(user).first()
+    return [d for d in departments if d.tree_id == root.tree_id and root.lft <= d.lft and d.rght <= root.rght]
+
+
+def _with_paths(rows, departments):
+    paths = {d.pk: d.path for d in departments}
+    for row in rows:
+        row.department_path = paths.get(row.department_id, "")
+    return rows
+
+
+def _filtered_staff(request, resigned):
+    departments = _departments_in_scope(request.user)
+    form = StaffFilterForm(request.GET or None, tenant=request.user.tenant, departments=departments)
+    staff = staff_visible_to(request.user).select_related("position")
+    if resigned:
+        staff = staff.filter(status=User.Status.RESIGNED)
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["q"]:
+            q = data["q"].strip()
+            staff = staff.filter(Q(display_name__icontains=q) | Q(account_name__icontains=q) | Q(mobile__contains=q))
+        if data["department"]:
+            staff = staff.filter(subtree_filter(data["department"]))
+        if data["position"]:
+            staff = staff.filter(position=data["position"])
+        if not resigned:
+            if data["status"]:
+                staff = staff.filter(status=data["status"])
+            else:
+                staff = staff.exclude(status=User.Status.RESIGNED)
+    elif not resigned:
+        staff = staff.exclude(status=User.Status.RESIGNED)
+    return form, staff.order_by("account_name"), departments
+
+
+def _render_list(request, resigned):
+    _require_staff_list(request)
+    form, staff, departments = _filtered_staff(request, resigned)
+    page = paginate(request, staff)
+    _with_paths(page.object_list, departments)
+    query = request.GET.copy()
+    query.pop("page", None)
+    tenant = request.user.tenant
+    context = {
+        "filter_form": form,
+        "page_obj": page,
+        "query": query.urlencode(),
+        "resigned": resigned,
+        "can_manage": request.user.is_owner,
+    }
+    if request.user.is_owner:
+        context["seats_used"] = staff_services.seats_used(tenant)
+        context["quota"] = tenant.staff_quota
+    return render(request, "accounts/staff_list.html", context)
+
+
+@login_required
+def staff_list(request):
+    return _render_list(request, resigned=False)
+
+
+@login_required
+def staff_resigned(request):
+    return _render_list(request, resigned=True)
+
+
+@owner_required
+def staff_add(request):
+    tenant = request.user.tenant
+    form = StaffForm(request.POST or None, tenant=tenant)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            staff, link = staff_services.staff_add(
+                actor=request.user,
+                tenant=tenant,
+                display_name=data["display_name"],
+                account_name=data["account_name"],
+                mobile=data["mobile"],
+                department=data["department"],
+                position=data["position"],
+                is_department_admin=data["is_department_admin"],
+                supplementary_permissions=data["supplementary_permissions"],
+            )
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            _invitation_message(request, staff, link)
+            return redirect("accounts:staff_detail", pk=staff.pk)
+    return render(request, "accounts/staff_form.html", {"form": form})
+
+
+def _invitation_message(request, staff, link):
+    messages.success(
+        request,
+        _(
+            "The binding invitation for %(login)s was sent to %(mobile)s. You can also pass on this "
+            "single-use link yourself: %(link)s"
+        )
+        % {"login": staff.username, "mobile": staff.mobile, "link": request.build_absolute_uri(link)},
+    )
+
+
+def _visible_staff_or_404(request, pk):
+    _require_staff_list(request)
+    return get_object_or_404(staff_visible_to(request.user).select_related("department", "position"), pk=pk)
+
+
+@login_required
+def staff_detail(request, pk):
+    staff = _visible_staff_or_404(request, pk)
+    invitations = Invitation.objects.filter(user=staff)[:5] if request.user.is_owner else []
+    context = {
+        "staff": staff,
+        "invitations": invitations,
+        "has_pending_invitation": Invitation.objects.filter(user=staff).usable().exists(),
+        "can_manage": request.user.is_owner,
+        "owned": handover.owned_by(staff) if request.user.is_owner else [],
+    }
+    return render(request, "accounts/staff_detail.html", context)
+
+
+@owner_required
+def staff_permissions(request, pk):
+    """Permission preview (R-8): every effective permission with its source, and the data scope."""
+    staff = _visible_staff_or_404(request, pk)
+    return render(
+        request,
+        "accounts/staff_permissions.html",
+        {"staff": staff, "permissions": effective_permissions(staff), "scope": describe_scope(staff)},
+    )
+
+
+@owner_required
+def staff_edit(request, pk):
+    staff = _visible_staff_or_404(request, pk)
+    tenant = request.user.tenant
+    initial = {
+        "display_name": staff.display_name,
+        "mobile": staff.mobile,
+        "department": staff.department_id,
+        "position": staff.position_id,
+        "is_department_admin": staff.is_department_admin,
+        "supplementary_permissions": list(staff.user_permissions.all()),
+    }
+    form = StaffForm(request.POST or None, tenant=tenant, editing=True, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            staff_services.staff_update(
+                actor=request.user,
+                staff=staff,
+                display_name=data["display_name"],
+                mobile=data["mobile"],
+                department=data["department"],
+                position=data["position"],
+                is_department_admin=data["is_department_admin"],
+                supplementary_permissions=data["supplementary_permissions"],
+            )
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(request, _("Changes saved. They apply on the staff member's next page load."))
+            return redirect("accounts:staff_detail", pk=staff.pk)
+    return render(request, "accounts/staff_form.html", {"form": form, "staff": staff})
+
+
+ACTIONS = {
+    "disable": (staff_services.staff_disable, gettext_lazy("The account is disabled; its sessions have ended.")),
+    "enable": (staff_services.staff_enable, gettext_lazy("The account is enabled again.")),
+    "offboard": (
+        staff_services.staff_offboard,
+        gettext_lazy("The person is unbound; the account and its settings are kept."),
+    ),
+    "revoke": (staff_services.invitation_revoke, gettext_lazy("The pending invitation is revoked.")),
+}
+
+
+@owner_required
+@require_POST
+def staff_action(request, pk, action):
+    staff = _visible_staff_or_404(request, pk)
+    if action == "resend":
+        try:
+            link = staff_services.invitation_send(actor=request.user, staff=staff)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            _invitation_message(request, staff, link)
+        return redirect("accounts:staff_detail", pk=staff.pk)
+    if action not in ACTIONS:
+        raise PermissionDenied
+    service, done = ACTIONS[action]
+    try:
+        service(actor=request.user, staff=staff)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, done)
+    return redirect("accounts:staff_detail", pk=staff.pk)
+
+
+@owner_required
+def staff_rebind(request, pk):
+    staff = _visible_staff_or_404(request, pk)
+    form = RebindForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            staff, link = staff_services.staff_rebind(
+                actor=request.user,
+                staff=staff,
+                display_name=form.cleaned_data["display_name"],
+                mobile=form.cleaned_data["mobile"],
+            )
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            _invitation_message(request, staff, link)
+            return redirect("accounts:staff_detail", pk=staff.pk)
+    return render(request, "accounts/staff_rebind.html", {"form": form, "staff": staff})
+
+
+@owner_required
+def staff_hand_over(request, pk):
+    staff = _visible_staff_or_404(request, pk)
+    form = HandOverForm(request.POST or None, from_staff=staff)
+    if request.method == "POST" and form.is_valid():
+        try:
+            moved = staff_services.staff_hand_over(
+                actor=request.user, from_staff=staff, to_staff=form.cleaned_data["to_staff"]
+            )
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            total = sum(moved.values())
+            messages.success(
+                request,
+                _("%(count)d items handed over to %(name)s.") % {"count": total, "name": form.cleaned_data["to_staff"]},
+            )
+            return redirect("accounts:staff_detail", pk=staff.pk)
+    return render(
+        request,
+        "accounts/staff_hand_over.html",
+        {"form": form, "staff": staff, "owned": handover.owned_by(staff)},
+    )
+
+
+@dingtalk_exempt
+def bind(request, token):
+    """The invitation link: set a password and activate the account (R-12). No login needed."""
+    invitation = staff_services.invitation_for_token(token)
+    if invitation is None:
+        return render(request, "accounts/bind_invalid.html", status=404)
+    form = BindForm(request.POST or None, user=invitation.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            staff = staff_services.invitation_accept(token=token, password=form.cleaned_data["password1"])
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(
+                request, _("Your account is bound. Log in as %(login)s.") % {"login": staff.username}
+            )
+            return redirect("accounts:login")
+    return render(request, "accounts/bind.html", {"form": form, "invitation": invitation})
+

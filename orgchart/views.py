@@ -1,0 +1,184 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.decorators import owner_required
+from accounts.models import User
+from accounts.views import attach_errors
+
+from . import services
+from .forms import DepartmentForm, PositionForm, departments_with_paths
+from .models import Department, Position
+from .permissions import BY_CODE
+
+
+def _departments(request):
+    return Department.objects.filter(tenant_id=request.user.tenant_id)
+
+
+def build_tree(tenant):
+    """Return the tenant's departments as nested nodes with direct and subtree staff counts."""
+    departments = departments_with_paths(tenant)
+    counts = dict(
+        User.objects.filter(tenant=tenant, kind=User.Kind.STAFF, department__isnull=False)
+        .exclude(status=User.Status.RESIGNED)
+        .values_list("department")
+        .annotate(n=Count("pk"))
+    )
+    admins = {}
+    for pk, department_id, label, name in (
+        User.objects.filter(tenant=tenant, kind=User.Kind.STAFF, is_department_admin=True)
+        .exclude(status=User.Status.RESIGNED)
+        .values_list("pk", "department_id", "display_name", "account_name")
+    ):
+        admins.setdefault(department_id, []).append(label or name)
+    by_id, roots = {}, []
+    for department in departments:
+        department.staff_count = counts.get(department.pk, 0)
+        department.subtree_count = 0
+        department.admin_names = admins.get(department.pk, [])
+        department.nodes = []
+        by_id[department.pk] = department
+    for department in departments:
+        parent = by_id.get(department.parent_id)
+        (parent.nodes if parent else roots).append(department)
+    for department in departments:
+        node = department
+        while node is not None:
+            node.subtree_count += department.staff_count
+            node = by_id.get(node.parent_id)
+    return roots, departments
+
+
+@owner_required
+def tree(request):
+    roots, departments = build_tree(request.user.tenant)
+    form = DepartmentForm(tenant=request.user.tenant)
+    return render(
+        request,
+        "orgchart/department_tree.html",
+        {"roots": roots, "department_count": len(departments), "form": form},
+    )
+
+
+@owner_required
+def department_add(request):
+    tenant = request.user.tenant
+    form = DepartmentForm(request.POST or None, tenant=tenant, initial={"parent": request.GET.get("parent")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            department = services.department_create(
+                actor=request.user,
+                tenant=tenant,
+                name=form.cleaned_data["name"],
+                parent=form.cleaned_data["parent"],
+            )
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(request, _("Department %(name)s created.") % {"name": department.path})
+            return redirect("orgchart:tree")
+    return render(request, "orgchart/department_form.html", {"form": form})
+
+
+@owner_required
+def department_edit(request, pk):
+    tenant = request.user.tenant
+    department = get_object_or_404(_departments(request), pk=pk)
+    admins = User.objects.filter(department=department, is_department_admin=True).exclude(status=User.Status.RESIGNED)
+    form = DepartmentForm(
+        request.POST or None,
+        tenant=tenant,
+        department=department,
+        initial={"name": department.name, "parent": department.parent_id, "admins": list(admins)},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.department_update(
+                actor=request.user,
+                department=department,
+                name=data["name"],
+                parent=data["parent"],
+                admins=data["admins"],
+            )
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(request, _("Department saved."))
+            return redirect("orgchart:tree")
+    return render(request, "orgchart/department_form.html", {"form": form, "department": department})
+
+
+@owner_required
+def department_delete(request, pk):
+    department = get_object_or_404(_departments(request), pk=pk)
+    if request.method == "POST":
+        try:
+            services.department_delete(actor=request.user, department=department)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Department %(name)s deleted.") % {"name": department.name})
+        return redirect("orgchart:tree")
+    return render(request, "orgchart/department_confirm_delete.html", {"department": department})
+
+
+@owner_required
+def position_list(request):
+    positions = (
+        Position.objects.filter(tenant_id=request.user.tenant_id)
+        .annotate(holders=Count("staff", filter=~Q(staff__status=User.Status.RESIGNED)))
+        .prefetch_related("permissions")
+    )
+    for position in positions:
+        position.labels = [BY_CODE[p.codename].label for p in position.permissions.all() if p.codename in BY_CODE]
+    return render(request, "orgchart/position_list.html", {"positions": positions})
+
+
+@owner_required
+def position_form(request, pk=None):
+    tenant = request.user.tenant
+    position = get_object_or_404(Position.objects.filter(tenant=tenant), pk=pk) if pk else None
+    form = PositionForm(request.POST or None, instance=position)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if position is None:
+                position = services.position_create(
+                    actor=request.user,
+                    tenant=tenant,
+                    name=data["name"],
+                    description=data["description"],
+                    permissions=data["permissions"],
+                )
+            else:
+                services.position_update(
+                    actor=request.user,
+                    position=position,
+                    name=data["name"],
+                    description=data["description"],
+                    permissions=data["permissions"],
+                )
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(request, _("Position %(name)s saved.") % {"name": position.name})
+            return redirect("orgchart:positions")
+    return render(request, "orgchart/position_form.html", {"form": form, "position": position})
+
+
+@owner_required
+@require_POST
+def position_delete(request, pk):
+    position = get_object_or_404(Position.objects.filter(tenant_id=request.user.tenant_id), pk=pk)
+    try:
+        services.position_delete(actor=request.user, position=position)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Position %(name)s deleted.") % {"name": position.name})
+    return redirect("orgchart:positions")
