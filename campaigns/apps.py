@@ -5,3 +5,39 @@ from django.utils.translation import gettext_lazy as _
 class CampaignsConfig(AppConfig):
     name = "campaigns"
     verbose_name = _("Campaigns")
+
+    def ready(self):
+        from accounts import handover, navigation
+
+        from . import handover as campaign_handover
+        from .visibility import holds_campaign_right
+
+        def effect_reader(user):
+            from orgchart import permissions as catalogue
+
+            return user.is_owner or user.has_perm(catalogue.perm(catalogue.VIEW_EFFECT_DATA))
+
+        navigation.register(
+            navigation.MenuItem("campaigns:list", _("Campaigns"), holds_campaign_right, _("Campaigns")),
+            navigation.MenuItem("campaigns:official", _("Official campaigns"), holds_campaign_right, _("Campaigns")),
+            navigation.MenuItem("campaigns:report", _("Effect reports"), effect_reader, _("Campaigns")),
+            before="orgchart:tree",
+        )
+        handover.register(
+            "created_campaigns",
+            _("Campaigns created"),
+            move=campaign_handover.move_created_campaigns,
+            count=campaign_handover.count_created_campaigns,
+        )
+        handover.register(
+            "contact_campaigns",
+            _("Campaigns as contact person"),
+            move=campaign_handover.move_contact_campaigns,
+            count=campaign_handover.count_contact_campaigns,
+        )
+        handover.register(
+            "contact_products",
+            _("Products as contact person"),
+            move=campaign_handover.move_contact_products,
+            count=campaign_handover.count_contact_products,
+        )

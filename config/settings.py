@@ -179,6 +179,9 @@ DINGTALK_TIMEOUT_SECONDS = env.float("DINGTALK_TIMEOUT_SECONDS", default=5.0)
 # Where links inside notifications point (invitation links leave the site by DingTalk).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 INVITATION_TTL_HOURS = env.int("INVITATION_TTL_HOURS", default=72)
+# Public enrollment page: at most this many enrollments per IP address per window.
+ENROLLMENT_RATE_LIMIT = env.int("ENROLLMENT_RATE_LIMIT", default=20)
+ENROLLMENT_RATE_WINDOW_SECONDS = env.int("ENROLLMENT_RATE_WINDOW_SECONDS", default=600)
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

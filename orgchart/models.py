@@ -42,6 +42,16 @@ class Department(MPTTModel):
         editable=False,
         help_text=_("Holds the admins of this department and of every department above it."),
     )
+    member_group = models.OneToOneField(
+        Group,
+        verbose_name=_("member group"),
+        on_delete=models.PROTECT,
+        related_name="members_of_department",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Holds the staff of this department and of every department below it."),
+    )
     created_at = models.DateTimeField(
         verbose_name=_("created at"),
         auto_now_add=True,

@@ -1,9 +1,14 @@
-"""Data scope (R-5, R-8): which departments a staff account oversees, kept as group memberships.
+"""Data scope (R-5, R-8, R-24, R-28): who oversees whom, kept as auth-group memberships.
 
-Each department owns an auth ``Group`` holding the admins of that department and of every
-department above it. Object grants for campaigns and products (django-guardian) point at these
-groups, so changing an admin flag or moving a department rewrites a handful of memberships,
-never the grants themselves.
+Three kinds of group, all recomputed together by ``sync_scope_groups`` after any change of tree
+shape, department, admin flag or status (a tenant has at most ~100 departments and 50 staff):
+
+* ``Department.admin_group`` — the admins of the department and of every department above it.
+* ``Department.member_group`` — the staff of the department and of every department below it.
+* ``User.overseer_group`` — the admins at or above that staff account's department.
+
+Object grants for campaigns and products (django-guardian) point at these groups, so moving a
+department or flipping an admin flag rewrites a few memberships, never millions of grants.
 """
 
 import uuid
@@ -16,8 +21,8 @@ from accounts.models import User
 from .models import Department
 
 
-def new_admin_group(tenant):
-    return Group.objects.create(name=f"dept-admins:{tenant.pk}:{uuid.uuid4().hex}")
+def new_scope_group(tenant, kind):
+    return Group.objects.create(name=f"{kind}:{tenant.pk}:{uuid.uuid4().hex}")
 
 
 def subtree_filter(department, prefix="department__"):
@@ -38,38 +43,53 @@ def admin_departments(user):
     return Department.objects.filter(pk=user.department_id)
 
 
-def sync_admin_groups(tenant):
-    """Make every department's admin group hold exactly the admins at or above it.
+def _contains(outer, inner):
+    return outer.tree_id == inner.tree_id and outer.lft <= inner.lft and outer.rght >= inner.rght
 
-    One pass over the tenant's departments and admins (a tenant has at most ~100 and 50), then a
-    bulk diff of the membership rows. Call it after any change of tree shape, admin flag,
-    department or status.
-    """
-    departments = list(Department.objects.filter(tenant=tenant).only("pk", "tree_id", "lft", "rght", "admin_group_id"))
-    admins = list(
-        User.objects.filter(
-            tenant=tenant,
-            kind=User.Kind.STAFF,
-            is_department_admin=True,
-            department__isnull=False,
+
+def sync_scope_groups(tenant):
+    """Make every scope group of ``tenant`` hold exactly the people it should; return (added, removed)."""
+    departments = list(
+        Department.objects.filter(tenant=tenant).only(
+            "pk", "tree_id", "lft", "rght", "admin_group_id", "member_group_id"
         )
-        .exclude(status=User.Status.RESIGNED)
-        .select_related("department")
-        .only("pk", "department__tree_id", "department__lft", "department__rght")
     )
+    # Resigned accounts stay placed (their products stay overseen until handed over) but oversee nobody.
+    staff = list(
+        User.objects.filter(tenant=tenant, kind=User.Kind.STAFF)
+        .select_related("department")
+        .only(
+            "pk",
+            "status",
+            "is_department_admin",
+            "overseer_group_id",
+            "department__tree_id",
+            "department__lft",
+            "department__rght",
+        )
+    )
+    missing_groups = [s for s in staff if s.overseer_group_id is None]
+    for person in missing_groups:
+        person.overseer_group = new_scope_group(tenant, "overseers")
+        User.objects.filter(pk=person.pk).update(overseer_group=person.overseer_group)
+    placed = [s for s in staff if s.department_id]
+    admins = [s for s in placed if s.is_department_admin and s.status != User.Status.RESIGNED]
     wanted = set()
     for department in departments:
-        if department.admin_group_id is None:
-            continue
         for admin in admins:
-            above = admin.department
-            if (
-                above.tree_id == department.tree_id
-                and above.lft <= department.lft
-                and above.rght >= department.rght
-            ):
+            if department.admin_group_id and _contains(admin.department, department):
                 wanted.add((admin.pk, department.admin_group_id))
-    group_ids = [d.admin_group_id for d in departments if d.admin_group_id]
+        for person in placed:
+            if department.member_group_id and _contains(department, person.department):
+                wanted.add((person.pk, department.member_group_id))
+    for person in placed:
+        for admin in admins:
+            if _contains(admin.department, person.department):
+                wanted.add((admin.pk, person.overseer_group_id))
+    group_ids = [g for d in departments for g in (d.admin_group_id, d.member_group_id) if g]
+    group_ids += list(
+        User.objects.filter(tenant=tenant, overseer_group__isnull=False).values_list("overseer_group_id", flat=True)
+    )
     through = User.groups.through
     existing = set(through.objects.filter(group_id__in=group_ids).values_list("user_id", "group_id"))
     stale = existing - wanted

@@ -11,7 +11,7 @@ from accounts.services.audit import audit_record
 from .locks import lock_new_root, lock_tenant
 from .models import MAX_DEPTH, Department, Position
 from .permissions import catalogue_permissions
-from .scope import new_admin_group, sync_admin_groups
+from .scope import new_scope_group, sync_scope_groups
 
 
 def _require_owner(actor, tenant):
@@ -56,10 +56,16 @@ def department_create(*, actor, tenant, name, parent=None):
     else:
         lock_new_root()
     _check_sibling_name(tenant, parent, name)
-    department = Department(tenant=tenant, name=name, parent=parent, admin_group=new_admin_group(tenant))
+    department = Department(
+        tenant=tenant,
+        name=name,
+        parent=parent,
+        admin_group=new_scope_group(tenant, "admins"),
+        member_group=new_scope_group(tenant, "members"),
+    )
     department.full_clean(exclude=["lft", "rght", "tree_id", "level"])
     department.save()
-    sync_admin_groups(tenant)
+    sync_scope_groups(tenant)
     audit_record(
         actor=actor,
         tenant=tenant,
@@ -123,7 +129,7 @@ def department_move(*, actor, department, new_parent):
         lock_new_root()
     department.move_to(new_parent, "last-child")
     department = Department.objects.get(pk=department.pk)
-    sync_admin_groups(tenant)
+    sync_scope_groups(tenant)
     audit_record(
         actor=actor,
         action="department.move",
@@ -168,9 +174,9 @@ def department_delete(*, actor, department):
             _("%(name)s cannot be deleted: %(reasons)s.") % {"name": department.name, "reasons": "; ".join(problems)}
         )
     audit_record(actor=actor, action="department.delete", target=department, before={"path": department.path})
-    group = department.admin_group
+    groups = [g for g in (department.admin_group, department.member_group) if g is not None]
     department.delete()
-    if group is not None:
+    for group in groups:
         group.delete()
     return None
 
@@ -190,7 +196,7 @@ def department_set_admins(*, actor, department, admins):
     members.filter(pk__in=admin_ids).update(is_department_admin=True)
     members.exclude(pk__in=admin_ids).update(is_department_admin=False)
     after = sorted(members.filter(is_department_admin=True).values_list("account_name", flat=True))
-    sync_admin_groups(tenant)
+    sync_scope_groups(tenant)
     if before != after:
         audit_record(
             actor=actor,

@@ -26,12 +26,14 @@ DROP FUNCTION IF EXISTS accounts_auditentry_append_only();
 
 def create_trigger(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE)
+        # params=None: run the SQL as written; with params the PostgreSQL schema editor would
+        # interpolate client-side and choke on plpgsql's own "%" placeholder.
+        schema_editor.execute(CREATE, params=None)
 
 
 def drop_trigger(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP)
+        schema_editor.execute(DROP, params=None)
 
 
 class Migration(migrations.Migration):

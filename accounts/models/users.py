@@ -93,6 +93,16 @@ class User(AbstractUser):
         default=False,
         help_text=_("Sees the data of its department and every department below it."),
     )
+    overseer_group = models.OneToOneField(
+        "auth.Group",
+        verbose_name=_("overseer group"),
+        on_delete=models.SET_NULL,
+        related_name="overseen_staff",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Holds the department admins at or above this staff account's department."),
+    )
     bound_at = models.DateTimeField(
         verbose_name=_("bound at"),
         null=True,

@@ -65,7 +65,7 @@ def delivery_attempt(*, delivery_id):
     """Try one delivery once; on failure schedule a retry with back-off until attempts run out."""
     with transaction.atomic():
         delivery = (
-            Delivery.objects.select_for_update()
+            Delivery.objects.select_for_update(of=("self",))  # PostgreSQL cannot lock the nullable side of the outer joins
             .select_related("notification__tenant", "notification__recipient")
             .filter(pk=delivery_id, status=Delivery.Status.PENDING)
             .first()

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from orgchart.locks import lock_tenant
 from orgchart.permissions import catalogue_permissions
-from orgchart.scope import sync_admin_groups
+from orgchart.scope import sync_scope_groups
 
 from .. import handover
 from ..models import Invitation, Notification, User
@@ -150,7 +150,7 @@ def staff_add(
     except IntegrityError as exc:
         raise ValidationError({"account_name": _("This account name is already taken in your organisation.")}) from exc
     staff.user_permissions.set(supplementary_permissions)
-    sync_admin_groups(tenant)
+    sync_scope_groups(tenant)
     audit_record(actor=actor, tenant=tenant, action="staff.add", target=staff, after=_snapshot(staff))
     link = invitation_send(actor=actor, staff=staff)
     return staff, link
@@ -185,7 +185,7 @@ def staff_update(
     staff.full_clean(exclude=["password"])
     staff.save(update_fields=["display_name", "mobile", "department", "position", "is_department_admin"])
     staff.user_permissions.set(supplementary_permissions)
-    sync_admin_groups(tenant)
+    sync_scope_groups(tenant)
     after = _snapshot(staff)
     if before != after:
         audit_record(actor=actor, action="staff.update", target=staff, before=before, after=after)
@@ -241,7 +241,7 @@ def staff_offboard(*, actor, staff):
     staff.bound_at = None
     staff.set_unusable_password()
     staff.save(update_fields=["status", "resigned_at", "mobile", "bound_at", "password"])
-    sync_admin_groups(staff.tenant)
+    sync_scope_groups(staff.tenant)
     audit_record(actor=actor, action="staff.offboard", target=staff, before=before, after=_snapshot(staff))
     return staff
 
@@ -262,7 +262,7 @@ def staff_rebind(*, actor, staff, display_name, mobile):
     staff.resigned_at = None
     staff.full_clean(exclude=["password"])
     staff.save(update_fields=["display_name", "mobile", "status", "resigned_at"])
-    sync_admin_groups(tenant)
+    sync_scope_groups(tenant)
     audit_record(actor=actor, action="staff.rebind", target=staff, before=before, after=_snapshot(staff))
     return staff, invitation_send(actor=actor, staff=staff)
 

@@ -1,0 +1,126 @@
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.services.audit import audit_record
+from orgchart import permissions as catalogue
+
+from ..models import Campaign, EnrolledProduct
+from ..visibility import campaign_sync_grants, campaigns_visible_to, has_right
+from .alerts import EVENT_COMMISSION_CUT, product_alert
+
+FIELDS = [
+    "title",
+    "description",
+    "starts_on",
+    "ends_on",
+    "commission_rate",
+    "service_fee_rate",
+    "review_mode",
+    "contact_person",
+    "scope_whole_tenant",
+    "is_published",
+]
+
+
+def _can_publish(actor, tenant):
+    return actor.tenant_id == tenant.pk and (actor.is_owner or has_right(actor, catalogue.PUBLISH_CAMPAIGNS))
+
+
+def _snapshot(campaign):
+    data = {name: getattr(campaign, name) for name in FIELDS}
+    data["contact_person"] = str(campaign.contact_person) if campaign.contact_person_id else None
+    if campaign.pk:
+        data["scope_departments"] = sorted(d.path for d in campaign.scope_departments.all())
+        data["scope_staff"] = sorted(s.username for s in campaign.scope_staff.all())
+    return data
+
+
+def _check_people(tenant, contact_person, scope_departments, scope_staff, review_mode, scope_whole_tenant):
+    errors = {}
+    if contact_person is not None and (
+        contact_person.tenant_id != tenant.pk
+        or contact_person.kind not in {User.Kind.OWNER, User.Kind.STAFF}
+        or contact_person.status == User.Status.RESIGNED
+    ):
+        errors["contact_person"] = _("Choose a current account of your own organisation.")
+    if review_mode == Campaign.ReviewMode.AUTOMATIC and contact_person is None:
+        errors["contact_person"] = _("Automatic approval needs a campaign contact person: approved products go to them.")
+    if any(d.tenant_id != tenant.pk for d in scope_departments):
+        errors["scope_departments"] = _("Choose departments of your own organisation.")
+    if any(s.tenant_id != tenant.pk or not s.is_staff_account for s in scope_staff):
+        errors["scope_staff"] = _("Choose staff of your own organisation.")
+    if not (scope_whole_tenant or scope_departments or scope_staff):
+        errors["scope_whole_tenant"] = _(
+            "Choose who sees the campaign: the whole organisation, departments or named staff."
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def campaign_create(*, actor, tenant, scope_departments=(), scope_staff=(), **fields):
+    """Create a campaign with its visibility scope (R-23) and grant it (R-24)."""
+    if not _can_publish(actor, tenant):
+        raise PermissionDenied
+    scope_departments, scope_staff = list(scope_departments), list(scope_staff)
+    _check_people(
+        tenant,
+        fields.get("contact_person"),
+        scope_departments,
+        scope_staff,
+        fields.get("review_mode", Campaign.ReviewMode.MANUAL),
+        fields.get("scope_whole_tenant", False),
+    )
+    campaign = Campaign(tenant=tenant, creator=actor, **{k: v for k, v in fields.items() if k in FIELDS})
+    campaign.full_clean()
+    campaign.save()
+    campaign.scope_departments.set(scope_departments)
+    campaign.scope_staff.set(scope_staff)
+    campaign_sync_grants(campaign)
+    audit_record(actor=actor, action="campaign.create", target=campaign, after=_snapshot(campaign))
+    return campaign
+
+
+@transaction.atomic
+def campaign_update(*, actor, campaign, scope_departments=(), scope_staff=(), **fields):
+    """Edit a campaign the actor can see; a lower commission rate alerts the contact persons (R-29)."""
+    tenant = campaign.tenant
+    if campaign.is_official or not _can_publish(actor, tenant):
+        raise PermissionDenied
+    if not campaigns_visible_to(actor).filter(pk=campaign.pk).exists():
+        raise PermissionDenied
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    scope_departments, scope_staff = list(scope_departments), list(scope_staff)
+    _check_people(
+        tenant,
+        fields.get("contact_person", campaign.contact_person),
+        scope_departments,
+        scope_staff,
+        fields.get("review_mode", campaign.review_mode),
+        fields.get("scope_whole_tenant", campaign.scope_whole_tenant),
+    )
+    before = _snapshot(campaign)
+    old_rate = campaign.commission_rate
+    for name, value in fields.items():
+        if name in FIELDS:
+            setattr(campaign, name, value)
+    campaign.full_clean()
+    campaign.save()
+    campaign.scope_departments.set(scope_departments)
+    campaign.scope_staff.set(scope_staff)
+    campaign_sync_grants(campaign)
+    after = _snapshot(campaign)
+    if before != after:
+        audit_record(actor=actor, action="campaign.update", target=campaign, before=before, after=after)
+    if campaign.commission_rate < old_rate:
+        approved = EnrolledProduct.objects.filter(campaign=campaign, status=EnrolledProduct.Status.APPROVED)
+        for product in approved.select_related("contact_person", "campaign"):
+            product_alert(
+                product=product,
+                event=EVENT_COMMISSION_CUT,
+                detail=_("Commission rate cut from %(old)s%% to %(new)s%%.")
+                % {"old": old_rate, "new": campaign.commission_rate},
+            )
+    return campaign

@@ -1,0 +1,350 @@
+from functools import wraps
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.decorators import owner_required, tenant_member_required
+from accounts.exports import csv_response, xlsx_response
+from accounts.middleware import dingtalk_exempt
+from accounts.pagination import capped_page
+from accounts.request_context import client_ip
+from accounts.views import attach_errors
+from orgchart import permissions as catalogue
+
+from . import reports, services
+from .forms import (
+    AttentionForm,
+    CampaignFilterForm,
+    CampaignForm,
+    EffectUploadForm,
+    EnrollmentForm,
+    ProductFilterForm,
+    RejectForm,
+)
+from .models import Campaign, EnrolledProduct
+from .services.effects import TEMPLATE_HEADER, UploadRowErrors
+from .visibility import (
+    can_review,
+    campaigns_visible_to,
+    has_right,
+    holds_campaign_right,
+    official_campaigns_for,
+    products_visible_to,
+)
+
+SCOPE_FIELDS = ("scope_departments", "scope_staff")
+
+
+def campaign_right_required(view_func):
+    """Campaign pages are for the main account and staff holding a campaign right (R-7)."""
+
+    @tenant_member_required
+    @wraps(view_func)
+    def wrapper(request, *args, **kwargs):
+        if not holds_campaign_right(request.user):
+            raise PermissionDenied
+        return view_func(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _can_publish(user):
+    return user.is_owner or has_right(user, catalogue.PUBLISH_CAMPAIGNS)
+
+
+def _filter_campaigns(request, campaigns):
+    form = CampaignFilterForm(request.GET or None)
+    if form.is_valid():
+        today = timezone.localdate()
+        data = form.cleaned_data
+        if data["q"]:
+            campaigns = campaigns.filter(title__icontains=data["q"].strip())
+        if data["phase"] == "running":
+            campaigns = campaigns.filter(starts_on__lte=today, ends_on__gte=today)
+        elif data["phase"] == "upcoming":
+            campaigns = campaigns.filter(starts_on__gt=today)
+        elif data["phase"] == "ended":
+            campaigns = campaigns.filter(ends_on__lt=today)
+    return form, campaigns
+
+
+def _query(request):
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+@campaign_right_required
+def campaign_list(request):
+    form, campaigns = _filter_campaigns(request, campaigns_visible_to(request.user))
+    page = capped_page(request, campaigns.select_related("contact_person", "creator").order_by("-id"))
+    return render(
+        request,
+        "campaigns/campaign_list.html",
+        {"page_obj": page, "filter_form": form, "query": _query(request), "can_publish": _can_publish(request.user)},
+    )
+
+
+@campaign_right_required
+def official_list(request):
+    form, campaigns = _filter_campaigns(request, official_campaigns_for(request.user))
+    page = capped_page(request, campaigns.order_by("-id"))
+    return render(
+        request,
+        "campaigns/campaign_list.html",
+        {"page_obj": page, "filter_form": form, "query": _query(request), "official": True},
+    )
+
+
+def _campaign_form_kwargs(form):
+    data = dict(form.cleaned_data)
+    scope = {name: data.pop(name) for name in SCOPE_FIELDS}
+    return data, scope
+
+
+@campaign_right_required
+def campaign_create(request):
+    if not _can_publish(request.user):
+        raise PermissionDenied
+    tenant = request.user.tenant
+    form = CampaignForm(request.POST or None, tenant=tenant)
+    if request.method == "POST" and form.is_valid():
+        fields, scope = _campaign_form_kwargs(form)
+        try:
+            campaign = services.campaign_create(actor=request.user, tenant=tenant, **scope, **fields)
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(request, _("Campaign %(title)s published.") % {"title": campaign.title})
+            return redirect("campaigns:detail", pk=campaign.pk)
+    return render(request, "campaigns/campaign_form.html", {"form": form})
+
+
+@campaign_right_required
+def campaign_edit(request, pk):
+    campaign = get_object_or_404(campaigns_visible_to(request.user), pk=pk)
+    if not _can_publish(request.user):
+        raise PermissionDenied
+    form = CampaignForm(request.POST or None, instance=campaign, tenant=request.user.tenant)
+    if request.method == "POST" and form.is_valid():
+        fields, scope = _campaign_form_kwargs(form)
+        try:
+            services.campaign_update(actor=request.user, campaign=campaign, **scope, **fields)
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(request, _("Campaign saved."))
+            return redirect("campaigns:detail", pk=campaign.pk)
+    return render(request, "campaigns/campaign_form.html", {"form": form, "campaign": campaign})
+
+
+@campaign_right_required
+def campaign_detail(request, pk):
+    user = request.user
+    campaign = (
+        Campaign.objects.filter(
+            Q(pk__in=campaigns_visible_to(user).values("pk")) | Q(pk__in=official_campaigns_for(user).values("pk"))
+        )
+        .select_related("contact_person", "creator")
+        .filter(pk=pk)
+        .first()
+    )
+    if campaign is None:
+        raise Http404
+    products = products_visible_to(user).filter(campaign=campaign).select_related("contact_person")
+    page = capped_page(request, products.order_by("-id"))
+    for product in page.object_list:
+        product.reviewable = can_review(user, product)
+    return render(
+        request,
+        "campaigns/campaign_detail.html",
+        {
+            "campaign": campaign,
+            "page_obj": page,
+            "can_edit": not campaign.is_official and _can_publish(user),
+            "public_url": request.build_absolute_uri(reverse("campaigns:enroll", args=[campaign.public_token])),
+        },
+    )
+
+
+@tenant_member_required
+def product_list(request):
+    user = request.user
+    form = ProductFilterForm(request.GET or None)
+    products = products_visible_to(user)
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["q"]:
+            q = data["q"].strip()
+            products = products.filter(Q(title__icontains=q) | Q(shop_name__icontains=q) | Q(product_id=q))
+        if data["status"]:
+            products = products.filter(status=data["status"])
+    page = capped_page(request, products.select_related("campaign", "contact_person").order_by("-id"))
+    for product in page.object_list:
+        product.reviewable = can_review(user, product) if product.status == EnrolledProduct.Status.PENDING else False
+    return render(
+        request,
+        "campaigns/product_list.html",
+        {"page_obj": page, "filter_form": form, "query": _query(request)},
+    )
+
+
+def _visible_product(request, pk):
+    return get_object_or_404(
+        products_visible_to(request.user).select_related("campaign", "contact_person", "reviewed_by"), pk=pk
+    )
+
+
+@tenant_member_required
+def product_detail(request, pk):
+    product = _visible_product(request, pk)
+    user = request.user
+    can_set_attention = user.is_owner or product.contact_person_id == user.pk
+    return render(
+        request,
+        "campaigns/product_detail.html",
+        {
+            "product": product,
+            "reviewable": can_review(user, product),
+            "reject_form": RejectForm(),
+            "attention_form": AttentionForm(initial={"attention": product.attention}) if can_set_attention else None,
+        },
+    )
+
+
+@tenant_member_required
+@require_POST
+def product_review(request, pk, decision):
+    product = _visible_product(request, pk)
+    try:
+        if decision == "approve":
+            services.enrollment_approve(actor=request.user, product=product)
+            messages.success(request, _("Approved. You are now the contact person of this product."))
+        elif decision == "reject":
+            form = RejectForm(request.POST)
+            reason = form.cleaned_data["reason"] if form.is_valid() else ""
+            services.enrollment_reject(actor=request.user, product=product, reason=reason)
+            messages.success(request, _("Rejected."))
+        else:
+            raise PermissionDenied
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    next_url = request.POST.get("next", "")
+    if next_url.startswith("/") and not next_url.startswith("//"):
+        return redirect(next_url)
+    return redirect("campaigns:product_detail", pk=product.pk)
+
+
+@tenant_member_required
+@require_POST
+def product_attention(request, pk):
+    product = _visible_product(request, pk)
+    form = AttentionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.product_set_attention(actor=request.user, product=product, attention=form.cleaned_data["attention"])
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Attention level saved."))
+    else:
+        messages.error(request, _("Choose high, normal or off."))
+    return redirect("campaigns:product_detail", pk=product.pk)
+
+
+@dingtalk_exempt
+def enroll(request, token):
+    """The public enrollment page of one campaign (R-26): no login."""
+    campaign = get_object_or_404(Campaign.objects.select_related("tenant"), public_token=token, is_official=False)
+    form = EnrollmentForm(request.POST or None)
+    done = None
+    if request.method == "POST" and campaign.is_open and form.is_valid():
+        try:
+            done = services.enrollment_submit(campaign=campaign, ip=client_ip(request), **form.cleaned_data)
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            form = EnrollmentForm()
+    status = 200 if campaign.is_open else 410
+    return render(request, "campaigns/enroll.html", {"campaign": campaign, "form": form, "done": done}, status=status)
+
+
+def effect_right_required(view_func):
+    @tenant_member_required
+    @wraps(view_func)
+    def wrapper(request, *args, **kwargs):
+        if not (request.user.is_owner or has_right(request.user, catalogue.VIEW_EFFECT_DATA)):
+            raise PermissionDenied
+        return view_func(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _report(request):
+    try:
+        days = int(request.GET.get("days", 30))
+    except ValueError:
+        days = 30
+    return reports.build_report(request.user, group_by=request.GET.get("by", "day"), days=days)
+
+
+@effect_right_required
+def report(request):
+    data = _report(request)
+    return render(
+        request,
+        "campaigns/report.html",
+        {
+            "report": data,
+            "chart": mark_safe(reports.trend_svg(data["series"])),  # built from numbers and escaped labels only
+            "groupings": [(key, label) for key, (label, _fields) in reports.GROUPINGS.items()],
+            "ranges": reports.RANGES,
+            "query": _query(request),
+        },
+    )
+
+
+@effect_right_required
+def report_export(request, fmt):
+    data = _report(request)
+    filename = f"effect-{data['group_by']}-{data['start']:%Y%m%d}-{data['end']:%Y%m%d}"
+    header, rows = reports.export_header(data), list(reports.export_rows(data))
+    if fmt == "xlsx":
+        return xlsx_response(f"{filename}.xlsx", header, rows, sheet_title=str(data["group_label"]))
+    return csv_response(f"{filename}.csv", header, rows)
+
+
+@owner_required
+def effect_upload(request):
+    form = EffectUploadForm(request.POST or None, request.FILES or None)
+    row_errors = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            count = services.effect_upload(actor=request.user, tenant=request.user.tenant, raw=form.cleaned_data["file"].read())
+        except UploadRowErrors as exc:
+            row_errors = exc.rows
+            form.add_error("file", _("Nothing was stored: %(count)d rows have errors.") % {"count": len(exc.rows)})
+        except ValidationError as exc:
+            form.add_error("file", exc)
+        else:
+            messages.success(request, _("%(count)d rows of effect data stored.") % {"count": count})
+            return redirect("campaigns:report")
+    return render(
+        request,
+        "campaigns/effect_upload.html",
+        {"form": form, "row_errors": row_errors, "columns": TEMPLATE_HEADER},
+    )
+
+
+@owner_required
+def effect_template(request):
+    return csv_response("effect-data-template.csv", TEMPLATE_HEADER, [])
+
