@@ -63,7 +63,6 @@ class EnrollmentForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["product_id"].help_text = _("The numeric item ID from the product page, e.g. 6512345678.")
-        self.fields["product_url"].assume_scheme = "https"
 
     def clean_product_id(self):
         value = self.cleaned_data["product_id"].strip()

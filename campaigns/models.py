@@ -10,6 +10,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from accounts.models.tenants import HttpsURLField
+
 RATE_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("90"))]
 
 
@@ -203,7 +205,7 @@ class EnrolledProduct(models.Model):
         verbose_name=_("product ID"),
         max_length=32,
     )
-    product_url = models.URLField(
+    product_url = HttpsURLField(
         verbose_name=_("product link"),
         max_length=500,
         blank=True,

@@ -182,7 +182,7 @@ def staff_update(
     staff.department = department
     staff.position = position
     staff.is_department_admin = is_department_admin
-    staff.full_clean(exclude=["password"])
+    staff.full_clean(exclude=["password", "username"])
     staff.save(update_fields=["display_name", "mobile", "department", "position", "is_department_admin"])
     staff.user_permissions.set(supplementary_permissions)
     sync_scope_groups(tenant)
@@ -260,7 +260,7 @@ def staff_rebind(*, actor, staff, display_name, mobile):
     staff.mobile = mobile.strip()
     staff.status = User.Status.PENDING
     staff.resigned_at = None
-    staff.full_clean(exclude=["password"])
+    staff.full_clean(exclude=["password", "username"])
     staff.save(update_fields=["display_name", "mobile", "status", "resigned_at"])
     sync_scope_groups(tenant)
     audit_record(actor=actor, action="staff.rebind", target=staff, before=before, after=_snapshot(staff))

@@ -1,0 +1,199 @@
+"""A seeded organisation with every persona of the visibility rules (R-24, R-25, R-28, R-31).
+
+招商部 (level 1, admin: admin_l1)
+├── 服饰组 (level 2, admin: admin_l2)
+│   └── 一组 (level 3): viewer_in, publisher_in, reviewer_in, bare_in
+└── 美妆组 (level 2): sibling_viewer, sibling_publisher
+客服部 (level 1): outsider
+another tenant: other_staff (every right)
+"""
+
+import datetime
+import itertools
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.services.staff import invitation_accept, staff_add
+from campaigns import services
+from campaigns.models import Campaign, EffectDaily, EnrolledProduct
+from campaigns.visibility import product_sync_grants
+from orgchart import permissions as catalogue
+from orgchart.services import department_create, position_create
+from tests.factories import OwnerFactory, TenantFactory
+
+PASSWORD = "Correct-horse-42"
+_mobiles = itertools.count(1)
+
+
+def _positions(owner):
+    perms = {p.codename: p for p in catalogue.catalogue_permissions()}
+
+    def make(name, codes):
+        return position_create(actor=owner, tenant=owner.tenant, name=name, permissions=[perms[c] for c in codes])
+
+    return SimpleNamespace(
+        viewer=make("viewer", [catalogue.VIEW_CAMPAIGNS, catalogue.VIEW_EFFECT_DATA]),
+        publisher=make("publisher", [catalogue.PUBLISH_CAMPAIGNS]),
+        reviewer=make(
+            "reviewer",
+            [catalogue.VIEW_CAMPAIGNS, catalogue.REVIEW_ENROLLMENTS, catalogue.VIEW_EFFECT_DATA, catalogue.COMMISSION_ALERTS],
+        ),
+        bare=make("bare", []),
+        everything=make("everything", list(catalogue.CODES)),
+    )
+
+
+def make_staff(owner, name, department, position, admin=False):
+    staff, link = staff_add(
+        actor=owner,
+        tenant=owner.tenant,
+        display_name=name,
+        account_name=name.replace("_", "-"),
+        mobile=f"139{next(_mobiles):08d}",
+        department=department,
+        position=position,
+        is_department_admin=admin,
+    )
+    invitation_accept(token=link.rstrip("/").rsplit("/", 1)[-1], password=PASSWORD)
+    return User.objects.get(pk=staff.pk)
+
+
+def enroll(campaign, product_id, title):
+    return services.enrollment_submit(
+        campaign=campaign,
+        shop_name=f"shop of {title}",
+        product_id=product_id,
+        title=title,
+        price=Decimal("100.00"),
+        proposed_commission_rate=Decimal("20.00"),
+        merchant_contact="merchant 13700000000",
+    )
+
+
+def campaign(actor, title, **scope):
+    today = timezone.localdate()
+    return services.campaign_create(
+        actor=actor,
+        tenant=actor.tenant,
+        title=title,
+        starts_on=today - datetime.timedelta(days=10),
+        ends_on=today + datetime.timedelta(days=10),
+        commission_rate=Decimal("20"),
+        service_fee_rate=Decimal("5"),
+        review_mode="manual",
+        contact_person=None,
+        **scope,
+    )
+
+
+@pytest.fixture
+def world(db):
+    tenant = TenantFactory(slug="acme", name="Acme")
+    owner = OwnerFactory(tenant=tenant, username="acme_owner")
+    w = SimpleNamespace(tenant=tenant, owner=owner)
+    pos = _positions(owner)
+    zhaoshang = department_create(actor=owner, tenant=tenant, name="招商部")
+    fushi = department_create(actor=owner, tenant=tenant, name="服饰组", parent=zhaoshang)
+    yizu = department_create(actor=owner, tenant=tenant, name="一组", parent=fushi)
+    meizhuang = department_create(actor=owner, tenant=tenant, name="美妆组", parent=zhaoshang)
+    kefu = department_create(actor=owner, tenant=tenant, name="客服部")
+    w.departments = SimpleNamespace(zhaoshang=zhaoshang, fushi=fushi, yizu=yizu, meizhuang=meizhuang, kefu=kefu)
+
+    w.admin_l1 = make_staff(owner, "admin_l1", zhaoshang, pos.viewer, admin=True)
+    w.admin_l2 = make_staff(owner, "admin_l2", fushi, pos.viewer, admin=True)
+    w.viewer_in = make_staff(owner, "viewer_in", yizu, pos.viewer)
+    w.publisher_in = make_staff(owner, "publisher_in", yizu, pos.publisher)
+    w.reviewer_in = make_staff(owner, "reviewer_in", yizu, pos.reviewer)
+    w.bare_in = make_staff(owner, "bare_in", yizu, pos.bare)
+    w.sibling_viewer = make_staff(owner, "sibling_viewer", meizhuang, pos.viewer)
+    w.sibling_publisher = make_staff(owner, "sibling_publisher", meizhuang, pos.publisher)
+    w.outsider = make_staff(owner, "outsider", kefu, pos.reviewer)
+
+    other_tenant = TenantFactory(slug="globex", name="Globex")
+    other_owner = OwnerFactory(tenant=other_tenant, username="globex_owner")
+    other_pos = _positions(other_owner)
+    other_dept = department_create(actor=other_owner, tenant=other_tenant, name="招商部")
+    w.other_owner = other_owner
+    w.other_staff = make_staff(other_owner, "other_staff", other_dept, other_pos.everything, admin=True)
+
+    # Campaigns of every scope kind.
+    w.c_dept = campaign(owner, "C-dept 服饰组", scope_departments=[fushi])
+    w.c_named = campaign(owner, "C-named", scope_staff=[w.bare_in, w.sibling_viewer])
+    w.c_whole = campaign(owner, "C-whole", scope_whole_tenant=True)
+    w.c_creator = campaign(w.sibling_publisher, "C-creator 客服部", scope_departments=[kefu])
+    w.c_legacy = Campaign.objects.create(
+        tenant=tenant,
+        title="C-legacy",
+        starts_on=timezone.localdate(),
+        ends_on=timezone.localdate(),
+        commission_rate=Decimal("10"),
+        service_fee_rate=Decimal("1"),
+        creator=owner,
+        is_legacy=True,
+    )
+    w.c_official = Campaign.objects.create(
+        tenant=None,
+        is_official=True,
+        title="C-official",
+        starts_on=timezone.localdate(),
+        ends_on=timezone.localdate(),
+        commission_rate=Decimal("10"),
+        service_fee_rate=Decimal("1"),
+    )
+    w.c_other = campaign(other_owner, "C-other-tenant", scope_whole_tenant=True)
+
+    # Products in every state.
+    w.p_approved = enroll(w.c_dept, "1000001", "P-approved")
+    services.enrollment_approve(actor=w.reviewer_in, product=w.p_approved)
+    w.p_pending = enroll(w.c_dept, "1000002", "P-pending")
+    w.p_rejected = enroll(w.c_dept, "1000003", "P-rejected")
+    services.enrollment_reject(actor=w.reviewer_in, product=w.p_rejected, reason="price")
+    w.p_creator_pending = enroll(w.c_creator, "1000004", "P-creator-pending")
+    w.p_legacy_owner = _legacy_product(w.c_legacy, "1000005", "P-legacy-owner", owner)
+    w.p_legacy_none = _legacy_product(w.c_legacy, "1000006", "P-legacy-none", None)
+    w.p_other = enroll(w.c_other, "1000007", "P-other-tenant")
+    services.enrollment_approve(actor=other_owner, product=w.p_other)
+
+    # Effect data: 150 on the approved product, 1000 on the legacy one, 7 in the other tenant.
+    today = timezone.localdate()
+    for product, day, amount in (
+        (w.p_approved, today, "100"),
+        (w.p_approved, today - datetime.timedelta(days=1), "50"),
+        (w.p_legacy_owner, today, "1000"),
+        (w.p_other, today, "7"),
+    ):
+        EffectDaily.objects.create(
+            tenant=product.tenant,
+            product=product,
+            campaign=product.campaign,
+            date=day,
+            clicks=10,
+            paid_orders=1,
+            paid_amount=Decimal(amount),
+            estimated_service_fee=Decimal("1"),
+        )
+    for name in ("p_approved", "p_pending", "p_rejected", "p_creator_pending", "p_other"):
+        getattr(w, name).refresh_from_db()
+    return w
+
+
+def _legacy_product(campaign, product_id, title, contact):
+    product = EnrolledProduct.objects.create(
+        tenant=campaign.tenant,
+        campaign=campaign,
+        shop_name="old shop",
+        product_id=product_id,
+        title=title,
+        price=Decimal("1"),
+        proposed_commission_rate=Decimal("1"),
+        merchant_contact="old",
+        status=EnrolledProduct.Status.APPROVED,
+        contact_person=contact,
+        is_legacy=True,
+    )
+    product_sync_grants(product)
+    return product
