@@ -9,6 +9,34 @@ from django.http import HttpResponse
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
+def decode_text_upload(raw, *, max_bytes):
+    """Return the text of an uploaded CSV: UTF-8 (with or without BOM), else GBK as Excel on
+    Chinese Windows saves it. Raise ``ValidationError`` for empty, oversize or binary files."""
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    if len(raw) > max_bytes:
+        raise ValidationError(
+            _("The file is larger than %(size)s. Split it and upload the parts.") % {"size": _size(max_bytes)}
+        )
+    if not raw.strip():
+        raise ValidationError(_("The file is empty."))
+    if b"\x00" in raw[:4096]:
+        raise ValidationError(_("The file is not a CSV text file."))
+    for encoding in ("utf-8-sig", "gbk"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ValidationError(_("The file is neither UTF-8 nor GBK text. Save it as CSV and try again."))
+
+
+def _size(num_bytes):
+    if num_bytes >= 1024 * 1024:
+        return f"{num_bytes // (1024 * 1024)} MB"
+    return f"{num_bytes // 1024} KB"
+
+
 def csv_safe_cell(value):
     """Return a cell that a spreadsheet shows as text, never runs as a formula (OWASP CSV injection)."""
     if value is None:

@@ -225,3 +225,18 @@ class BindForm(forms.Form):
             except forms.ValidationError as exc:
                 self.add_error("password1", exc)
         return cleaned
+
+
+class StaffImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Staff file (CSV or XLSX)"),
+        help_text=_("Use the template's columns. CSV may be UTF-8 or GBK. At most 1 MB."),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".csv", ".xlsx")):
+            raise forms.ValidationError(_("Upload a .csv or .xlsx file (the template's format)."))
+        if upload.size > 1024 * 1024:
+            raise forms.ValidationError(_("The file is larger than 1 MB. Split it and upload the parts."))
+        return upload

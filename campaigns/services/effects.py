@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.exports import decode_text_upload
 from accounts.services.audit import audit_record
 
 from ..models import EffectDaily, EnrolledProduct
@@ -41,17 +42,7 @@ class UploadRowErrors(ValidationError):
 
 
 def decode_upload(raw):
-    """Return the text of an uploaded CSV: UTF-8 (with or without BOM), else GBK as Excel saves it."""
-    if len(raw) > MAX_UPLOAD_BYTES:
-        raise ValidationError(_("The file is larger than 5 MB. Split it and upload the parts."))
-    if not raw.strip():
-        raise ValidationError(_("The file is empty."))
-    for encoding in ("utf-8-sig", "gbk"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ValidationError(_("The file is neither UTF-8 nor GBK text. Save it as CSV and try again."))
+    return decode_text_upload(raw, max_bytes=MAX_UPLOAD_BYTES)
 
 
 def _header_map(header):

@@ -1,0 +1,83 @@
+"""Commit a batch import of staff (R-13): all rows or none, under the tenant's seat lock."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from orgchart.locks import lock_tenant
+from orgchart.scope import sync_scope_groups
+
+from .. import importer
+from ..models import User
+from .audit import audit_record
+from .staff import _snapshot, build_staff, invitation_send
+
+
+class ImportRefused(ValidationError):
+    """The file has problems; ``preview`` says which. Nothing was written."""
+
+    def __init__(self, preview):
+        self.preview = preview
+        messages = list(preview.problems) + [
+            f"{row.line}: {'; '.join(str(e) for e in row.errors)}" for row in preview.error_rows
+        ]
+        super().__init__(messages or [_("The file cannot be imported.")])
+
+
+@transaction.atomic
+def staff_import(*, actor, tenant, raw, filename):
+    """Validate again under the tenant lock and import every row, or raise ``ImportRefused``.
+
+    New accounts await binding and get their invitation (delivered after commit); rows naming an
+    existing account update it. One audit entry per account plus one for the import.
+    """
+    if not (actor.is_owner and actor.tenant_id == tenant.pk):
+        raise PermissionDenied
+    tenant = lock_tenant(tenant)
+    preview = importer.validate(tenant=tenant, raw=raw, filename=filename)
+    if not preview.ok:
+        raise ImportRefused(preview)
+    created, updated = [], []
+    for row in preview.new_rows:
+        staff = build_staff(
+            tenant=tenant,
+            display_name=row.values["display_name"],
+            account_name=row.values["account_name"],
+            mobile=row.values["mobile"],
+            department=row.department,
+            position=row.position,
+            is_department_admin=row.is_department_admin,
+        )
+        created.append(staff)
+    User.objects.bulk_create(created)
+    created = list(User.objects.filter(tenant=tenant, kind=User.Kind.STAFF, account_name__in=[s.account_name for s in created]))
+    for row in preview.update_rows:
+        if not row.changes:
+            continue
+        staff = row.existing
+        before = _snapshot(staff)
+        staff.display_name = row.values["display_name"]
+        staff.mobile = row.values["mobile"]
+        staff.department = row.department
+        staff.position = row.position
+        staff.is_department_admin = row.is_department_admin
+        staff.save(update_fields=["display_name", "mobile", "department", "position", "is_department_admin"])
+        audit_record(actor=actor, action="staff.update", target=staff, before=before, after=_snapshot(staff))
+        updated.append(staff)
+    sync_scope_groups(tenant)
+    for staff in created:
+        audit_record(actor=actor, tenant=tenant, action="staff.add", target=staff, after=_snapshot(staff))
+        invitation_send(actor=actor, staff=staff)
+    audit_record(
+        actor=actor,
+        tenant=tenant,
+        action="staff.import",
+        target=tenant,
+        after={
+            "file": filename,
+            "created": sorted(s.account_name for s in created),
+            "updated": sorted(s.account_name for s in updated),
+            "unchanged": len(preview.update_rows) - len(updated),
+        },
+    )
+    return created, updated
