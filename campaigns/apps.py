@@ -7,10 +7,14 @@ class CampaignsConfig(AppConfig):
     verbose_name = _("Campaigns")
 
     def ready(self):
+        from django.db.models.signals import post_migrate
+
         from accounts import handover, navigation
 
         from . import handover as campaign_handover
-        from .visibility import holds_campaign_right
+        from .visibility import forget_permission_ids, holds_campaign_right
+
+        post_migrate.connect(forget_permission_ids, dispatch_uid="campaigns.forget_permission_ids")
 
         def effect_reader(user):
             from orgchart import permissions as catalogue

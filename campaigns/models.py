@@ -362,8 +362,8 @@ class EffectDaily(models.Model):
             ),
         ]
         indexes = [
+            # (product, date) is covered by the unique constraint's index.
             models.Index(fields=["tenant", "date"], name="campaigns_effect_tenant_date"),
-            models.Index(fields=["product", "date"], name="campaigns_effect_product_date"),
         ]
 
     def __str__(self):

@@ -60,7 +60,8 @@ def build_report(user, *, group_by="day", days=30, today=None):
     for row in grouped[:MAX_ROWS]:
         rows.append(
             {
-                "label": _label(group_by, row, department_paths),
+                # str(): "(none)" is a lazy translation, which openpyxl cannot write to a cell.
+                "label": str(_label(group_by, row, department_paths)),
                 **{key: row[key] or 0 for key in SUMS},
             }
         )

@@ -29,13 +29,14 @@ from .forms import (
     ProductFilterForm,
     RejectForm,
 )
-from .models import Campaign, EnrolledProduct
+from .models import Campaign
 from .services.effects import TEMPLATE_HEADER, UploadRowErrors
 from .visibility import (
     can_review,
     campaigns_visible_to,
     has_right,
     holds_campaign_right,
+    mark_reviewable,
     official_campaigns_for,
     products_visible_to,
 )
@@ -161,8 +162,7 @@ def campaign_detail(request, pk):
         raise Http404
     products = products_visible_to(user).filter(campaign=campaign).select_related("contact_person")
     page = capped_page(request, products.order_by("-id"))
-    for product in page.object_list:
-        product.reviewable = can_review(user, product)
+    mark_reviewable(user, page.object_list)  # one query for the page, not one per product
     return render(
         request,
         "campaigns/campaign_detail.html",
@@ -188,8 +188,7 @@ def product_list(request):
         if data["status"]:
             products = products.filter(status=data["status"])
     page = capped_page(request, products.select_related("campaign", "contact_person").order_by("-id"))
-    for product in page.object_list:
-        product.reviewable = can_review(user, product) if product.status == EnrolledProduct.Status.PENDING else False
+    mark_reviewable(user, page.object_list)  # one query for the page, not one per product
     return render(
         request,
         "campaigns/product_list.html",

@@ -61,6 +61,15 @@ def permission_id(codename):
         return _permission_id(codename)
 
 
+def forget_permission_ids(**kwargs):
+    """Drop the cached permission ids (a ``post_migrate`` receiver).
+
+    ``flush`` (run after every transactional test) recreates the permission rows under new ids;
+    a cached old id would otherwise be written into new grants and break their foreign key.
+    """
+    _permission_id.cache_clear()
+
+
 def has_right(user, code):
     return user.has_perm(catalogue.perm(code))
 
@@ -177,6 +186,25 @@ def may_review(user, product):
 def can_review(user, product):
     """Whether ``user`` may approve or reject ``product`` now: it is pending and they may review."""
     return product.status == EnrolledProduct.Status.PENDING and may_review(user, product)
+
+
+def mark_reviewable(user, products):
+    """Set ``product.reviewable`` (``can_review``) on a page of products with at most one query."""
+    products = list(products)
+    pending = {p.campaign_id for p in products if p.status == EnrolledProduct.Status.PENDING}
+    allowed = set()
+    if pending and user.is_authenticated:
+        if user.is_owner:
+            allowed = pending
+        elif has_right(user, catalogue.REVIEW_ENROLLMENTS):
+            allowed = set(campaigns_visible_to(user).filter(pk__in=pending).values_list("pk", flat=True))
+    for product in products:
+        product.reviewable = (
+            product.status == EnrolledProduct.Status.PENDING
+            and product.tenant_id == user.tenant_id
+            and product.campaign_id in allowed
+        )
+    return products
 
 
 # Writes: the only code that grants or revokes object permissions -------------------------------

@@ -37,8 +37,14 @@ def _snapshot(campaign):
     return data
 
 
-def _check_people(tenant, contact_person, scope_departments, scope_staff, review_mode, scope_whole_tenant):
+def _check_rules(tenant, contact_person, scope_departments, scope_staff, review_mode, scope_whole_tenant, period):
+    """Raise one ``ValidationError`` naming every field that breaks a campaign rule."""
     errors = {}
+    starts_on, ends_on = period
+    if starts_on and ends_on and ends_on < starts_on:
+        # Named after the field, not only the model constraint's non-field error, so every caller
+        # (page, admin, import) shows it next to the end date.
+        errors["ends_on"] = _("The campaign cannot end before it starts.")
     if contact_person is not None and (
         contact_person.tenant_id != tenant.pk
         or contact_person.kind not in {User.Kind.OWNER, User.Kind.STAFF}
@@ -65,13 +71,14 @@ def campaign_create(*, actor, tenant, scope_departments=(), scope_staff=(), **fi
     if not _can_publish(actor, tenant):
         raise PermissionDenied
     scope_departments, scope_staff = list(scope_departments), list(scope_staff)
-    _check_people(
+    _check_rules(
         tenant,
         fields.get("contact_person"),
         scope_departments,
         scope_staff,
         fields.get("review_mode", Campaign.ReviewMode.MANUAL),
         fields.get("scope_whole_tenant", False),
+        (fields.get("starts_on"), fields.get("ends_on")),
     )
     campaign = Campaign(tenant=tenant, creator=actor, **{k: v for k, v in fields.items() if k in FIELDS})
     campaign.full_clean()
@@ -84,22 +91,30 @@ def campaign_create(*, actor, tenant, scope_departments=(), scope_staff=(), **fi
 
 
 @transaction.atomic
-def campaign_update(*, actor, campaign, scope_departments=(), scope_staff=(), **fields):
-    """Edit a campaign the actor can see; a lower commission rate alerts the contact persons (R-29)."""
+def campaign_update(*, actor, campaign, scope_departments=None, scope_staff=None, **fields):
+    """Edit a campaign the actor can see; a lower commission rate alerts the contact persons (R-29).
+
+    ``scope_departments`` / ``scope_staff`` left out (``None``) keep the current scope.
+    """
     tenant = campaign.tenant
     if campaign.is_official or not _can_publish(actor, tenant):
         raise PermissionDenied
     if not campaigns_visible_to(actor).filter(pk=campaign.pk).exists():
         raise PermissionDenied
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if scope_departments is None:
+        scope_departments = campaign.scope_departments.all()
+    if scope_staff is None:
+        scope_staff = campaign.scope_staff.all()
     scope_departments, scope_staff = list(scope_departments), list(scope_staff)
-    _check_people(
+    _check_rules(
         tenant,
         fields.get("contact_person", campaign.contact_person),
         scope_departments,
         scope_staff,
         fields.get("review_mode", campaign.review_mode),
         fields.get("scope_whole_tenant", campaign.scope_whole_tenant),
+        (fields.get("starts_on", campaign.starts_on), fields.get("ends_on", campaign.ends_on)),
     )
     before = _snapshot(campaign)
     old_rate = campaign.commission_rate

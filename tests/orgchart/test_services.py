@@ -446,3 +446,16 @@ def test_staff_without_a_position_hold_only_their_supplementary_permissions(owne
 def test_the_main_account_holds_the_whole_catalogue(owner):
     assert fresh(owner).has_perm("orgchart.manage_operation_accounts")
     assert fresh(owner).has_perm("orgchart.publish_campaigns")
+
+
+# --- check_tree --------------------------------------------------------------------------------
+
+
+def test_check_tree_reports_a_damaged_tree_and_fails(owner, org):
+    from django.core.management import CommandError, call_command
+
+    Department.objects.filter(pk=org.east_one.pk).update(lft=100, rght=101)
+
+    assert any("not nested inside its parent" in p for p in tree_problems())
+    with pytest.raises(CommandError, match="problems found"):
+        call_command("check_tree")

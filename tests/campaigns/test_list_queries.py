@@ -1,0 +1,119 @@
+"""Pages keep a flat query count whatever the number of rows they list (R-41, STYLE 7), and every
+campaigns page but the public enrollment one needs a login."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import URLPattern, reverse
+from django.utils import timezone
+
+from campaigns import services, urls
+from campaigns.models import EffectDaily
+
+from .conftest import campaign, enroll
+
+# The most queries each page may take, for any number of rows: measured (owner / reviewer_in:
+# list 5/7, products 5/8, detail 6/9, report 6/8) plus a little headroom.
+BOUNDS = {
+    "list": 9,
+    "products": 10,
+    "detail": 11,
+    "report": 10,
+}
+
+_serial = iter(range(10_000, 99_999))
+
+
+def add_rows(world, count):
+    """``count`` more campaigns in 服饰组's scope, each with a pending and an approved product
+    (approved by reviewer_in) and a day of effect data on the approved one."""
+    today = timezone.localdate()
+    for _ in range(count):
+        n = next(_serial)
+        extra = campaign(world.owner, f"Extra {n}", scope_departments=[world.departments.fushi])
+        enroll(world.c_dept, f"9{n}1", f"Pending {n}")
+        enroll(extra, f"9{n}2", f"Pending {n} b")
+        approved = services.enrollment_approve(actor=world.reviewer_in, product=enroll(extra, f"9{n}3", f"Approved {n}"))
+        EffectDaily.objects.create(
+            tenant=world.tenant,
+            product=approved,
+            campaign=extra,
+            date=today - datetime.timedelta(days=n % 20),
+            clicks=5,
+            paid_orders=1,
+            paid_amount=Decimal("10"),
+            estimated_service_fee=Decimal("1"),
+        )
+
+
+def pages(world):
+    return {
+        "list": reverse("campaigns:list"),
+        "products": reverse("campaigns:products"),
+        "detail": reverse("campaigns:detail", args=[world.c_dept.pk]),
+        "report": reverse("campaigns:report") + "?by=campaign&days=30",
+    }
+
+
+def measure(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(queries), response
+
+
+@pytest.mark.parametrize("persona", ["owner", "reviewer_in"])
+@pytest.mark.parametrize("page", list(BOUNDS))
+def test_query_count_does_not_grow_with_rows(client, world, django_assert_max_num_queries, persona, page):
+    user = world.owner if persona == "owner" else world.reviewer_in
+    client.force_login(user)
+    url = pages(world)[page]
+
+    add_rows(world, 3)
+    with django_assert_max_num_queries(BOUNDS[page]):
+        few, few_response = measure(client, url)
+    add_rows(world, 40)
+    with django_assert_max_num_queries(BOUNDS[page]):
+        many, many_response = measure(client, url)
+
+    assert many == few, f"{page} for {persona}: {few} queries with few rows, {many} with many"
+    # the second measurement really had more rows to show
+    if page == "report":
+        assert len(many_response.context["report"]["rows"]) > len(few_response.context["report"]["rows"]) > 1
+    else:
+        few_page, many_page = few_response.context["page_obj"], many_response.context["page_obj"]
+        assert many_page.paginator.count > few_page.paginator.count > 1
+        assert len(many_page.object_list) == min(many_page.paginator.count, 25)
+
+
+# Anonymous visitors ---------------------------------------------------------------------------
+
+PUBLIC = {"enroll"}
+ARGS = {
+    "detail": [1],
+    "edit": [1],
+    "product_detail": [1],
+    "product_attention": [1],
+    "product_review": [1, "approve"],
+    "report_export": ["csv"],
+}
+NAMES = sorted(p.name for p in urls.urlpatterns if isinstance(p, URLPattern) and p.name not in PUBLIC)
+
+
+def test_every_campaigns_url_is_covered():
+    assert {p.name for p in urls.urlpatterns} == set(NAMES) | PUBLIC
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize("name", NAMES)
+def test_anonymous_visitors_are_sent_to_the_login(client, db, name, method):
+    url = reverse(f"campaigns:{name}", args=ARGS.get(name, []))
+
+    response = getattr(client, method)(url)
+
+    assert response.status_code == 302
+    assert response.url == f"{reverse(settings.LOGIN_URL)}?next={url}"
