@@ -6,10 +6,19 @@ _current_ip = contextvars.ContextVar("current_ip", default=None)
 
 
 def client_ip(request):
-    """Return the client's address; behind a proxy trust only the first X-Forwarded-For hop we set."""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded:
-        return forwarded.split(",")[0].strip() or None
+    """Return the client's address.
+
+    ``X-Forwarded-For`` is written by whoever sends the request, so only the entries our own
+    proxies appended count: with ``TRUSTED_PROXY_HOPS = N`` the client is the N-th address from the
+    right; with 0 (no proxy, the default) the header is ignored and ``REMOTE_ADDR`` is used.
+    """
+    from django.conf import settings
+
+    hops = getattr(settings, "TRUSTED_PROXY_HOPS", 0)
+    if hops:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= hops:
+            return forwarded[-hops]
     return request.META.get("REMOTE_ADDR") or None
 
 

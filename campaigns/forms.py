@@ -101,4 +101,6 @@ class EffectUploadForm(forms.Form):
         upload = self.cleaned_data["file"]
         if not upload.name.lower().endswith(".csv"):
             raise forms.ValidationError(_("Upload a .csv file."))
+        if upload.size > 5 * 1024 * 1024:
+            raise forms.ValidationError(_("The file is larger than 5 MB. Split it and upload the parts."))
         return upload

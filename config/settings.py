@@ -40,6 +40,8 @@ else:
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# How many reverse proxies in front of the app append to X-Forwarded-For (0: none, trust REMOTE_ADDR).
+TRUSTED_PROXY_HOPS = env.int("TRUSTED_PROXY_HOPS", default=0)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -188,7 +188,10 @@ def department_set_admins(*, actor, department, admins):
     _require_owner(actor, tenant)
     lock_tenant(tenant)
     admin_ids = {a.pk for a in admins}
-    members = User.objects.filter(tenant=tenant, kind=User.Kind.STAFF, department=department)
+    # Resigned accounts keep their settings: the form does not offer them, so leave them be.
+    members = User.objects.filter(tenant=tenant, kind=User.Kind.STAFF, department=department).exclude(
+        status=User.Status.RESIGNED
+    )
     outsiders = admin_ids - set(members.values_list("pk", flat=True))
     if outsiders:
         raise ValidationError({"admins": _("Department admins must be staff of that department.")})

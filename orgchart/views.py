@@ -12,7 +12,7 @@ from accounts.views import attach_errors
 from . import services
 from .forms import DepartmentForm, PositionForm, departments_with_paths
 from .models import Department, Position
-from .permissions import BY_CODE
+from .permissions import CATALOGUE
 
 
 def _departments(request):
@@ -135,7 +135,8 @@ def position_list(request):
         .prefetch_related("permissions")
     )
     for position in positions:
-        position.labels = [BY_CODE[p.codename].label for p in position.permissions.all() if p.codename in BY_CODE]
+        held = {p.codename for p in position.permissions.all()}
+        position.labels = [entry.label for entry in CATALOGUE if entry.code in held]
     return render(request, "orgchart/position_list.html", {"positions": positions})
 
 

@@ -173,6 +173,8 @@ def staff_update(
     _require_owner(actor, tenant)
     lock_tenant(tenant)
     staff = User.objects.select_related("department", "position").get(pk=staff.pk)
+    if staff.status == User.Status.RESIGNED:
+        raise ValidationError(_("An offboarded account cannot be edited; bind it to a new person first."))
     supplementary_permissions = list(supplementary_permissions)
     _check_refs(tenant, department, position, supplementary_permissions)
     _check_free(tenant, None, mobile.strip(), exclude_pk=staff.pk)

@@ -597,3 +597,18 @@ def test_hand_over_is_atomic_when_a_mover_fails_half_way(owner, west_staff, plai
     assert fresh(plain_staff).display_name == "Plain Staff"
     assert not Notification.objects.filter(subject="moved things").exists()
     assert not AuditEntry.objects.filter(action="staff.hand_over").exists()
+
+
+def test_an_offboarded_account_cannot_be_edited(owner, tenant):
+    gone = StaffFactory(tenant=tenant)
+    staff_services.staff_offboard(actor=owner, staff=gone)
+    with pytest.raises(ValidationError, match="cannot be edited"):
+        staff_services.staff_update(
+            actor=owner,
+            staff=gone,
+            display_name="x",
+            mobile="13911112222",
+            department=None,
+            position=None,
+            is_department_admin=True,
+        )

@@ -255,11 +255,6 @@ def test_a_post_without_the_csrf_token_is_refused(world):
     assert EnrolledProduct.objects.filter(product_id="7000002").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="accounts.request_context.client_ip trusts the first X-Forwarded-For hop a client sends, "
-    "so a merchant can spoof a new address on every request and skip the rate limit (reported).",
-)
 def test_a_forged_forwarded_for_header_does_not_escape_the_rate_limit(client, world, settings):
     settings.ENROLLMENT_RATE_LIMIT = 1
     client.post(url(world.c_dept), form_data(product_id="5000001"), REMOTE_ADDR="198.51.100.1")
@@ -272,3 +267,20 @@ def test_a_forged_forwarded_for_header_does_not_escape_the_rate_limit(client, wo
     )
 
     assert not EnrolledProduct.objects.filter(product_id="5000002").exists()
+
+
+def test_behind_one_trusted_proxy_the_proxys_entry_is_the_client(client, world, settings):
+    settings.ENROLLMENT_RATE_LIMIT = 1
+    settings.TRUSTED_PROXY_HOPS = 1
+    client.post(url(world.c_dept), form_data(product_id="5000011"), REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.5")
+
+    client.post(
+        url(world.c_dept),
+        form_data(product_id="5000012"),
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR="192.0.2.99, 203.0.113.5",
+    )
+    client.post(url(world.c_dept), form_data(product_id="5000013"), REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.6")
+
+    assert not EnrolledProduct.objects.filter(product_id="5000012").exists()
+    assert EnrolledProduct.objects.filter(product_id="5000013", submitter_ip="203.0.113.6").exists()
