@@ -158,6 +158,10 @@ def build(scale=1.0):
     log(f"{n['products']} products and their grants")
     _effects(tenant, n["effect_days"])
     log(f"{n['products'] * n['effect_days']} effect rows")
+    from campaigns import rollups
+
+    rollups.refresh_tenant(tenant.pk)
+    log("daily rollups per contact person and per campaign")
     _generic_grants(tenant)
     log("generic guardian grants for the comparison (a)")
     _sql("ANALYZE")

@@ -1,6 +1,7 @@
 """Campaigns and products in the staff hand-over (R-16); run inside ``staff_hand_over``'s transaction."""
 
 
+from . import rollups
 from .models import Campaign, EnrolledProduct
 from .visibility import campaigns_move_creator_grants, products_move_grants
 
@@ -30,4 +31,6 @@ def count_contact_products(staff):
 
 def move_contact_products(from_staff, to_staff):
     products_move_grants(from_staff=from_staff, to_staff=to_staff)
-    return EnrolledProduct.objects.filter(contact_person=from_staff).update(contact_person=to_staff)
+    moved = EnrolledProduct.objects.filter(contact_person=from_staff).update(contact_person=to_staff)
+    rollups.refresh_contacts(from_staff.tenant_id, [from_staff.pk, to_staff.pk])
+    return moved

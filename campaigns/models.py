@@ -403,3 +403,87 @@ class EnrolledProductGroupObjectPermission(GroupObjectPermissionBase):
     class Meta(GroupObjectPermissionBase.Meta):
         verbose_name = _("product grant to a group")
         verbose_name_plural = _("product grants to groups")
+
+
+class EffectRollupBase(models.Model):
+    tenant = models.ForeignKey(
+        "accounts.Tenant",
+        verbose_name=_("tenant"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    date = models.DateField(
+        verbose_name=_("date"),
+    )
+    clicks = models.BigIntegerField(
+        verbose_name=_("clicks"),
+        default=0,
+    )
+    paid_orders = models.BigIntegerField(
+        verbose_name=_("paid orders"),
+        default=0,
+    )
+    paid_amount = models.DecimalField(
+        verbose_name=_("paid amount (¥)"),
+        max_digits=16,
+        decimal_places=2,
+        default=Decimal("0"),
+    )
+    estimated_service_fee = models.DecimalField(
+        verbose_name=_("estimated service fee (¥)"),
+        max_digits=16,
+        decimal_places=2,
+        default=Decimal("0"),
+    )
+
+    class Meta:
+        abstract = True
+
+
+class EffectByContact(EffectRollupBase):
+    """Daily effect totals per contact person, kept by ``campaigns.rollups`` (R-31 at R-41 scale).
+
+    Approved products are visible exactly to their contact person and the admins above them, so
+    a report in anyone's scope is a sum over these few rows instead of millions of daily rows.
+    """
+
+    contact_person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("contact person"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = _("daily effect totals per contact person")
+        verbose_name_plural = _("daily effect totals per contact person")
+        indexes = [
+            models.Index(fields=["tenant", "date"], name="campaigns_ebc_tenant_date"),
+            models.Index(fields=["contact_person", "date"], name="campaigns_ebc_contact_date"),
+        ]
+
+    def __str__(self):
+        return f"{self.contact_person_id} {self.date}"
+
+
+class EffectByCampaign(EffectRollupBase):
+    """Daily effect totals per campaign, kept by ``campaigns.rollups``: the main account's report."""
+
+    campaign = models.ForeignKey(
+        Campaign,
+        verbose_name=_("campaign"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("daily effect totals per campaign")
+        verbose_name_plural = _("daily effect totals per campaign")
+        indexes = [
+            models.Index(fields=["tenant", "date"], name="campaigns_ebcamp_tenant_date"),
+        ]
+
+    def __str__(self):
+        return f"{self.campaign_id} {self.date}"

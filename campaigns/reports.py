@@ -8,13 +8,14 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .visibility import effects_visible_to
+from .models import EffectByCampaign
+from .visibility import effect_totals_visible_to, effects_visible_to
 
 GROUPINGS = {
     "day": (_("Day"), ["date"]),
     "campaign": (_("Campaign"), ["campaign_id", "campaign__title"]),
-    "contact": (_("Contact person"), ["product__contact_person_id", "product__contact_person__display_name", "product__contact_person__username"]),
-    "department": (_("Department"), ["product__contact_person__department_id"]),
+    "contact": (_("Contact person"), ["contact_person_id", "contact_person__display_name", "contact_person__username"]),
+    "department": (_("Department"), ["contact_person__department_id"]),
 }
 RANGES = (7, 30, 90)
 SUMS = {
@@ -37,8 +38,8 @@ def _label(group_by, row, department_paths):
     if group_by == "campaign":
         return row["campaign__title"]
     if group_by == "contact":
-        return row["product__contact_person__display_name"] or row["product__contact_person__username"] or _("(none)")
-    return department_paths.get(row["product__contact_person__department_id"], _("(none)"))
+        return row["contact_person__display_name"] or row["contact_person__username"] or _("(none)")
+    return department_paths.get(row["contact_person__department_id"], _("(none)"))
 
 
 def build_report(user, *, group_by="day", days=30, today=None):
@@ -50,9 +51,19 @@ def build_report(user, *, group_by="day", days=30, today=None):
     if days not in RANGES:
         days = 30
     start, end = period(days, today)
-    effects = effects_visible_to(user).filter(date__gte=start, date__lte=end)
+    # Daily totals per contact person carry the viewer's whole scope in a few rows; only the
+    # campaign grouping of a staff member needs the per-product rows (see campaigns.rollups).
+    totals_rows = effect_totals_visible_to(user).filter(date__gte=start, date__lte=end)
+    if group_by == "campaign":
+        source = (
+            EffectByCampaign.objects.filter(tenant_id=user.tenant_id)
+            if user.is_owner
+            else effects_visible_to(user)
+        ).filter(date__gte=start, date__lte=end)
+    else:
+        source = totals_rows
     fields = GROUPINGS[group_by][1]
-    grouped = effects.values(*fields).annotate(**SUMS).order_by(*(["date"] if group_by == "day" else ["-paid_amount"]))
+    grouped = source.values(*fields).annotate(**SUMS).order_by(*(["date"] if group_by == "day" else ["-paid_amount"]))
     department_paths = {}
     if group_by == "department" and user.tenant_id:
         department_paths = {d.pk: d.path for d in departments_with_paths(user.tenant)}
@@ -65,8 +76,11 @@ def build_report(user, *, group_by="day", days=30, today=None):
                 **{key: row[key] or 0 for key in SUMS},
             }
         )
-    totals = {key: value or 0 for key, value in effects.aggregate(**SUMS).items()}
-    series_rows = {r["date"]: r["paid_amount"] or Decimal("0") for r in effects.values("date").annotate(paid_amount=Sum("paid_amount"))}
+    totals = {key: value or 0 for key, value in totals_rows.aggregate(**SUMS).items()}
+    series_rows = {
+        r["date"]: r["paid_amount"] or Decimal("0")
+        for r in totals_rows.values("date").annotate(paid_amount=Sum("paid_amount")).order_by()
+    }
     series = [(start + datetime.timedelta(days=i), series_rows.get(start + datetime.timedelta(days=i), Decimal("0"))) for i in range(days)]
     return {
         "group_by": group_by,

@@ -34,6 +34,7 @@ from .models import (
     Campaign,
     CampaignGroupObjectPermission,
     CampaignUserObjectPermission,
+    EffectByContact,
     EffectDaily,
     EnrolledProduct,
     EnrolledProductGroupObjectPermission,
@@ -181,6 +182,29 @@ def may_review(user, product):
     if user.is_owner:
         return True
     return has_right(user, catalogue.REVIEW_ENROLLMENTS) and can_view_campaign(user, product.campaign)
+
+
+def contacts_overseen_by(user):
+    """The contact persons whose approved products ``user`` sees: themselves and everyone whose
+    overseer group holds them. The same people the product grants name (see the module doc)."""
+    from accounts.models import User
+
+    return User.objects.filter(
+        Q(pk=user.pk) | Q(overseer_group__user=user.pk), tenant_id=user.tenant_id, kind=User.Kind.STAFF
+    ).values("pk")
+
+
+def effect_totals_visible_to(user):
+    """Daily totals per contact person within the viewer's data scope (R-31): all for the main
+    account, the overseen contact persons' for staff holding ``view_effect_data``."""
+    if not user.is_authenticated or user.tenant_id is None:
+        return EffectByContact.objects.none()
+    rows = EffectByContact.objects.filter(tenant_id=user.tenant_id)
+    if user.is_owner:
+        return rows
+    if not (user.is_staff_account and has_right(user, catalogue.VIEW_EFFECT_DATA)):
+        return EffectByContact.objects.none()
+    return rows.filter(contact_person__in=contacts_overseen_by(user))
 
 
 def can_review(user, product):

@@ -15,6 +15,20 @@ def audit_record(*, actor, action, target=None, tenant=None, before=None, after=
 
     Call it inside the transaction of the change it records, so that both land or neither does.
     """
+    entry = audit_entry(
+        actor=actor, action=action, target=target, tenant=tenant, before=before, after=after, target_label=target_label
+    )
+    entry.save()
+    return entry
+
+
+def audit_record_many(entries):
+    """Insert many entries built by ``audit_entry`` in one statement (batch operations)."""
+    return AuditEntry.objects.bulk_create(entries)
+
+
+def audit_entry(*, actor, action, target=None, tenant=None, before=None, after=None, target_label=None):
+    """Build (without saving) the audit entry ``audit_record`` would write."""
     if tenant is None:
         tenant = getattr(target, "tenant", None) if target is not None else None
         if tenant is None and actor is not None:
@@ -24,7 +38,7 @@ def audit_record(*, actor, action, target=None, tenant=None, before=None, after=
     if isinstance(target, models.Model):
         target_type = target._meta.label_lower
         target_id = str(target.pk)
-    return AuditEntry.objects.create(
+    return AuditEntry(
         tenant=tenant,
         actor=actor if getattr(actor, "pk", None) else None,
         actor_label=_label(actor) if actor is not None else "system",

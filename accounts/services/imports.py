@@ -9,8 +9,8 @@ from orgchart.scope import sync_scope_groups
 
 from .. import importer
 from ..models import User
-from .audit import audit_record
-from .staff import _snapshot, build_staff, invitation_send
+from .audit import audit_entry, audit_record, audit_record_many
+from .staff import _snapshot, build_staff, invitations_send_many
 
 
 class ImportRefused(ValidationError):
@@ -47,10 +47,15 @@ def staff_import(*, actor, tenant, raw, filename):
             department=row.department,
             position=row.position,
             is_department_admin=row.is_department_admin,
+            checked=True,
         )
         created.append(staff)
     User.objects.bulk_create(created)
-    created = list(User.objects.filter(tenant=tenant, kind=User.Kind.STAFF, account_name__in=[s.account_name for s in created]))
+    created = list(
+        User.objects.filter(tenant=tenant, kind=User.Kind.STAFF, account_name__in=[s.account_name for s in created])
+        .select_related("tenant", "department", "position")
+        .order_by("account_name")
+    )
     for row in preview.update_rows:
         if not row.changes:
             continue
@@ -65,9 +70,14 @@ def staff_import(*, actor, tenant, raw, filename):
         audit_record(actor=actor, action="staff.update", target=staff, before=before, after=_snapshot(staff))
         updated.append(staff)
     sync_scope_groups(tenant)
-    for staff in created:
-        audit_record(actor=actor, tenant=tenant, action="staff.add", target=staff, after=_snapshot(staff))
-        invitation_send(actor=actor, staff=staff)
+    audit_record_many(
+        [
+            audit_entry(actor=actor, tenant=tenant, action="staff.add", target=staff, after=_snapshot(staff, with_permissions=False))
+            for staff in created
+        ]
+    )
+    if created:
+        invitations_send_many(actor=actor, staff=created)
     audit_record(
         actor=actor,
         tenant=tenant,

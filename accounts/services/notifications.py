@@ -26,27 +26,45 @@ def _backends_for(notification, backends):
 @transaction.atomic
 def notification_send(*, recipient, subject, kind=Notification.Kind.SYSTEM, body="", link="", mobile="", backends=None):
     """Put a message in the recipient's inbox and queue its delivery through the other backends."""
-    notification = Notification.objects.create(
-        tenant=recipient.tenant,
-        recipient=recipient,
-        kind=kind,
-        subject=subject[:200],
-        body=body,
-        link=link,
-        mobile=mobile,
+    message = {"recipient": recipient, "subject": subject, "kind": kind, "body": body, "link": link, "mobile": mobile}
+    return notifications_send_many([message], backends=backends)[0]
+
+
+@transaction.atomic
+def notifications_send_many(messages, *, backends=None):
+    """``notification_send`` for many messages with a few INSERTs (batch imports)."""
+    notifications = Notification.objects.bulk_create(
+        [
+            Notification(
+                tenant=m["recipient"].tenant,
+                recipient=m["recipient"],
+                kind=m.get("kind", Notification.Kind.SYSTEM),
+                subject=m["subject"][:200],
+                body=m.get("body", ""),
+                link=m.get("link", ""),
+                mobile=m.get("mobile", ""),
+            )
+            for m in messages
+        ]
     )
     now = timezone.now()
-    for backend in _backends_for(notification, backends):
-        delivery = Delivery.objects.create(
-            tenant=notification.tenant,
-            notification=notification,
-            backend=backend,
-            status=Delivery.Status.SENT if backend == Delivery.Backend.INBOX else Delivery.Status.PENDING,
-            sent_at=now if backend == Delivery.Backend.INBOX else None,
-        )
-        if backend != Delivery.Backend.INBOX:
+    deliveries = []
+    for notification in notifications:
+        for backend in _backends_for(notification, backends):
+            inbox = backend == Delivery.Backend.INBOX
+            deliveries.append(
+                Delivery(
+                    tenant=notification.tenant,
+                    notification=notification,
+                    backend=backend,
+                    status=Delivery.Status.SENT if inbox else Delivery.Status.PENDING,
+                    sent_at=now if inbox else None,
+                )
+            )
+    for delivery in Delivery.objects.bulk_create(deliveries):
+        if delivery.backend != Delivery.Backend.INBOX:
             _enqueue_on_commit(delivery.pk)
-    return notification
+    return notifications
 
 
 def _enqueue_on_commit(delivery_id, delay_seconds=0):

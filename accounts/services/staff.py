@@ -18,8 +18,8 @@ from .. import handover
 from ..models import Invitation, Notification, User
 from ..models.invitations import hash_token, new_token
 from ..models.users import staff_username
-from .audit import audit_record
-from .notifications import notification_send
+from .audit import audit_entry, audit_record, audit_record_many
+from .notifications import notifications_send_many
 
 STAFF_FIELDS = ["display_name", "mobile", "department", "position", "is_department_admin", "status"]
 
@@ -29,7 +29,7 @@ def _require_owner(actor, tenant):
         raise PermissionDenied
 
 
-def _snapshot(staff):
+def _snapshot(staff, with_permissions=True):
     data = {
         "display_name": staff.display_name,
         "mobile": staff.mobile,
@@ -38,7 +38,7 @@ def _snapshot(staff):
         "is_department_admin": staff.is_department_admin,
         "status": staff.status,
     }
-    if staff.pk:
+    if staff.pk and with_permissions:
         data["supplementary_permissions"] = sorted(staff.user_permissions.values_list("codename", flat=True))
     return data
 
@@ -92,8 +92,12 @@ def _check_free(tenant, account_name, mobile, exclude_pk=None):
         raise ValidationError(errors)
 
 
-def build_staff(*, tenant, display_name, account_name, mobile, department, position, is_department_admin):
-    """Validate and return an unsaved staff account (shared by the form and the batch import)."""
+def build_staff(*, tenant, display_name, account_name, mobile, department, position, is_department_admin, checked=False):
+    """Validate and return an unsaved staff account (shared by the form and the batch import).
+
+    ``checked``: the caller already proved name and mobile free under the tenant lock (the batch
+    import does it for all rows at once), so skip the per-row uniqueness queries.
+    """
     account_name = account_name.strip().lower()
     staff = User(
         tenant=tenant,
@@ -108,7 +112,7 @@ def build_staff(*, tenant, display_name, account_name, mobile, department, posit
         status=User.Status.PENDING,
     )
     staff.set_unusable_password()
-    staff.full_clean(exclude=["password", "username"])
+    staff.full_clean(exclude=["password", "username"], validate_unique=not checked, validate_constraints=not checked)
     return staff
 
 
@@ -276,39 +280,63 @@ def _revoke_pending(staff):
 @transaction.atomic
 def invitation_send(*, actor, staff):
     """Send (or resend) the single-use binding link; any earlier pending link stops working."""
-    _require_owner(actor, staff.tenant)
-    if staff.status != User.Status.PENDING:
-        raise ValidationError(_("Only accounts awaiting binding can be invited."))
-    _revoke_pending(staff)
-    token = new_token()
-    invitation = Invitation.objects.create(
-        tenant=staff.tenant,
-        user=staff,
-        token_hash=hash_token(token),
-        mobile=staff.mobile,
-        created_by=actor,
-        expires_at=timezone.now() + datetime.timedelta(hours=settings.INVITATION_TTL_HOURS),
+    return invitations_send_many(actor=actor, staff=[staff])[0]
+
+
+@transaction.atomic
+def invitations_send_many(*, actor, staff):
+    """``invitation_send`` for many accounts with a few INSERTs; returns the links in order."""
+    for person in staff:
+        _require_owner(actor, person.tenant)
+        if person.status != User.Status.PENDING:
+            raise ValidationError(_("Only accounts awaiting binding can be invited."))
+    Invitation.objects.filter(user__in=[p.pk for p in staff]).usable().update(revoked_at=timezone.now())
+    expires_at = timezone.now() + datetime.timedelta(hours=settings.INVITATION_TTL_HOURS)
+    tokens = [new_token() for _person in staff]
+    Invitation.objects.bulk_create(
+        [
+            Invitation(
+                tenant=person.tenant,
+                user=person,
+                token_hash=hash_token(token),
+                mobile=person.mobile,
+                created_by=actor,
+                expires_at=expires_at,
+            )
+            for person, token in zip(staff, tokens)
+        ]
     )
-    link = reverse("accounts:bind", args=[token])
-    notification_send(
-        recipient=staff,
-        kind=Notification.Kind.BINDING_INVITATION,
-        subject=_("%(tenant)s invites you to bind your staff account") % {"tenant": staff.tenant.name},
-        body=_(
-            "Your login will be %(login)s. Open the link within %(hours)d hours to set your password. "
-            "The link works once."
-        )
-        % {"login": staff.username, "hours": settings.INVITATION_TTL_HOURS},
-        link=link,
-        mobile=staff.mobile,
+    links = [reverse("accounts:bind", args=[token]) for token in tokens]
+    notifications_send_many(
+        [
+            {
+                "recipient": person,
+                "kind": Notification.Kind.BINDING_INVITATION,
+                "subject": _("%(tenant)s invites you to bind your staff account") % {"tenant": person.tenant.name},
+                "body": _(
+                    "Your login will be %(login)s. Open the link within %(hours)d hours to set your password. "
+                    "The link works once."
+                )
+                % {"login": person.username, "hours": settings.INVITATION_TTL_HOURS},
+                "link": link,
+                "mobile": person.mobile,
+            }
+            for person, link in zip(staff, links)
+        ]
     )
-    audit_record(
-        actor=actor,
-        action="staff.invite",
-        target=staff,
-        after={"mobile": staff.mobile, "expires_at": invitation.expires_at},
+    audit_record_many(
+        [
+            audit_entry(
+                actor=actor,
+                tenant=person.tenant,
+                action="staff.invite",
+                target=person,
+                after={"mobile": person.mobile, "expires_at": expires_at},
+            )
+            for person in staff
+        ]
     )
-    return link
+    return links
 
 
 @transaction.atomic

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.exports import decode_text_upload
 from accounts.services.audit import audit_record
 
+from .. import rollups
 from ..models import EffectDaily, EnrolledProduct
 from .alerts import EVENT_SERVICE_FEE_RISK, product_alert
 
@@ -152,6 +153,7 @@ def effect_upload(*, actor, tenant, raw):
             to_update.append(current)
     EffectDaily.objects.bulk_create(to_create, batch_size=2000)
     EffectDaily.objects.bulk_update(to_update, METRICS, batch_size=2000)
+    rollups.refresh_dates(tenant.pk, {row["date"] for row in rows})
     audit_record(
         actor=actor,
         tenant=tenant,
@@ -200,4 +202,5 @@ def effect_generate_demo(*, tenant, days=90, today=None, seed=2026):
                 )
             )
     EffectDaily.objects.bulk_create(rows, batch_size=5000, ignore_conflicts=True)
+    rollups.refresh_dates(tenant.pk, {row.date for row in rows})
     return len(rows)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts.services.audit import audit_record
 
+from .. import rollups
 from ..models import Campaign, EnrolledProduct
 from ..visibility import may_review, product_sync_grants
 
@@ -88,6 +89,7 @@ def _decide(product, *, status, reviewer, contact_person, reason):
         )
     product.refresh_from_db()
     product_sync_grants(product)
+    rollups.refresh_product(product)
     audit_record(
         actor=reviewer,
         tenant=product.tenant,

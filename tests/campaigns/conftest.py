@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services.staff import invitation_accept, staff_add
-from campaigns import services
+from campaigns import rollups, services
 from campaigns.models import Campaign, EffectDaily, EnrolledProduct
 from campaigns.visibility import product_sync_grants
 from orgchart import permissions as catalogue
@@ -176,6 +176,8 @@ def world(db):
             paid_amount=Decimal(amount),
             estimated_service_fee=Decimal("1"),
         )
+    rollups.refresh_tenant(tenant.pk)  # what effect_upload does after storing rows
+    rollups.refresh_tenant(other_tenant.pk)
     for name in ("p_approved", "p_pending", "p_rejected", "p_creator_pending", "p_other"):
         getattr(w, name).refresh_from_db()
     return w

@@ -14,7 +14,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from accounts.models import AuditEntry, Notification
-from campaigns import services
+from campaigns import rollups, services
 from campaigns.models import EffectDaily
 from campaigns.reports import build_report
 
@@ -289,6 +289,7 @@ def test_reports_stay_in_the_viewers_scope(world):
 
 def test_the_period_limits_the_rows(world):
     EffectDaily.objects.filter(product=world.p_approved, date=day(1)).update(date=day(40))
+    rollups.refresh_tenant(world.tenant.pk)
 
     assert build_report(world.owner, group_by="campaign", days=30)["totals"]["paid_amount"] == Decimal("1100")
     assert build_report(world.owner, group_by="campaign", days=90)["totals"]["paid_amount"] == Decimal("1150")
@@ -322,6 +323,7 @@ def test_the_exports_hold_exactly_the_page_table(owner_client, world, group_by):
         clicks=3,
         paid_amount=Decimal("0.5"),
     )
+    rollups.refresh_tenant(world.tenant.pk)
     query = {"by": group_by, "days": 30}
 
     page = owner_client.get(reverse("campaigns:report"), query)
@@ -346,6 +348,7 @@ def test_a_formula_looking_title_is_exported_as_text(owner_client, world):
     EffectDaily.objects.create(
         tenant=world.tenant, product=product, campaign=risky, date=timezone.localdate(), paid_amount=Decimal("5000")
     )
+    rollups.refresh_tenant(world.tenant.pk)
     query = {"by": "campaign", "days": 7}
 
     text = owner_client.get(reverse("campaigns:report_export", args=["csv"]), query).content.decode("utf-8-sig")

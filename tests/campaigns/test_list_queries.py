@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, reverse
 from django.utils import timezone
 
-from campaigns import services, urls
+from campaigns import rollups, services, urls
 from campaigns.models import EffectDaily
 
 from .conftest import campaign, enroll
@@ -48,6 +48,7 @@ def add_rows(world, count):
             paid_amount=Decimal("10"),
             estimated_service_fee=Decimal("1"),
         )
+    rollups.refresh_tenant(world.tenant.pk)
 
 
 def pages(world):

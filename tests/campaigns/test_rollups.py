@@ -1,0 +1,76 @@
+"""The daily rollups always equal the sums of the daily rows they summarise."""
+
+import datetime
+from decimal import Decimal
+
+from django.db.models import Sum
+from django.utils import timezone
+
+from accounts.services.staff import staff_hand_over
+from campaigns import services
+from campaigns.models import EffectByCampaign, EffectByContact, EffectDaily
+
+from .conftest import enroll
+
+SUMS = {k: Sum(k) for k in ("clicks", "paid_orders", "paid_amount", "estimated_service_fee")}
+
+
+def by_contact(tenant):
+    rows = EffectDaily.objects.filter(tenant=tenant).values("date", "product__contact_person").annotate(**SUMS)
+    return {(r["date"], r["product__contact_person"]): tuple(r[k] for k in SUMS) for r in rows}
+
+
+def rolled_by_contact(tenant):
+    rows = EffectByContact.objects.filter(tenant=tenant)
+    return {(r.date, r.contact_person_id): (r.clicks, r.paid_orders, r.paid_amount, r.estimated_service_fee) for r in rows}
+
+
+def by_campaign(tenant):
+    rows = EffectDaily.objects.filter(tenant=tenant).values("date", "campaign").annotate(**SUMS)
+    return {(r["date"], r["campaign"]): tuple(r[k] for k in SUMS) for r in rows}
+
+
+def rolled_by_campaign(tenant):
+    rows = EffectByCampaign.objects.filter(tenant=tenant)
+    return {(r.date, r.campaign_id): (r.clicks, r.paid_orders, r.paid_amount, r.estimated_service_fee) for r in rows}
+
+
+def assert_in_step(tenant):
+    assert rolled_by_contact(tenant) == by_contact(tenant)
+    assert rolled_by_campaign(tenant) == by_campaign(tenant)
+
+
+def upload(world, rows):
+    header = "日期,活动ID,商品ID,点击数,付款笔数,付款金额,预估服务费\n"
+    body = "".join(f"{d.isoformat()},{p.campaign_id},{p.product_id},{c},{o},{a},{f}\n" for d, p, c, o, a, f in rows)
+    return services.effect_upload(actor=world.owner, tenant=world.tenant, raw=(header + body).encode())
+
+
+def test_upload_reupload_hand_over_and_approval_keep_the_rollups_in_step(world):
+    today = timezone.localdate()
+    yesterday = today - datetime.timedelta(days=1)
+    assert_in_step(world.tenant)
+
+    upload(world, [(today, world.p_approved, 5, 1, "20.00", "1.00"), (yesterday, world.p_approved, 7, 2, "30.00", "2.00")])
+    assert_in_step(world.tenant)
+    upload(world, [(today, world.p_approved, 50, 9, "99.00", "9.00")])  # a corrected report replaces the day
+    assert_in_step(world.tenant)
+
+    staff_hand_over(actor=world.owner, from_staff=world.reviewer_in, to_staff=world.viewer_in)
+    assert_in_step(world.tenant)
+    assert EffectByContact.objects.filter(contact_person=world.viewer_in).exists()
+    assert not EffectByContact.objects.filter(contact_person=world.reviewer_in).exists()
+
+    EffectDaily.objects.create(
+        tenant=world.tenant, product=world.p_pending, campaign=world.c_dept, date=today, paid_amount=Decimal("3")
+    )
+    services.enrollment_approve(actor=world.reviewer_in, product=world.p_pending)
+    assert_in_step(world.tenant)
+
+
+def test_the_demo_generator_fills_the_rollups(world):
+    product = services.enrollment_approve(actor=world.reviewer_in, product=enroll(world.c_dept, "1900001", "gen"))
+    services.effect_generate_demo(tenant=world.tenant, days=5)
+
+    assert EffectDaily.objects.filter(product=product).count() == 5
+    assert_in_step(world.tenant)
