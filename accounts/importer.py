@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from orgchart.forms import departments_with_paths
 from orgchart.models import Position
 
-from .exports import decode_text_upload
+from .exports import FORMULA_PREFIXES, decode_text_upload
 from .models import User
 from .models.tenants import mainland_mobile_validator
 from .models.users import account_name_validator
@@ -143,8 +143,15 @@ def _cell_text(value):
     return str(value)
 
 
+def _unescape(cell):
+    """Undo the export's CSV-injection guard (``'=…`` back to ``=…``) so a re-upload is unchanged."""
+    if cell.startswith("'") and cell[1:].startswith(FORMULA_PREFIXES):
+        return cell[1:]
+    return cell
+
+
 def _split_header(rows):
-    rows = [(n, [c.strip() for c in cells]) for n, cells in rows]
+    rows = [(n, [_unescape(c.strip()) for c in cells]) for n, cells in rows]
     rows = [(n, cells) for n, cells in rows if any(cells)]
     if not rows:
         raise ValidationError(_("The file is empty."))
@@ -278,7 +285,15 @@ def _changes(row):
         "position": current.position.name if current.position_id else "",
         "is_department_admin": current.is_department_admin,
     }
-    return {FIELD_LABELS[key]: (have[key], wanted[key]) for key in wanted if have[key] != wanted[key]}
+    return {
+        FIELD_LABELS[key]: (_shown(have[key]), _shown(wanted[key])) for key in wanted if have[key] != wanted[key]
+    }
+
+
+def _shown(value):
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return value
 
 
 def contact_rows(tenant):

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -22,6 +24,11 @@ FIELDS = [
     "scope_whole_tenant",
     "is_published",
 ]
+
+
+def _rate(value):
+    """A rate as the pages show it: two decimals (``15`` typed in a form reads ``15.00``)."""
+    return Decimal(value).quantize(Decimal("0.01"))
 
 
 def _can_publish(actor, tenant):
@@ -136,6 +143,6 @@ def campaign_update(*, actor, campaign, scope_departments=None, scope_staff=None
                 product=product,
                 event=EVENT_COMMISSION_CUT,
                 detail=_("Commission rate cut from %(old)s%% to %(new)s%%.")
-                % {"old": old_rate, "new": campaign.commission_rate},
+                % {"old": _rate(old_rate), "new": _rate(campaign.commission_rate)},
             )
     return campaign
