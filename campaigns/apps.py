@@ -10,16 +10,13 @@ class CampaignsConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from accounts import handover, navigation
+        from orgchart.scope import scope_groups_synced
 
         from . import handover as campaign_handover
-        from .visibility import forget_permission_ids, holds_campaign_right
+        from .visibility import contact_grants_sync, effect_reader, forget_permission_ids, holds_campaign_right
 
         post_migrate.connect(forget_permission_ids, dispatch_uid="campaigns.forget_permission_ids")
-
-        def effect_reader(user):
-            from orgchart import permissions as catalogue
-
-            return user.is_owner or user.has_perm(catalogue.perm(catalogue.VIEW_EFFECT_DATA))
+        scope_groups_synced.connect(contact_grants_sync, dispatch_uid="campaigns.contact_grants_sync")
 
         navigation.register(
             navigation.MenuItem("campaigns:list", _("Campaigns"), holds_campaign_right, _("Campaigns")),

@@ -13,7 +13,6 @@ from orgchart.models import Department
 
 from . import services
 from .models import Campaign, EnrolledProduct
-from .visibility import product_sync_grants
 
 # (title, scope kind, scope value, creator, contact person, review mode)
 CAMPAIGNS = [
@@ -89,7 +88,7 @@ def _legacy_campaign(tenant, owner, today):
         ("6500000001", "经典款帆布鞋（主账号审核）", owner),
         ("6500000002", "复古台灯（前员工审核）", None),
     ):
-        product = EnrolledProduct.objects.create(
+        EnrolledProduct.objects.create(
             tenant=tenant,
             campaign=campaign,
             shop_name="老店",
@@ -103,7 +102,6 @@ def _legacy_campaign(tenant, owner, today):
             reviewed_at=timezone.now(),
             is_legacy=True,
         )
-        product_sync_grants(product)
     audit_record(actor=None, tenant=tenant, action="demo.legacy_import", target=campaign)
     return campaign
 

@@ -3,7 +3,7 @@
 
 from . import rollups
 from .models import Campaign, EnrolledProduct
-from .visibility import campaigns_move_creator_grants, products_move_grants
+from .visibility import campaigns_move_creator_grants
 
 
 def count_created_campaigns(staff):
@@ -30,7 +30,7 @@ def count_contact_products(staff):
 
 
 def move_contact_products(from_staff, to_staff):
-    products_move_grants(from_staff=from_staff, to_staff=to_staff)
+    # Who sees a product follows its contact person's grants (campaigns.visibility): no grant moves.
     moved = EnrolledProduct.objects.filter(contact_person=from_staff).update(contact_person=to_staff)
     rollups.refresh_contacts(from_staff.tenant_id, [from_staff.pk, to_staff.pk])
     return moved

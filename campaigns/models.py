@@ -389,20 +389,34 @@ class CampaignGroupObjectPermission(GroupObjectPermissionBase):
         verbose_name_plural = _("campaign grants to groups")
 
 
-class EnrolledProductUserObjectPermission(UserObjectPermissionBase):
-    content_object = models.ForeignKey(EnrolledProduct, on_delete=models.CASCADE)
+class ContactPersonUserObjectPermission(UserObjectPermissionBase):
+    """``accounts.view_contact_products`` on a staff account, held by that person (R-28)."""
+
+    content_object = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("contact person"),
+        on_delete=models.CASCADE,
+        related_name="contact_person_grants",
+    )
 
     class Meta(UserObjectPermissionBase.Meta):
-        verbose_name = _("product grant to a person")
-        verbose_name_plural = _("product grants to people")
+        verbose_name = _("contact-person grant to a person")
+        verbose_name_plural = _("contact-person grants to people")
 
 
-class EnrolledProductGroupObjectPermission(GroupObjectPermissionBase):
-    content_object = models.ForeignKey(EnrolledProduct, on_delete=models.CASCADE)
+class ContactPersonGroupObjectPermission(GroupObjectPermissionBase):
+    """``accounts.view_contact_products`` on a staff account, held by its overseer group (R-28)."""
+
+    content_object = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("contact person"),
+        on_delete=models.CASCADE,
+        related_name="contact_person_group_grants",
+    )
 
     class Meta(GroupObjectPermissionBase.Meta):
-        verbose_name = _("product grant to a group")
-        verbose_name_plural = _("product grants to groups")
+        verbose_name = _("contact-person grant to a group")
+        verbose_name_plural = _("contact-person grants to groups")
 
 
 class EffectRollupBase(models.Model):
@@ -487,3 +501,34 @@ class EffectByCampaign(EffectRollupBase):
 
     def __str__(self):
         return f"{self.campaign_id} {self.date}"
+
+
+class EffectByCampaignContact(EffectRollupBase):
+    """Daily effect totals per campaign and contact person, kept by ``campaigns.rollups``: a staff
+    member's report by campaign, summed over the contact persons in their data scope."""
+
+    campaign = models.ForeignKey(
+        Campaign,
+        verbose_name=_("campaign"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    contact_person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("contact person"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = _("daily effect totals per campaign and contact person")
+        verbose_name_plural = _("daily effect totals per campaign and contact person")
+        indexes = [
+            models.Index(fields=["tenant", "contact_person", "date"], name="campaigns_ebcc_contact_date"),
+            models.Index(fields=["tenant", "date"], name="campaigns_ebcc_tenant_date"),
+        ]
+
+    def __str__(self):
+        return f"{self.campaign_id} {self.contact_person_id} {self.date}"

@@ -8,8 +8,8 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import EffectByCampaign
-from .visibility import effect_totals_visible_to, effects_visible_to
+from .models import EffectByCampaign, EffectByCampaignContact, EffectByContact
+from .visibility import effect_rows_visible_to, viewer_scope
 
 GROUPINGS = {
     "day": (_("Day"), ["date"]),
@@ -51,14 +51,15 @@ def build_report(user, *, group_by="day", days=30, today=None):
     if days not in RANGES:
         days = 30
     start, end = period(days, today)
-    # Daily totals per contact person carry the viewer's whole scope in a few rows; only the
-    # campaign grouping of a staff member needs the per-product rows (see campaigns.rollups).
-    totals_rows = effect_totals_visible_to(user).filter(date__gte=start, date__lte=end)
+    # Daily totals per contact person carry the viewer's whole scope in a few rows; the campaign
+    # grouping sums per campaign and contact person, or per campaign for the main account.
+    scope = viewer_scope(user)
+    totals_rows = effect_rows_visible_to(user, EffectByContact, scope).filter(date__gte=start, date__lte=end)
     if group_by == "campaign":
         source = (
             EffectByCampaign.objects.filter(tenant_id=user.tenant_id)
             if user.is_owner
-            else effects_visible_to(user)
+            else effect_rows_visible_to(user, EffectByCampaignContact, scope)
         ).filter(date__gte=start, date__lte=end)
     else:
         source = totals_rows

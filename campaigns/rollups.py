@@ -1,72 +1,101 @@
-"""Keep the daily effect rollups (``EffectByContact``, ``EffectByCampaign``) equal to the sums of
-``EffectDaily``. Every write that changes effect rows or a product's contact person calls one of
-these inside its transaction; each recomputes only the slice it touched with INSERT … SELECT."""
+"""Keep the daily effect rollups equal to the sums of ``EffectDaily`` (R-31 at R-41 scale).
+
+* ``EffectByContact`` (day, contact person): reports by day, contact person and department.
+* ``EffectByCampaignContact`` (day, campaign, contact person): a staff member's report by campaign.
+* ``EffectByCampaign`` (day, campaign): the main account's report by campaign.
+
+A product's contact person decides who sees its figures (R-28), so a viewer's report is a sum
+over the rollup rows of the contact persons in their scope instead of over millions of daily
+rows. Every write that changes effect rows or a product's contact person calls one of these
+functions inside its transaction; each recomputes only the slice it touched with INSERT … SELECT.
+"""
 
 from django.db import connection
 
-from .models import EffectByCampaign, EffectByContact, EffectDaily, EnrolledProduct
+from .models import EffectByCampaign, EffectByCampaignContact, EffectByContact, EffectDaily, EnrolledProduct
 
 SUMS = "SUM(e.clicks), SUM(e.paid_orders), SUM(e.paid_amount), SUM(e.estimated_service_fee)"
 COLUMNS = "clicks, paid_orders, paid_amount, estimated_service_fee"
+EFFECTS = EffectDaily._meta.db_table
+PRODUCTS = EnrolledProduct._meta.db_table
 
-
-def _execute(sql, params):
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+# (rollup, its key columns in the rollup, the same columns in the SELECT over effects ⨝ products)
+ROLLUPS = (
+    (EffectByContact, "contact_person_id", "p.contact_person_id"),
+    (EffectByCampaignContact, "campaign_id, contact_person_id", "e.campaign_id, p.contact_person_id"),
+    (EffectByCampaign, "campaign_id", "e.campaign_id"),
+)
+BY_CONTACT = ROLLUPS[:2]
 
 
 def _in(values):
     return ", ".join(["%s"] * len(values))
 
 
+def _rebuild(rollups, where, params):
+    """Re-insert ``rollups``' rows from the effect rows matching ``where`` (over ``e`` and ``p``)."""
+    with connection.cursor() as cursor:
+        for model, keys, selected in rollups:
+            cursor.execute(
+                f"INSERT INTO {model._meta.db_table} (tenant_id, date, {keys}, {COLUMNS}) "
+                f"SELECT e.tenant_id, e.date, {selected}, {SUMS} FROM {EFFECTS} e "
+                f"JOIN {PRODUCTS} p ON p.id = e.product_id WHERE {where} "
+                f"GROUP BY e.tenant_id, e.date, {selected}",
+                params,
+            )
+
+
 def refresh_dates(tenant_id, dates):
-    """Recompute both rollups of ``tenant_id`` for ``dates`` (after an upload or generator run)."""
+    """Recompute every rollup of ``tenant_id`` for ``dates`` (after an upload or generator run)."""
     dates = sorted(set(dates))
     if not dates:
         return
-    EffectByContact.objects.filter(tenant_id=tenant_id, date__in=dates).delete()
-    EffectByCampaign.objects.filter(tenant_id=tenant_id, date__in=dates).delete()
-    where = f"e.tenant_id = %s AND e.date IN ({_in(dates)})"
-    _execute(
-        f"INSERT INTO {EffectByContact._meta.db_table} (tenant_id, date, contact_person_id, {COLUMNS}) "
-        f"SELECT e.tenant_id, e.date, p.contact_person_id, {SUMS} FROM {EffectDaily._meta.db_table} e "
-        f"JOIN {EnrolledProduct._meta.db_table} p ON p.id = e.product_id WHERE {where} "
-        "GROUP BY e.tenant_id, e.date, p.contact_person_id",
-        [tenant_id, *dates],
-    )
-    _execute(
-        f"INSERT INTO {EffectByCampaign._meta.db_table} (tenant_id, date, campaign_id, {COLUMNS}) "
-        f"SELECT e.tenant_id, e.date, e.campaign_id, {SUMS} FROM {EffectDaily._meta.db_table} e WHERE {where} "
-        "GROUP BY e.tenant_id, e.date, e.campaign_id",
-        [tenant_id, *dates],
-    )
+    for model, _keys, _selected in ROLLUPS:
+        model.objects.filter(tenant_id=tenant_id, date__in=dates).delete()
+    _rebuild(ROLLUPS, f"e.tenant_id = %s AND e.date IN ({_in(dates)})", [tenant_id, *dates])
 
 
-def refresh_contacts(tenant_id, contact_ids):
-    """Recompute the per-contact rollup for ``contact_ids`` (after a hand-over moved products)."""
-    contact_ids = sorted({c for c in contact_ids if c is not None})
-    if not contact_ids:
+def refresh_contacts(tenant_id, contact_ids, dates=None):
+    """Recompute the per-contact rollups for ``contact_ids`` (``None`` for products with no
+    contact person), on ``dates`` only when given: after a hand-over or a review moved products."""
+    contact_ids = set(contact_ids)
+    people = sorted(c for c in contact_ids if c is not None)
+    conditions, params = [], []
+    if people:
+        conditions.append(f"p.contact_person_id IN ({_in(people)})")
+        params += people
+    if None in contact_ids:
+        conditions.append("p.contact_person_id IS NULL")
+    if not conditions:
         return
-    EffectByContact.objects.filter(tenant_id=tenant_id, contact_person_id__in=contact_ids).delete()
-    _execute(
-        f"INSERT INTO {EffectByContact._meta.db_table} (tenant_id, date, contact_person_id, {COLUMNS}) "
-        f"SELECT e.tenant_id, e.date, p.contact_person_id, {SUMS} FROM {EffectDaily._meta.db_table} e "
-        f"JOIN {EnrolledProduct._meta.db_table} p ON p.id = e.product_id "
-        f"WHERE e.tenant_id = %s AND p.contact_person_id IN ({_in(contact_ids)}) "
-        "GROUP BY e.tenant_id, e.date, p.contact_person_id",
-        [tenant_id, *contact_ids],
-    )
+    where = f"e.tenant_id = %s AND ({' OR '.join(conditions)})"
+    params = [tenant_id, *params]
+    if dates is not None:
+        dates = sorted(set(dates))
+        if not dates:
+            return
+        where += f" AND e.date IN ({_in(dates)})"
+        params += dates
+    for model, _keys, _selected in BY_CONTACT:
+        stale = model.objects.filter(tenant_id=tenant_id)
+        if dates is not None:
+            stale = stale.filter(date__in=dates)
+        people_q = stale.filter(contact_person_id__in=people) if people else stale.none()
+        people_q.delete()
+        if None in contact_ids:
+            stale.filter(contact_person__isnull=True).delete()
+    _rebuild(BY_CONTACT, where, params)
 
 
-def refresh_product(product):
-    """A product changed contact person: recompute the days it has data for."""
+def refresh_product(product, previous_contact_id=None):
+    """A product changed contact person (review): move its days from the old contact's rows to the new one's."""
     dates = list(EffectDaily.objects.filter(product=product).values_list("date", flat=True).distinct())
-    refresh_dates(product.tenant_id, dates)
+    if dates:
+        refresh_contacts(product.tenant_id, {previous_contact_id, product.contact_person_id}, dates)
 
 
 def refresh_tenant(tenant_id):
     """Rebuild every rollup row of a tenant (tests, repairs and the benchmark loader)."""
-    EffectByContact.objects.filter(tenant_id=tenant_id).delete()
-    EffectByCampaign.objects.filter(tenant_id=tenant_id).delete()
-    dates = EffectDaily.objects.filter(tenant_id=tenant_id).values_list("date", flat=True).distinct()
-    refresh_dates(tenant_id, list(dates))
+    for model, _keys, _selected in ROLLUPS:
+        model.objects.filter(tenant_id=tenant_id).delete()
+    _rebuild(ROLLUPS, "e.tenant_id = %s", [tenant_id])

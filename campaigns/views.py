@@ -39,6 +39,7 @@ from .visibility import (
     mark_reviewable,
     official_campaigns_for,
     products_visible_to,
+    viewer_scope,
 )
 
 SCOPE_FIELDS = ("scope_departments", "scope_staff")
@@ -150,9 +151,10 @@ def campaign_edit(request, pk):
 @campaign_right_required
 def campaign_detail(request, pk):
     user = request.user
+    scope = viewer_scope(user)
     campaign = (
         Campaign.objects.filter(
-            Q(pk__in=campaigns_visible_to(user).values("pk")) | Q(pk__in=official_campaigns_for(user).values("pk"))
+            Q(pk__in=campaigns_visible_to(user, scope).values("pk")) | Q(pk__in=official_campaigns_for(user).values("pk"))
         )
         .select_related("contact_person", "creator")
         .filter(pk=pk)
@@ -160,9 +162,9 @@ def campaign_detail(request, pk):
     )
     if campaign is None:
         raise Http404
-    products = products_visible_to(user).filter(campaign=campaign).select_related("contact_person")
+    products = products_visible_to(user, scope).filter(campaign=campaign).select_related("contact_person")
     page = capped_page(request, products.order_by("-id"))
-    mark_reviewable(user, page.object_list)  # one query for the page, not one per product
+    mark_reviewable(user, page.object_list, scope)  # one query for the page, not one per product
     return render(
         request,
         "campaigns/campaign_detail.html",
@@ -178,8 +180,9 @@ def campaign_detail(request, pk):
 @tenant_member_required
 def product_list(request):
     user = request.user
+    scope = viewer_scope(user)
     form = ProductFilterForm(request.GET or None)
-    products = products_visible_to(user)
+    products = products_visible_to(user, scope)
     if form.is_valid():
         data = form.cleaned_data
         if data["q"]:
@@ -188,7 +191,7 @@ def product_list(request):
         if data["status"]:
             products = products.filter(status=data["status"])
     page = capped_page(request, products.select_related("campaign", "contact_person").order_by("-id"))
-    mark_reviewable(user, page.object_list)  # one query for the page, not one per product
+    mark_reviewable(user, page.object_list, scope)  # one query for the page, not one per product
     return render(
         request,
         "campaigns/product_list.html",
@@ -196,23 +199,24 @@ def product_list(request):
     )
 
 
-def _visible_product(request, pk):
+def _visible_product(request, pk, scope=None):
     return get_object_or_404(
-        products_visible_to(request.user).select_related("campaign", "contact_person", "reviewed_by"), pk=pk
+        products_visible_to(request.user, scope).select_related("campaign", "contact_person", "reviewed_by"), pk=pk
     )
 
 
 @tenant_member_required
 def product_detail(request, pk):
-    product = _visible_product(request, pk)
     user = request.user
+    scope = viewer_scope(user)
+    product = _visible_product(request, pk, scope)
     can_set_attention = user.is_owner or product.contact_person_id == user.pk
     return render(
         request,
         "campaigns/product_detail.html",
         {
             "product": product,
-            "reviewable": can_review(user, product),
+            "reviewable": can_review(user, product, scope),
             "reject_form": RejectForm(),
             "attention_form": AttentionForm(initial={"attention": product.attention}) if can_set_attention else None,
         },

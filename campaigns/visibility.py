@@ -1,9 +1,9 @@
 """The one place that decides who sees which campaign, product and figure (R-24, R-25, R-28, R-31).
 
-Grants are django-guardian rows in the direct-foreign-key tables, derived from the campaign or
-product by the ``*_sync_grants`` functions below, which are the only code that writes them:
+Grants are django-guardian rows in direct-foreign-key tables, written only by the ``*_sync_grants``
+functions at the bottom of this module. There are two kinds.
 
-Campaign
+Campaign grants (the object is a campaign)
     * creator → person grant ``view_campaign`` (sees it regardless of rights)
     * each scope department → its ``member_group`` gets ``campaign_in_scope``; its ``admin_group``
       (admins at or above it) gets ``view_campaign``
@@ -14,19 +14,27 @@ Campaign
   ``publish_campaigns``, or who are department admins (an admin inside the scope is someone
   in scope). Legacy campaigns get no grants: the main account only.
 
-Approved product
-    * contact person → person grant ``view_enrolledproduct``
-    * the contact person's ``overseer_group`` → ``view_enrolledproduct``
-  Pending and rejected products have no grants: reviewers see them through the campaign.
+Contact-person grants (the object is a staff account)
+    ``accounts.view_contact_products``: "may see the approved products this person is contact
+    person of, and their effect data" (R-28, R-31).
+    * the staff account itself → person grant
+    * its ``overseer_group`` (department admins at or above its department) → group grant
+  Two rows per staff account, however many products it holds: approving, rejecting or handing
+  over a product changes the product's ``contact_person`` and no grant. A viewer's visible
+  contact persons are at most the tenant's staff (50), so product and report queries filter on
+  ``contact_person_id IN (…)`` with a short literal list, which PostgreSQL answers from the
+  ``(tenant, contact_person, id)`` index at any table size (see ``bench/``).
+  Pending and rejected products have no grant: reviewers see them through the campaign.
 
-Groups follow the org chart (``orgchart.scope.sync_scope_groups``), so tree moves and admin
-flags never rewrite these rows.
+Groups follow the org chart (``orgchart.scope.sync_scope_groups``), so tree moves and admin flags
+rewrite group memberships, never grants.
 """
 
+from dataclasses import dataclass
 from functools import lru_cache
 
 from django.contrib.auth.models import Permission
-from django.db.models import Q
+from django.db.models import Q, Value
 
 from orgchart import permissions as catalogue
 
@@ -34,32 +42,32 @@ from .models import (
     Campaign,
     CampaignGroupObjectPermission,
     CampaignUserObjectPermission,
-    EffectByContact,
+    ContactPersonGroupObjectPermission,
+    ContactPersonUserObjectPermission,
     EffectDaily,
     EnrolledProduct,
-    EnrolledProductGroupObjectPermission,
-    EnrolledProductUserObjectPermission,
 )
 
-VIEW_CAMPAIGN = "view_campaign"
-IN_SCOPE = "campaign_in_scope"
-VIEW_PRODUCT = "view_enrolledproduct"
+VIEW_CAMPAIGN = ("campaigns", "view_campaign")
+IN_SCOPE = ("campaigns", "campaign_in_scope")
+VIEW_CONTACT_PRODUCTS = ("accounts", "view_contact_products")
 
 CAMPAIGN_RIGHTS = (catalogue.VIEW_CAMPAIGNS, catalogue.PUBLISH_CAMPAIGNS)
 ANY_CAMPAIGN_RIGHT = (*CAMPAIGN_RIGHTS, catalogue.REVIEW_ENROLLMENTS)
 
 
 @lru_cache(maxsize=None)
-def _permission_id(codename):
-    return Permission.objects.get(content_type__app_label="campaigns", codename=codename).pk
+def _permission_id(app_label, codename):
+    return Permission.objects.get(content_type__app_label=app_label, codename=codename).pk
 
 
-def permission_id(codename):
+def permission_id(permission):
+    """The ``auth_permission`` id of ``(app_label, codename)``, cached for the process."""
     try:
-        return _permission_id(codename)
+        return _permission_id(*permission)
     except Permission.DoesNotExist:  # the test database may have been flushed and refilled
         _permission_id.cache_clear()
-        return _permission_id(codename)
+        return _permission_id(*permission)
 
 
 def forget_permission_ids(**kwargs):
@@ -87,7 +95,51 @@ def _counts_in_scope(user):
 # Reads ---------------------------------------------------------------------------------------
 
 
-def campaigns_visible_to(user):
+@dataclass(frozen=True)
+class Scope:
+    """What a staff account's visibility rests on: its groups and the contact persons whose
+    products it sees (itself and everyone it oversees), read in one query."""
+
+    group_ids: tuple
+    contact_ids: tuple
+
+
+def viewer_scope(user):
+    """Read ``user``'s ``Scope``: one query over its group memberships and contact-person grants.
+
+    A page that asks several questions reads it once and passes it to each (``scope=``); it is
+    never cached on the user, so a change of department or admin flag shows on the next call.
+    """
+    from accounts.models import User
+
+    if not (user.is_authenticated and user.is_staff_account):
+        return Scope(group_ids=(), contact_ids=())
+    memberships = User.groups.through.objects.filter(user_id=user.pk)
+    contact_perm = permission_id(VIEW_CONTACT_PRODUCTS)
+    groups = memberships.order_by().values_list("group_id", Value("g"))
+    by_person = ContactPersonUserObjectPermission.objects.filter(user_id=user.pk, permission_id=contact_perm)
+    by_group = ContactPersonGroupObjectPermission.objects.filter(
+        group_id__in=memberships.values("group_id"), permission_id=contact_perm
+    )
+    rows = groups.union(
+        by_person.order_by().values_list("content_object_id", Value("c")),
+        by_group.order_by().values_list("content_object_id", Value("c")),
+        all=True,
+    )
+    group_ids, contact_ids = set(), set()
+    for pk, kind in rows:
+        (group_ids if kind == "g" else contact_ids).add(pk)
+    return Scope(group_ids=tuple(sorted(group_ids)), contact_ids=tuple(sorted(contact_ids)))
+
+
+def _campaign_permission_ids(user):
+    perms = [permission_id(VIEW_CAMPAIGN)]
+    if _counts_in_scope(user):
+        perms.append(permission_id(IN_SCOPE))
+    return perms
+
+
+def campaigns_visible_to(user, scope=None):
     """The tenant campaigns ``user`` may see (R-24); official ones are ``official_campaigns_for``."""
     if not user.is_authenticated or user.tenant_id is None:
         return Campaign.objects.none()
@@ -96,21 +148,35 @@ def campaigns_visible_to(user):
         return tenant_campaigns
     if not user.is_staff_account:
         return Campaign.objects.none()
-    codes = [VIEW_CAMPAIGN]
-    in_scope = _counts_in_scope(user)
-    if in_scope:
-        codes.append(IN_SCOPE)
-    perm_ids = [permission_id(c) for c in codes]
-    by_person = CampaignUserObjectPermission.objects.filter(user_id=user.pk, permission_id__in=perm_ids).values(
-        "content_object_id"
-    )
-    by_group = CampaignGroupObjectPermission.objects.filter(
-        group__user=user.pk, permission_id__in=perm_ids
-    ).values("content_object_id")
-    condition = Q(pk__in=by_person) | Q(pk__in=by_group)
-    if in_scope:
+    scope = scope or viewer_scope(user)
+    perms = _campaign_permission_ids(user)
+    by_person = CampaignUserObjectPermission.objects.filter(user_id=user.pk, permission_id__in=perms)
+    by_group = CampaignGroupObjectPermission.objects.filter(group_id__in=scope.group_ids, permission_id__in=perms)
+    condition = Q(pk__in=by_person.values("content_object_id")) | Q(pk__in=by_group.values("content_object_id"))
+    if _counts_in_scope(user):
         condition |= Q(scope_whole_tenant=True)
     return tenant_campaigns.filter(is_legacy=False).filter(condition)
+
+
+def _visible_campaign_ids(user, scope):
+    """The ids of ``campaigns_visible_to(user)`` as one UNION of index scans, for use inside
+    another query (a large set: the OR of hashed subplans costs twice as much there)."""
+    perms = _campaign_permission_ids(user)
+    ids = CampaignUserObjectPermission.objects.filter(user_id=user.pk, permission_id__in=perms).values_list(
+        "content_object_id", flat=True
+    )
+    parts = [
+        CampaignGroupObjectPermission.objects.filter(group_id__in=scope.group_ids, permission_id__in=perms).values_list(
+            "content_object_id", flat=True
+        )
+    ]
+    if _counts_in_scope(user):
+        parts.append(
+            Campaign.objects.filter(tenant_id=user.tenant_id, scope_whole_tenant=True, is_legacy=False)
+            .order_by()
+            .values_list("pk", flat=True)
+        )
+    return ids.order_by().union(*parts, all=True)
 
 
 def official_campaigns_for(user):
@@ -120,15 +186,15 @@ def official_campaigns_for(user):
     return Campaign.objects.filter(is_official=True, tenant__isnull=True)
 
 
-def can_view_campaign(user, campaign):
+def can_view_campaign(user, campaign, scope=None):
     if campaign.is_official:
         return official_campaigns_for(user).filter(pk=campaign.pk).exists()
-    return campaigns_visible_to(user).filter(pk=campaign.pk).exists()
+    return campaigns_visible_to(user, scope).filter(pk=campaign.pk).exists()
 
 
-def products_visible_to(user):
-    """Enrolled products ``user`` may see (R-28): approved ones by contact person and overseeing
-    admins; pending and rejected ones by reviewers who can see the campaign."""
+def products_visible_to(user, scope=None):
+    """Enrolled products ``user`` may see (R-28): approved ones by their contact person and the
+    admins above them; pending and rejected ones by reviewers who can see the campaign."""
     if not user.is_authenticated or user.tenant_id is None:
         return EnrolledProduct.objects.none()
     tenant_products = EnrolledProduct.objects.filter(tenant_id=user.tenant_id)
@@ -136,83 +202,77 @@ def products_visible_to(user):
         return tenant_products
     if not user.is_staff_account:
         return EnrolledProduct.objects.none()
-    condition = Q(status=EnrolledProduct.Status.APPROVED) & _granted_products(user)
+    scope = scope or viewer_scope(user)
+    condition = Q(status=EnrolledProduct.Status.APPROVED, contact_person_id__in=scope.contact_ids)
     if has_right(user, catalogue.REVIEW_ENROLLMENTS):
         condition |= Q(
             status__in=[EnrolledProduct.Status.PENDING, EnrolledProduct.Status.REJECTED],
-            campaign__in=campaigns_visible_to(user).values("pk"),
+            campaign_id__in=_visible_campaign_ids(user, scope),
         )
     return tenant_products.filter(condition)
-
-
-def _granted_products(user):
-    perm_id = permission_id(VIEW_PRODUCT)
-    by_person = EnrolledProductUserObjectPermission.objects.filter(user_id=user.pk, permission_id=perm_id).values(
-        "content_object_id"
-    )
-    by_group = EnrolledProductGroupObjectPermission.objects.filter(group__user=user.pk, permission_id=perm_id).values(
-        "content_object_id"
-    )
-    return Q(pk__in=by_person) | Q(pk__in=by_group)
 
 
 def can_view_product(user, product):
     return products_visible_to(user).filter(pk=product.pk).exists()
 
 
-def effects_visible_to(user):
-    """Effect data within the viewer's data scope (R-31): the approved products they may see."""
+def contact_ids_visible_to(user, scope=None):
+    """The staff accounts whose products and effect data ``user`` sees (R-28, R-31); ``None``
+    means every one (the main account)."""
     if not user.is_authenticated or user.tenant_id is None:
+        return ()
+    if user.is_owner:
+        return None
+    if not user.is_staff_account:
+        return ()
+    return (scope or viewer_scope(user)).contact_ids
+
+
+def effect_reader(user):
+    """Whether ``user`` may open the effect reports at all (R-7, R-31)."""
+    return user.is_authenticated and user.tenant_id is not None and (
+        user.is_owner or (user.is_staff_account and has_right(user, catalogue.VIEW_EFFECT_DATA))
+    )
+
+
+def effect_rows_visible_to(user, model, scope=None):
+    """Rows of an effect rollup with ``tenant`` and ``contact_person`` (``EffectByContact``,
+    ``EffectByCampaignContact``) within the viewer's data scope (R-31)."""
+    if not effect_reader(user):
+        return model.objects.none()
+    rows = model.objects.filter(tenant_id=user.tenant_id)
+    contacts = contact_ids_visible_to(user, scope)
+    if contacts is None:
+        return rows
+    return rows.filter(contact_person_id__in=contacts)
+
+
+def effects_visible_to(user):
+    """Daily effect rows within the viewer's data scope (R-31): those of the approved products they see."""
+    if not effect_reader(user):
         return EffectDaily.objects.none()
     effects = EffectDaily.objects.filter(tenant_id=user.tenant_id)
-    if user.is_owner:
+    contacts = contact_ids_visible_to(user)
+    if contacts is None:
         return effects
-    if not (user.is_staff_account and has_right(user, catalogue.VIEW_EFFECT_DATA)):
-        return EffectDaily.objects.none()
-    visible = EnrolledProduct.objects.filter(
-        Q(tenant_id=user.tenant_id, status=EnrolledProduct.Status.APPROVED) & _granted_products(user)
-    )
-    return effects.filter(product__in=visible.values("pk"))
+    return effects.filter(product__status=EnrolledProduct.Status.APPROVED, product__contact_person_id__in=contacts)
 
 
-def may_review(user, product):
+def may_review(user, product, scope=None):
     """Whether ``user`` holds the right to review ``product``'s campaign (R-27), whatever its status."""
     if not user.is_authenticated or user.tenant_id != product.tenant_id:
         return False
     if user.is_owner:
         return True
-    return has_right(user, catalogue.REVIEW_ENROLLMENTS) and can_view_campaign(user, product.campaign)
+    return has_right(user, catalogue.REVIEW_ENROLLMENTS) and can_view_campaign(user, product.campaign, scope)
 
 
-def contacts_overseen_by(user):
-    """The contact persons whose approved products ``user`` sees: themselves and everyone whose
-    overseer group holds them. The same people the product grants name (see the module doc)."""
-    from accounts.models import User
-
-    return User.objects.filter(
-        Q(pk=user.pk) | Q(overseer_group__user=user.pk), tenant_id=user.tenant_id, kind=User.Kind.STAFF
-    ).values("pk")
-
-
-def effect_totals_visible_to(user):
-    """Daily totals per contact person within the viewer's data scope (R-31): all for the main
-    account, the overseen contact persons' for staff holding ``view_effect_data``."""
-    if not user.is_authenticated or user.tenant_id is None:
-        return EffectByContact.objects.none()
-    rows = EffectByContact.objects.filter(tenant_id=user.tenant_id)
-    if user.is_owner:
-        return rows
-    if not (user.is_staff_account and has_right(user, catalogue.VIEW_EFFECT_DATA)):
-        return EffectByContact.objects.none()
-    return rows.filter(contact_person__in=contacts_overseen_by(user))
-
-
-def can_review(user, product):
+def can_review(user, product, scope=None):
     """Whether ``user`` may approve or reject ``product`` now: it is pending and they may review."""
-    return product.status == EnrolledProduct.Status.PENDING and may_review(user, product)
+    return product.status == EnrolledProduct.Status.PENDING and may_review(user, product, scope)
 
 
-def mark_reviewable(user, products):
+def mark_reviewable(user, products, scope=None):
     """Set ``product.reviewable`` (``can_review``) on a page of products with at most one query."""
     products = list(products)
     pending = {p.campaign_id for p in products if p.status == EnrolledProduct.Status.PENDING}
@@ -221,7 +281,7 @@ def mark_reviewable(user, products):
         if user.is_owner:
             allowed = pending
         elif has_right(user, catalogue.REVIEW_ENROLLMENTS):
-            allowed = set(campaigns_visible_to(user).filter(pk__in=pending).values_list("pk", flat=True))
+            allowed = set(campaigns_visible_to(user, scope).filter(pk__in=pending).values_list("pk", flat=True))
     for product in products:
         product.reviewable = (
             product.status == EnrolledProduct.Status.PENDING
@@ -261,35 +321,6 @@ def campaign_sync_grants(campaign):
     )
 
 
-def product_sync_grants(product):
-    """Rewrite ``product``'s grants from its status and contact person."""
-    EnrolledProductUserObjectPermission.objects.filter(content_object=product).delete()
-    EnrolledProductGroupObjectPermission.objects.filter(content_object=product).delete()
-    person = product.contact_person
-    if product.status != EnrolledProduct.Status.APPROVED or person is None or not person.is_staff_account:
-        return
-    view_id = permission_id(VIEW_PRODUCT)
-    EnrolledProductUserObjectPermission.objects.create(content_object=product, user_id=person.pk, permission_id=view_id)
-    if person.overseer_group_id:
-        EnrolledProductGroupObjectPermission.objects.create(
-            content_object=product, group_id=person.overseer_group_id, permission_id=view_id
-        )
-
-
-def products_move_grants(*, from_staff, to_staff):
-    """Point every product grant of ``from_staff``'s products at ``to_staff`` (hand-over, R-16).
-
-    Two UPDATEs, whatever the number of products; call before changing ``contact_person``.
-    """
-    products = EnrolledProduct.objects.filter(contact_person=from_staff, status=EnrolledProduct.Status.APPROVED)
-    ids = products.values("pk")
-    EnrolledProductUserObjectPermission.objects.filter(user=from_staff, content_object__in=ids).update(user=to_staff)
-    if from_staff.overseer_group_id and to_staff.overseer_group_id:
-        EnrolledProductGroupObjectPermission.objects.filter(
-            group_id=from_staff.overseer_group_id, content_object__in=ids
-        ).update(group_id=to_staff.overseer_group_id)
-
-
 def campaigns_move_creator_grants(*, campaign_ids, from_staff, to_staff):
     """Give ``to_staff`` the creator grant on ``campaign_ids`` in place of ``from_staff`` (hand-over)."""
     view_id = permission_id(VIEW_CAMPAIGN)
@@ -299,6 +330,40 @@ def campaigns_move_creator_grants(*, campaign_ids, from_staff, to_staff):
     CampaignUserObjectPermission.objects.bulk_create(
         [CampaignUserObjectPermission(content_object_id=pk, user=to_staff, permission_id=view_id) for pk in campaign_ids],
         ignore_conflicts=True,
+    )
+
+
+def contact_grants_sync(tenant, **kwargs):
+    """Make every staff account of ``tenant`` carry exactly its two contact-person grants: to
+    itself and to its overseer group. Connected to ``orgchart.scope.scope_groups_synced``."""
+    from accounts.models import User
+
+    perm = permission_id(VIEW_CONTACT_PRODUCTS)
+    staff = list(User.objects.filter(tenant=tenant, kind=User.Kind.STAFF).values_list("pk", "overseer_group_id"))
+    staff_ids = [pk for pk, _group in staff]
+    person_grants = ContactPersonUserObjectPermission.objects.filter(content_object_id__in=staff_ids)
+    group_grants = ContactPersonGroupObjectPermission.objects.filter(content_object_id__in=staff_ids)
+    wanted_people = {(pk, pk) for pk in staff_ids}
+    wanted_groups = {(pk, group) for pk, group in staff if group is not None}
+    have_people = set(person_grants.values_list("content_object_id", "user_id"))
+    have_groups = set(group_grants.values_list("content_object_id", "group_id"))
+    stale_people = have_people - wanted_people
+    stale_groups = have_groups - wanted_groups
+    for pk, user_id in stale_people:
+        person_grants.filter(content_object_id=pk, user_id=user_id).delete()
+    for pk, group_id in stale_groups:
+        group_grants.filter(content_object_id=pk, group_id=group_id).delete()
+    ContactPersonUserObjectPermission.objects.bulk_create(
+        [
+            ContactPersonUserObjectPermission(content_object_id=pk, user_id=user_id, permission_id=perm)
+            for pk, user_id in wanted_people - have_people
+        ]
+    )
+    ContactPersonGroupObjectPermission.objects.bulk_create(
+        [
+            ContactPersonGroupObjectPermission(content_object_id=pk, group_id=group_id, permission_id=perm)
+            for pk, group_id in wanted_groups - have_groups
+        ]
     )
 
 
@@ -339,6 +404,7 @@ def explain_campaign(user, campaign):
 
 
 def explain_product(user, product):
+    """Return the sentences naming each rule that lets ``user`` see ``product`` (empty: none does)."""
     from django.utils.translation import gettext as _
 
     if product.tenant_id != user.tenant_id:
@@ -347,14 +413,12 @@ def explain_product(user, product):
         return [_("Main account: sees every product of the organisation.")]
     reasons = []
     if product.status == EnrolledProduct.Status.APPROVED:
-        if product.contact_person_id == user.pk:
-            reasons.append(_("Is the product's contact person."))
-        elif product.contact_person and product.contact_person.overseer_group_id in set(
-            user.groups.values_list("pk", flat=True)
-        ):
-            reasons.append(
-                _("Department admin above the contact person %(name)s.") % {"name": product.contact_person.label}
-            )
+        contact = product.contact_person
+        if contact is not None and contact.pk in contact_ids_visible_to(user):
+            if contact.pk == user.pk:
+                reasons.append(_("Is the product's contact person."))
+            else:
+                reasons.append(_("Department admin above the contact person %(name)s.") % {"name": contact.label})
     elif has_right(user, catalogue.REVIEW_ENROLLMENTS) and can_view_campaign(user, product.campaign):
         reasons.append(_("Reviewer who can see the campaign; the product is not approved yet."))
     return reasons

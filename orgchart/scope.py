@@ -7,18 +7,24 @@ shape, department, admin flag or status (a tenant has at most ~100 departments a
 * ``Department.member_group`` — the staff of the department and of every department below it.
 * ``User.overseer_group`` — the admins at or above that staff account's department.
 
-Object grants for campaigns and products (django-guardian) point at these groups, so moving a
-department or flipping an admin flag rewrites a few memberships, never millions of grants.
+Object grants for campaigns and contact persons (django-guardian) point at these groups, so
+moving a department or flipping an admin flag rewrites a few memberships, never millions of
+grants. ``scope_groups_synced`` is sent after every sync so that apps granting to these groups
+(``campaigns.visibility.contact_grants_sync``) can follow new staff accounts.
 """
 
 import uuid
 
 from django.contrib.auth.models import Group
 from django.db.models import Q
+from django.dispatch import Signal
 
 from accounts.models import User
 
 from .models import Department
+
+# Sent with ``tenant`` at the end of every ``sync_scope_groups``, inside the caller's transaction.
+scope_groups_synced = Signal()
 
 
 def new_scope_group(tenant, kind):
@@ -101,6 +107,7 @@ def sync_scope_groups(tenant):
     missing = wanted - existing
     if missing:
         through.objects.bulk_create([through(user_id=u, group_id=g) for u, g in missing])
+    scope_groups_synced.send(sender=Department, tenant=tenant)
     return len(missing), len(stale)
 
 

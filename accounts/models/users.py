@@ -119,6 +119,10 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        permissions = [
+            # An object permission on a staff account, granted by campaigns.visibility.
+            ("view_contact_products", "View the products and effect data this person is contact person of"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["tenant", "account_name"],

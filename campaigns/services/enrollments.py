@@ -12,7 +12,7 @@ from accounts.services.audit import audit_record
 
 from .. import rollups
 from ..models import Campaign, EnrolledProduct
-from ..visibility import may_review, product_sync_grants
+from ..visibility import may_review
 
 ENROLL_FIELDS = ["shop_name", "product_id", "product_url", "title", "price", "proposed_commission_rate", "merchant_contact"]
 
@@ -88,8 +88,7 @@ def _decide(product, *, status, reviewer, contact_person, reason):
             code="already_reviewed",
         )
     product.refresh_from_db()
-    product_sync_grants(product)
-    rollups.refresh_product(product)
+    rollups.refresh_product(product, previous_contact_id=None)  # pending products have no contact person
     audit_record(
         actor=reviewer,
         tenant=product.tenant,

@@ -20,7 +20,6 @@ from accounts.models import User
 from accounts.services.staff import invitation_accept, staff_add
 from campaigns import rollups, services
 from campaigns.models import Campaign, EffectDaily, EnrolledProduct
-from campaigns.visibility import product_sync_grants
 from orgchart import permissions as catalogue
 from orgchart.services import department_create, position_create
 from tests.factories import OwnerFactory, TenantFactory
@@ -197,5 +196,4 @@ def _legacy_product(campaign, product_id, title, contact):
         contact_person=contact,
         is_legacy=True,
     )
-    product_sync_grants(product)
     return product

@@ -72,7 +72,7 @@ def test_a_commission_cut_alerts_contact_persons_at_high_and_normal_attention(
     assert alerted_titles(alert_world.quiet) == []  # no commission_alerts right
     assert alerted_titles() == ["P-approved", "P-high", "P-normal"]
     alert = alerts(world.reviewer_in).get(subject="Commission cut: P-high")
-    assert "Commission rate cut from 20.00% to 15%." in alert.body
+    assert "Commission rate cut from 20.00% to 15.00%." in alert.body
     assert alert.link == reverse("campaigns:product_detail", args=[alert_world.high.pk])
     assert alert.mobile == world.reviewer_in.mobile
     # the inbox has it at once; the other channels are delivered after the commit

@@ -15,8 +15,8 @@ from campaigns.models import (
     Campaign,
     CampaignGroupObjectPermission,
     CampaignUserObjectPermission,
-    EnrolledProductGroupObjectPermission,
-    EnrolledProductUserObjectPermission,
+    ContactPersonGroupObjectPermission,
+    ContactPersonUserObjectPermission,
 )
 from campaigns.visibility import campaigns_visible_to, products_visible_to
 from orgchart.services import department_move
@@ -40,8 +40,8 @@ def grant_rows():
         for model, field in (
             (CampaignUserObjectPermission, "user_id"),
             (CampaignGroupObjectPermission, "group_id"),
-            (EnrolledProductUserObjectPermission, "user_id"),
-            (EnrolledProductGroupObjectPermission, "group_id"),
+            (ContactPersonUserObjectPermission, "user_id"),
+            (ContactPersonGroupObjectPermission, "group_id"),
         )
     }
 
@@ -415,5 +415,5 @@ def test_grants_use_the_current_permission_ids_after_a_flush(world):
     assert campaigns_visible_to(fresh(world.viewer_in)).filter(pk=world.c_dept.pk).exists()  # fills the cache
     call_command("flush", verbosity=0, interactive=False, reset_sequences=False)  # as TransactionTestCase does
 
-    current = Permission.objects.get(content_type__app_label="campaigns", codename=VIEW_CAMPAIGN)
+    current = Permission.objects.get(content_type__app_label="campaigns", codename="view_campaign")
     assert permission_id(VIEW_CAMPAIGN) == current.pk

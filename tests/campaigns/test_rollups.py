@@ -7,8 +7,8 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.services.staff import staff_hand_over
-from campaigns import services
-from campaigns.models import EffectByCampaign, EffectByContact, EffectDaily
+from campaigns import rollups, services
+from campaigns.models import EffectByCampaign, EffectByCampaignContact, EffectByContact, EffectDaily
 
 from .conftest import enroll
 
@@ -35,9 +35,23 @@ def rolled_by_campaign(tenant):
     return {(r.date, r.campaign_id): (r.clicks, r.paid_orders, r.paid_amount, r.estimated_service_fee) for r in rows}
 
 
+def by_campaign_contact(tenant):
+    rows = EffectDaily.objects.filter(tenant=tenant).values("date", "campaign", "product__contact_person").annotate(**SUMS)
+    return {(r["date"], r["campaign"], r["product__contact_person"]): tuple(r[k] for k in SUMS) for r in rows}
+
+
+def rolled_by_campaign_contact(tenant):
+    rows = EffectByCampaignContact.objects.filter(tenant=tenant)
+    return {
+        (r.date, r.campaign_id, r.contact_person_id): (r.clicks, r.paid_orders, r.paid_amount, r.estimated_service_fee)
+        for r in rows
+    }
+
+
 def assert_in_step(tenant):
     assert rolled_by_contact(tenant) == by_contact(tenant)
     assert rolled_by_campaign(tenant) == by_campaign(tenant)
+    assert rolled_by_campaign_contact(tenant) == by_campaign_contact(tenant)
 
 
 def upload(world, rows):
@@ -64,8 +78,12 @@ def test_upload_reupload_hand_over_and_approval_keep_the_rollups_in_step(world):
     EffectDaily.objects.create(
         tenant=world.tenant, product=world.p_pending, campaign=world.c_dept, date=today, paid_amount=Decimal("3")
     )
+    rollups.refresh_dates(world.tenant.pk, [today])  # as an upload would
+    assert EffectByContact.objects.get(date=today, contact_person=None).paid_amount == Decimal("3")
     services.enrollment_approve(actor=world.reviewer_in, product=world.p_pending)
     assert_in_step(world.tenant)
+    assert not EffectByContact.objects.filter(date=today, contact_person=None).exists()
+    assert EffectByCampaignContact.objects.get(date=today, contact_person=world.reviewer_in).paid_amount == Decimal("3")
 
 
 def test_the_demo_generator_fills_the_rollups(world):
