@@ -32,15 +32,34 @@ class TenantAuthBackend(ModelBackend):
         return user.can_log_in
 
     def _get_group_permissions(self, user_obj):
-        if not user_obj.position_id:
-            return Permission.objects.none()
-        return Permission.objects.filter(positions__id=user_obj.position_id)
+        if getattr(user_obj, "is_staff_account", False):
+            # A staff account's "groups" are the org chart's scope groups, which hold no
+            # permission: its rights come from its position (R-6).
+            if not user_obj.position_id:
+                return Permission.objects.none()
+            return Permission.objects.filter(positions__id=user_obj.position_id)
+        return super()._get_group_permissions(user_obj)
 
     def get_all_permissions(self, user_obj, obj=None):
-        permissions = super().get_all_permissions(user_obj, obj)
-        if obj is None and user_obj.is_active and getattr(user_obj, "is_owner", False):
-            return permissions | OWNER_PERMISSIONS
-        return permissions
+        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
+            return set()
+        if not hasattr(user_obj, "_perm_cache"):
+            user_obj._perm_cache = self._read_permissions(user_obj)
+        return user_obj._perm_cache
+
+    def _read_permissions(self, user_obj):
+        """Every permission of ``user_obj`` in at most one query (this runs on every request)."""
+        if getattr(user_obj, "is_owner", False):
+            return set(OWNER_PERMISSIONS)
+        if user_obj.is_superuser or not getattr(user_obj, "is_staff_account", False):
+            return super().get_all_permissions(user_obj)
+        own = self._get_user_permissions(user_obj).values_list("content_type__app_label", "codename").order_by()
+        rows = own
+        if user_obj.position_id:
+            rows = own.union(
+                self._get_group_permissions(user_obj).values_list("content_type__app_label", "codename").order_by()
+            )
+        return {f"{app_label}.{codename}" for app_label, codename in rows}
 
     def get_user(self, user_id):
         # One query per request for the user and its tenant; a disabled or unbound account's

@@ -3,7 +3,9 @@
 from dataclasses import dataclass
 from typing import Callable
 
-from django.urls import reverse
+from functools import lru_cache
+
+from django.urls import get_script_prefix, reverse
 from django.utils.translation import gettext_lazy as _
 
 
@@ -49,15 +51,21 @@ def register(*items, before=None):
     MENU[index:index] = items
 
 
+@lru_cache(maxsize=None)
+def _menu_url(url_name, script_prefix):
+    return reverse(url_name)
+
+
 def menu_for(user, current_url_name=None):
     """Return the sidebar sections and entries this user may see."""
     sections = {}
+    prefix = get_script_prefix()
     for item in MENU:
         if not item.visible(user):
             continue
         sections.setdefault(str(item.section), []).append(
             {
-                "url": reverse(item.url_name),
+                "url": _menu_url(item.url_name, prefix),
                 "label": item.label,
                 "active": item.url_name == current_url_name,
             }

@@ -164,6 +164,11 @@ class Campaign(models.Model):
     def __str__(self):
         return self.title
 
+    def get_absolute_url(self):
+        from accounts.links import object_url
+
+        return object_url("campaigns:detail", self.pk)
+
     @property
     def is_open(self):
         from django.utils import timezone
@@ -303,6 +308,11 @@ class EnrolledProduct(models.Model):
 
     def __str__(self):
         return f"{self.title} ({self.product_id})"
+
+    def get_absolute_url(self):
+        from accounts.links import object_url
+
+        return object_url("campaigns:product_detail", self.pk)
 
 
 class EffectDaily(models.Model):
@@ -532,3 +542,4 @@ class EffectByCampaignContact(EffectRollupBase):
 
     def __str__(self):
         return f"{self.campaign_id} {self.contact_person_id} {self.date}"
+

@@ -182,14 +182,12 @@ def product_list(request):
     user = request.user
     scope = viewer_scope(user)
     form = ProductFilterForm(request.GET or None)
-    products = products_visible_to(user, scope)
-    if form.is_valid():
-        data = form.cleaned_data
-        if data["q"]:
-            q = data["q"].strip()
-            products = products.filter(Q(title__icontains=q) | Q(shop_name__icontains=q) | Q(product_id=q))
-        if data["status"]:
-            products = products.filter(status=data["status"])
+    data = form.cleaned_data if form.is_valid() else {}
+    # The status goes into the visibility query itself: each status has its own rule.
+    products = products_visible_to(user, scope, status=data.get("status") or None)
+    if data.get("q"):
+        q = data["q"].strip()
+        products = products.filter(Q(title__icontains=q) | Q(shop_name__icontains=q) | Q(product_id=q))
     page = capped_page(request, products.select_related("campaign", "contact_person").order_by("-id"))
     mark_reviewable(user, page.object_list, scope)  # one query for the page, not one per product
     return render(

@@ -111,6 +111,24 @@ def test_product_list_count_search_and_detail(client, world, name):
 
 
 @pytest.mark.parametrize("name", MATRIX)
+def test_product_list_status_filter(client, world, name):
+    """Each status has its own rule and the filter goes into the visibility query: a status
+    filter must neither reveal nor drop anything the unfiltered list decides."""
+    user = persona(world, name)
+    _campaigns, products, _amount, _official = MATRIX[name]
+    client.force_login(user)
+
+    for status in ("approved", "pending", "rejected"):
+        response = client.get(reverse("campaigns:products"), {"status": status})
+        page = response.content.decode()
+        expected = {key for key in products if getattr(world, key).status == status}
+        for key in ALL_PRODUCTS:
+            product = getattr(world, key)
+            assert (f'data-product="{product.product_id}"' in page) is (key in expected), (status, key)
+        assert response.context["page_obj"].paginator.count == len(expected), status
+
+
+@pytest.mark.parametrize("name", MATRIX)
 def test_campaign_detail_lists_only_visible_products(client, world, name):
     user = persona(world, name)
     campaigns, products, _amount, _official = MATRIX[name]
