@@ -8,8 +8,9 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import EffectByCampaign, EffectByCampaignContact, EffectByContact
-from .visibility import effect_rows_visible_to, viewer_scope
+from . import windows
+from .models import EffectByCampaign, EffectByCampaignContact, EffectByContact, EffectWindow
+from .visibility import effect_reader, effect_rows_visible_to, viewer_scope
 
 GROUPINGS = {
     "day": (_("Day"), ["date"]),
@@ -17,7 +18,7 @@ GROUPINGS = {
     "contact": (_("Contact person"), ["contact_person_id", "contact_person__display_name", "contact_person__username"]),
     "department": (_("Department"), ["contact_person__department_id"]),
 }
-RANGES = (7, 30, 90)
+RANGES = windows.RANGES  # the periods a report offers are the ones kept summed
 SUMS = {
     "clicks": Sum("clicks"),
     "paid_orders": Sum("paid_orders"),
@@ -51,11 +52,14 @@ def build_report(user, *, group_by="day", days=30, today=None):
     if days not in RANGES:
         days = 30
     start, end = period(days, today)
-    # Daily totals per contact person carry the viewer's whole scope in a few rows; the campaign
-    # grouping sums per campaign and contact person, or per campaign for the main account.
+    # Daily totals per contact person carry the viewer's whole scope in a few rows. The campaign
+    # grouping sums the period's totals per campaign and contact person (campaigns.windows), or,
+    # until those are rebuilt for today, the daily ones (per campaign for the main account).
     scope = viewer_scope(user)
     totals_rows = effect_rows_visible_to(user, EffectByContact, scope).filter(date__gte=start, date__lte=end)
-    if group_by == "campaign":
+    if group_by == "campaign" and effect_reader(user) and windows.current(user.tenant_id, end):
+        source = effect_rows_visible_to(user, EffectWindow, scope).filter(days=days, as_of=end)
+    elif group_by == "campaign":
         source = (
             EffectByCampaign.objects.filter(tenant_id=user.tenant_id)
             if user.is_owner

@@ -7,11 +7,16 @@
 A product's contact person decides who sees its figures (R-28), so a viewer's report is a sum
 over the rollup rows of the contact persons in their scope instead of over millions of daily
 rows. Every write that changes effect rows or a product's contact person calls one of these
-functions inside its transaction; each recomputes only the slice it touched with INSERT … SELECT.
+functions inside its transaction; each recomputes only the slice it touched with INSERT … SELECT,
+and passes the change on to the 7/30/90-day totals of ``campaigns.windows``.
 """
 
-from django.db import connection
+import datetime
 
+from django.db import connection
+from django.utils import timezone
+
+from . import windows
 from .models import EffectByCampaign, EffectByCampaignContact, EffectByContact, EffectDaily, EnrolledProduct
 
 SUMS = "SUM(e.clicks), SUM(e.paid_orders), SUM(e.paid_amount), SUM(e.estimated_service_fee)"
@@ -53,6 +58,15 @@ def refresh_dates(tenant_id, dates):
     for model, _keys, _selected in ROLLUPS:
         model.objects.filter(tenant_id=tenant_id, date__in=dates).delete()
     _rebuild(ROLLUPS, f"e.tenant_id = %s AND e.date IN ({_in(dates)})", [tenant_id, *dates])
+    if _in_windows(dates):
+        windows.refresh(tenant_id)
+
+
+def _in_windows(dates):
+    """Whether any of ``dates`` falls in the longest period the windows sum (today included)."""
+    today = timezone.localdate()
+    first = today - datetime.timedelta(days=max(windows.RANGES) - 1)
+    return any(first <= date <= today for date in dates)
 
 
 def refresh_contacts(tenant_id, contact_ids, dates=None):
@@ -85,6 +99,8 @@ def refresh_contacts(tenant_id, contact_ids, dates=None):
         if None in contact_ids:
             stale.filter(contact_person__isnull=True).delete()
     _rebuild(BY_CONTACT, where, params)
+    if dates is None or _in_windows(dates):
+        windows.refresh(tenant_id, contact_ids)
 
 
 def refresh_product(product, previous_contact_id=None):
@@ -99,3 +115,4 @@ def refresh_tenant(tenant_id):
     for model, _keys, _selected in ROLLUPS:
         model.objects.filter(tenant_id=tenant_id).delete()
     _rebuild(ROLLUPS, "e.tenant_id = %s", [tenant_id])
+    windows.refresh(tenant_id)

@@ -7,8 +7,8 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.services.staff import staff_hand_over
-from campaigns import rollups, services
-from campaigns.models import EffectByCampaign, EffectByCampaignContact, EffectByContact, EffectDaily
+from campaigns import rollups, services, windows
+from campaigns.models import EffectByCampaign, EffectByCampaignContact, EffectByContact, EffectDaily, EffectWindow
 
 from .conftest import enroll
 
@@ -48,10 +48,34 @@ def rolled_by_campaign_contact(tenant):
     }
 
 
+def by_window(tenant):
+    today = timezone.localdate()
+    expected = {}
+    for days in windows.RANGES:
+        rows = (
+            EffectDaily.objects.filter(tenant=tenant, date__gt=today - datetime.timedelta(days=days), date__lte=today)
+            .values("campaign", "product__contact_person")
+            .annotate(**SUMS)
+        )
+        for r in rows:
+            expected[(days, r["campaign"], r["product__contact_person"])] = tuple(r[k] for k in SUMS)
+    return expected
+
+
+def rolled_by_window(tenant):
+    rows = EffectWindow.objects.filter(tenant=tenant)
+    assert {r.as_of for r in rows} <= {timezone.localdate()}
+    return {
+        (r.days, r.campaign_id, r.contact_person_id): (r.clicks, r.paid_orders, r.paid_amount, r.estimated_service_fee)
+        for r in rows
+    }
+
+
 def assert_in_step(tenant):
     assert rolled_by_contact(tenant) == by_contact(tenant)
     assert rolled_by_campaign(tenant) == by_campaign(tenant)
     assert rolled_by_campaign_contact(tenant) == by_campaign_contact(tenant)
+    assert rolled_by_window(tenant) == by_window(tenant)
 
 
 def upload(world, rows):
@@ -63,6 +87,7 @@ def upload(world, rows):
 def test_upload_reupload_hand_over_and_approval_keep_the_rollups_in_step(world):
     today = timezone.localdate()
     yesterday = today - datetime.timedelta(days=1)
+    windows.rebuild(world.tenant.pk)  # complete for today: every write below must keep them so
     assert_in_step(world.tenant)
 
     upload(world, [(today, world.p_approved, 5, 1, "20.00", "1.00"), (yesterday, world.p_approved, 7, 2, "30.00", "2.00")])
@@ -87,8 +112,19 @@ def test_upload_reupload_hand_over_and_approval_keep_the_rollups_in_step(world):
 
 
 def test_the_demo_generator_fills_the_rollups(world):
+    windows.rebuild(world.tenant.pk)
     product = services.enrollment_approve(actor=world.reviewer_in, product=enroll(world.c_dept, "1900001", "gen"))
     services.effect_generate_demo(tenant=world.tenant, days=5)
 
     assert EffectDaily.objects.filter(product=product).count() == 5
     assert_in_step(world.tenant)
+
+
+def test_days_outside_the_longest_period_leave_the_period_totals_alone(world):
+    windows.rebuild(world.tenant.pk)
+    long_ago = timezone.localdate() - datetime.timedelta(days=max(windows.RANGES))
+
+    upload(world, [(long_ago, world.p_approved, 5, 1, "20.00", "1.00")])
+
+    assert_in_step(world.tenant)
+    assert not EffectWindow.objects.filter(paid_amount=Decimal("20.00")).exists()

@@ -8,6 +8,7 @@ page, the report totals and the export.
 import pytest
 from django.urls import reverse
 
+from campaigns import windows
 from campaigns.reports import build_report
 from campaigns.visibility import campaigns_visible_to, official_campaigns_for, products_visible_to
 
@@ -142,10 +143,16 @@ def test_campaign_detail_lists_only_visible_products(client, world, name):
         assert (f'data-product="{getattr(world, key).product_id}"' in page) is (key in products), key
 
 
+@pytest.mark.parametrize("period_totals", [False, True], ids=["daily-rollups", "period-totals"])
 @pytest.mark.parametrize("name", MATRIX)
-def test_report_totals_and_exports(client, world, name):
+def test_report_totals_and_exports(client, world, name, period_totals):
+    """Both sources of the report by campaign: the daily rollups (before the period totals are
+    rebuilt for the day) and the period totals of ``campaigns.windows``."""
     user = persona(world, name)
     _campaigns, products, amount, _official = MATRIX[name]
+    if period_totals:
+        windows.rebuild(world.tenant.pk)
+        windows.rebuild(world.other_owner.tenant_id)
     client.force_login(user)
 
     response = client.get(reverse("campaigns:report"), {"by": "campaign", "days": 30})
