@@ -104,3 +104,43 @@ class EffectUploadForm(forms.Form):
         if upload.size > 5 * 1024 * 1024:
             raise forms.ValidationError(_("The file is larger than 5 MB. Split it and upload the parts."))
         return upload
+
+
+class VisibilityQuestionForm(forms.Form):
+    """"Why can this person see this campaign / product?" on the permission preview (R-8)."""
+
+    KINDS = [("campaign", _("Campaign")), ("product", _("Enrolled product"))]
+    MAX_ANSWERS = 10
+
+    kind = forms.ChoiceField(label=_("Object"), choices=KINDS)
+    ref = forms.CharField(
+        label=_("ID or title"),
+        max_length=200,
+        help_text=_("A campaign's number or exact title; a product's platform product ID or number."),
+    )
+
+    def __init__(self, *args, tenant, **kwargs):
+        self.tenant = tenant
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        kind, ref = data.get("kind"), (data.get("ref") or "").strip()
+        if not kind or not ref:
+            return data
+        if kind == "campaign":
+            match = Campaign.objects.filter(tenant=self.tenant, title=ref)
+            if ref.isdigit():
+                match = match | Campaign.objects.filter(tenant=self.tenant, pk=int(ref))
+            missing = _("No campaign of your organisation has this number or title.")
+        else:
+            match = EnrolledProduct.objects.filter(tenant=self.tenant, product_id=ref)
+            if ref.isdigit():
+                match = match | EnrolledProduct.objects.filter(tenant=self.tenant, pk=int(ref))
+            match = match.select_related("campaign", "contact_person")
+            missing = _("No enrolled product of your organisation has this product ID or number.")
+        objects = list(match.order_by("-pk")[: self.MAX_ANSWERS])
+        if not objects:
+            self.add_error("ref", missing)
+        data["objects"] = objects
+        return data

@@ -430,3 +430,15 @@ def explain_product(user, product):
     elif has_right(user, catalogue.REVIEW_ENROLLMENTS) and can_view_campaign(user, product.campaign):
         reasons.append(_("Reviewer who can see the campaign; the product is not approved yet."))
     return reasons
+
+
+def explain(user, obj):
+    """``(visible, reasons)`` for a campaign or an enrolled product: whether ``user`` sees it by
+    the same queries the lists use, and the sentences naming the rules that grant it."""
+    if isinstance(obj, Campaign):
+        visible = campaigns_visible_to(user).filter(pk=obj.pk).exists()
+        reasons = explain_campaign(user, obj)
+    else:
+        visible = products_visible_to(user).filter(pk=obj.pk).exists()
+        reasons = explain_product(user, obj)
+    return visible, reasons if visible else []

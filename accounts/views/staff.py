@@ -171,11 +171,26 @@ def staff_detail(request, pk):
 @owner_required
 def staff_permissions(request, pk):
     """Permission preview (R-8): every effective permission with its source, and the data scope."""
+    from campaigns.forms import VisibilityQuestionForm
+    from campaigns.visibility import explain
+
     staff = _visible_staff_or_404(request, pk)
+    question = VisibilityQuestionForm(request.GET or None, tenant=request.user.tenant)
+    answers = []
+    if question.is_valid():
+        for obj in question.cleaned_data["objects"]:
+            visible, reasons = explain(staff, obj)
+            answers.append({"object": obj, "visible": visible, "reasons": reasons})
     return render(
         request,
         "accounts/staff_permissions.html",
-        {"staff": staff, "permissions": effective_permissions(staff), "scope": describe_scope(staff)},
+        {
+            "staff": staff,
+            "permissions": effective_permissions(staff),
+            "scope": describe_scope(staff),
+            "question": question,
+            "answers": answers,
+        },
     )
 
 

@@ -269,6 +269,32 @@ def test_permission_preview_names_each_source_and_the_scope(owner_page, live_ser
     )
 
 
+def test_permission_preview_explains_why_a_campaign_or_product_is_seen(owner_page, live_server, west_staff, plain_staff):
+    auto_campaign(west_staff, "West snacks week", west_staff, "20001")
+    page = owner_page
+    page.goto(f"{live_server.url}/staff/{plain_staff.pk}/permissions/")
+    form = page.get_by_test_id("visibility-question")
+    form.get_by_label("Object").select_option(label="Campaign")
+    form.get_by_label("ID or title").fill("West snacks week")
+    form.get_by_role("button", name="Explain").click()
+    answer = page.get_by_test_id("visibility-answer")
+    expect(answer).to_have_attribute("data-visible", "yes")
+    expect(answer.get_by_role("listitem")).to_have_text(["The campaign is visible to the whole organisation."])
+
+    form.get_by_label("Object").select_option(label="Enrolled product")
+    form.get_by_label("ID or title").fill("20001")
+    form.get_by_role("button", name="Explain").click()
+    expect(answer).to_have_attribute("data-visible", "no")
+    expect(answer).to_contain_text("Plain Staff cannot see it: no rule grants it.")
+
+    form.get_by_label("ID or title").fill("99999")
+    form.get_by_role("button", name="Explain").click()
+    expect(page.locator('p.error[data-field="ref"]')).to_have_text(
+        "No enrolled product of your organisation has this product ID or number."
+    )
+    expect(answer).to_have_count(0)
+
+
 def test_hand_over_moves_campaigns_and_products(owner_page, live_server, owner, org, west_staff, plain_staff):
     page = owner_page
     campaign, product = auto_campaign(west_staff, "West snacks week", west_staff, "20001")
