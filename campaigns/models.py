@@ -429,16 +429,9 @@ class ContactPersonGroupObjectPermission(GroupObjectPermissionBase):
         verbose_name_plural = _("contact-person grants to groups")
 
 
-class EffectRollupBase(models.Model):
-    tenant = models.ForeignKey(
-        "accounts.Tenant",
-        verbose_name=_("tenant"),
-        on_delete=models.CASCADE,
-        related_name="+",
-    )
-    date = models.DateField(
-        verbose_name=_("date"),
-    )
+class EffectTotals(models.Model):
+    """The four summed figures of the rollups and period totals (wider than a day's row)."""
+
     clicks = models.BigIntegerField(
         verbose_name=_("clicks"),
         default=0,
@@ -458,6 +451,21 @@ class EffectRollupBase(models.Model):
         max_digits=16,
         decimal_places=2,
         default=Decimal("0"),
+    )
+
+    class Meta:
+        abstract = True
+
+
+class EffectRollupBase(EffectTotals):
+    tenant = models.ForeignKey(
+        "accounts.Tenant",
+        verbose_name=_("tenant"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    date = models.DateField(
+        verbose_name=_("date"),
     )
 
     class Meta:
@@ -544,7 +552,7 @@ class EffectByCampaignContact(EffectRollupBase):
         return f"{self.campaign_id} {self.contact_person_id} {self.date}"
 
 
-class EffectWindow(models.Model):
+class EffectWindow(EffectTotals):
     """Totals of the last 7, 30 or 90 days up to ``as_of`` per campaign and contact person, kept
     by ``campaigns.windows``: the report by campaign sums a few rows per campaign instead of a
     row per campaign and day (600,000 rows for 30 days at R-41 scale)."""
@@ -574,26 +582,6 @@ class EffectWindow(models.Model):
         related_name="+",
         null=True,
         blank=True,
-    )
-    clicks = models.BigIntegerField(
-        verbose_name=_("clicks"),
-        default=0,
-    )
-    paid_orders = models.BigIntegerField(
-        verbose_name=_("paid orders"),
-        default=0,
-    )
-    paid_amount = models.DecimalField(
-        verbose_name=_("paid amount (¥)"),
-        max_digits=16,
-        decimal_places=2,
-        default=Decimal("0"),
-    )
-    estimated_service_fee = models.DecimalField(
-        verbose_name=_("estimated service fee (¥)"),
-        max_digits=16,
-        decimal_places=2,
-        default=Decimal("0"),
     )
 
     class Meta:

@@ -86,17 +86,20 @@ def refresh(tenant_id, contact_ids=None):
 def current(tenant_id, today):
     """Whether ``tenant_id``'s rows answer a report ending ``today``; when they do not and
     ``today`` is today, ask the worker for a rebuild (once per tenant and day)."""
-    if EffectWindowState.objects.filter(tenant_id=tenant_id, as_of=today).exists():
+    state = EffectWindowState.objects.filter(tenant_id=tenant_id).values_list("as_of", "requested_for").first()
+    if state and state[0] == today:
         return True
-    if today == timezone.localdate():
-        _request_rebuild(tenant_id, today)
+    if today == timezone.localdate() and not (state and state[1] == today):
+        _request_rebuild(tenant_id, today, exists=state is not None)
     return False
 
 
-def _request_rebuild(tenant_id, today):
+def _request_rebuild(tenant_id, today, exists):
     from .tasks import rebuild_effect_windows
 
-    EffectWindowState.objects.bulk_create([EffectWindowState(tenant_id=tenant_id)], ignore_conflicts=True)
+    if not exists:
+        EffectWindowState.objects.bulk_create([EffectWindowState(tenant_id=tenant_id)], ignore_conflicts=True)
+    # Only the request whose UPDATE changes the row enqueues: concurrent reports ask once.
     asked = EffectWindowState.objects.filter(tenant_id=tenant_id).exclude(requested_for=today).update(requested_for=today)
     if asked:
         transaction.on_commit(lambda: rebuild_effect_windows.enqueue(tenant_id))

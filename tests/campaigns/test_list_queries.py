@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, reverse
 from django.utils import timezone
 
-from campaigns import rollups, services, urls
+from campaigns import rollups, services, urls, windows
 from campaigns.models import EffectDaily
 
 from .conftest import campaign, enroll
@@ -22,7 +22,8 @@ BOUNDS = {
     "list": 9,
     "products": 10,
     "detail": 11,
-    "report": 10,
+    "report": 11,
+    "report-period-totals": 11,
 }
 
 _serial = iter(range(10_000, 99_999))
@@ -57,6 +58,7 @@ def pages(world):
         "products": reverse("campaigns:products"),
         "detail": reverse("campaigns:detail", args=[world.c_dept.pk]),
         "report": reverse("campaigns:report") + "?by=campaign&days=30",
+        "report-period-totals": reverse("campaigns:report") + "?by=campaign&days=30",
     }
 
 
@@ -75,15 +77,20 @@ def test_query_count_does_not_grow_with_rows(client, world, django_assert_max_nu
     url = pages(world)[page]
 
     add_rows(world, 3)
+    if page == "report-period-totals":
+        windows.rebuild(world.tenant.pk)
+    client.get(url)  # the day's first report also asks for the period totals' rebuild: not counted
     with django_assert_max_num_queries(BOUNDS[page]):
         few, few_response = measure(client, url)
     add_rows(world, 40)
+    if page == "report-period-totals":
+        windows.rebuild(world.tenant.pk)
     with django_assert_max_num_queries(BOUNDS[page]):
         many, many_response = measure(client, url)
 
     assert many == few, f"{page} for {persona}: {few} queries with few rows, {many} with many"
     # the second measurement really had more rows to show
-    if page == "report":
+    if page.startswith("report"):
         assert len(many_response.context["report"]["rows"]) > len(few_response.context["report"]["rows"]) > 1
     else:
         few_page, many_page = few_response.context["page_obj"], many_response.context["page_obj"]
