@@ -50,8 +50,9 @@ def _rebuild(rollups, where, params):
             )
 
 
-def refresh_dates(tenant_id, dates):
-    """Recompute every rollup of ``tenant_id`` for ``dates`` (after an upload or generator run)."""
+def refresh_dates(tenant_id, dates, campaign_ids=None):
+    """Recompute every rollup of ``tenant_id`` for ``dates`` (after an upload or generator run);
+    ``campaign_ids``, when given, are the only campaigns whose rows changed."""
     dates = sorted(set(dates))
     if not dates:
         return
@@ -59,7 +60,7 @@ def refresh_dates(tenant_id, dates):
         model.objects.filter(tenant_id=tenant_id, date__in=dates).delete()
     _rebuild(ROLLUPS, f"e.tenant_id = %s AND e.date IN ({_in(dates)})", [tenant_id, *dates])
     if _in_windows(dates):
-        windows.refresh(tenant_id)
+        windows.refresh(tenant_id, campaign_ids=campaign_ids)
 
 
 def _in_windows(dates):
@@ -69,9 +70,10 @@ def _in_windows(dates):
     return any(first <= date <= today for date in dates)
 
 
-def refresh_contacts(tenant_id, contact_ids, dates=None):
+def refresh_contacts(tenant_id, contact_ids, dates=None, campaign_ids=None):
     """Recompute the per-contact rollups for ``contact_ids`` (``None`` for products with no
-    contact person), on ``dates`` only when given: after a hand-over or a review moved products."""
+    contact person), on ``dates`` only when given: after a hand-over or a review moved products.
+    ``campaign_ids``, when given, are the only campaigns whose products moved."""
     contact_ids = set(contact_ids)
     people = sorted(c for c in contact_ids if c is not None)
     conditions, params = [], []
@@ -100,14 +102,16 @@ def refresh_contacts(tenant_id, contact_ids, dates=None):
             stale.filter(contact_person__isnull=True).delete()
     _rebuild(BY_CONTACT, where, params)
     if dates is None or _in_windows(dates):
-        windows.refresh(tenant_id, contact_ids)
+        windows.refresh(tenant_id, contact_ids, campaign_ids=campaign_ids)
 
 
 def refresh_product(product, previous_contact_id=None):
     """A product changed contact person (review): move its days from the old contact's rows to the new one's."""
     dates = list(EffectDaily.objects.filter(product=product).values_list("date", flat=True).distinct())
     if dates:
-        refresh_contacts(product.tenant_id, {previous_contact_id, product.contact_person_id}, dates)
+        refresh_contacts(
+            product.tenant_id, {previous_contact_id, product.contact_person_id}, dates, campaign_ids=[product.campaign_id]
+        )
 
 
 def refresh_tenant(tenant_id):

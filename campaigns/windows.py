@@ -6,7 +6,8 @@ period. Summed from the daily rollup that is a row per campaign and day (600,000
 contact person and period instead, for the current day.
 
 * ``rebuild(tenant_id)`` recomputes a tenant's rows for today and marks them complete.
-* ``refresh(tenant_id, contact_ids)`` keeps complete rows equal to the rollups after a write;
+* ``refresh(tenant_id, contact_ids, campaign_ids)`` keeps complete rows equal to the rollups
+  after a write, recomputing only the contact persons and campaigns it touched;
   ``campaigns.rollups`` calls it inside the same transaction. Rows of an earlier day are left
   alone: nothing reads them, and the next rebuild starts from the rollups.
 * ``current(tenant_id, today)`` says whether the rows answer a report ending ``today``. When
@@ -26,23 +27,43 @@ from .models import EffectByCampaignContact, EffectWindow, EffectWindowState
 
 RANGES = (7, 30, 90)
 COLUMNS = "clicks, paid_orders, paid_amount, estimated_service_fee"
-SUMS = "SUM(clicks), SUM(paid_orders), SUM(paid_amount), SUM(estimated_service_fee)"
 
 
 def _insert(tenant_id, today, where="", params=()):
-    """Insert the rows of ``tenant_id`` for ``today`` from the daily rollup, limited by ``where``."""
+    """Insert the rows of ``tenant_id`` for ``today`` from the daily rollup, limited by ``where``.
+
+    One pass over the longest period sums all three (conditional sums), and on PostgreSQL with
+    enough memory to hash the groups: at R-41 scale 4.6 M daily rows become 160,000 totals.
+    """
+    figures = COLUMNS.split(", ")
+    starts = {days: today - datetime.timedelta(days=days - 1) for days in RANGES}
+    sums, sum_params = [], []
+    for days in RANGES:
+        sums.append(f"SUM(CASE WHEN date >= %s THEN 1 ELSE 0 END) AS n{days}")
+        sum_params.append(starts[days])
+        for figure in figures:
+            sums.append(f"SUM(CASE WHEN date >= %s THEN {figure} ELSE 0 END) AS {figure}{days}")
+            sum_params.append(starts[days])
+    selects, select_params = [], []
+    for days in RANGES:
+        selects.append(
+            f"SELECT %s, %s, %s, campaign_id, contact_person_id, {', '.join(f + str(days) for f in figures)} "
+            f"FROM sums WHERE n{days} > 0"
+        )
+        select_params += [tenant_id, today, days]
     with connection.cursor() as cursor:
-        for days in RANGES:
-            start = today - datetime.timedelta(days=days - 1)
-            cursor.execute(
-                f"INSERT INTO {EffectWindow._meta.db_table} "
-                f"(tenant_id, as_of, days, campaign_id, contact_person_id, {COLUMNS}) "
-                f"SELECT tenant_id, %s, %s, campaign_id, contact_person_id, {SUMS} "
-                f"FROM {EffectByCampaignContact._meta.db_table} "
-                f"WHERE tenant_id = %s AND date >= %s AND date <= %s{where} "
-                "GROUP BY tenant_id, campaign_id, contact_person_id",
-                [today, days, tenant_id, start, today, *params],
-            )
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL work_mem = '128MB'")
+        cursor.execute(
+            f"WITH sums AS (SELECT campaign_id, contact_person_id, {', '.join(sums)} "
+            f"FROM {EffectByCampaignContact._meta.db_table} "
+            f"WHERE tenant_id = %s AND date >= %s AND date <= %s{where} "
+            "GROUP BY campaign_id, contact_person_id) "
+            f"INSERT INTO {EffectWindow._meta.db_table} "
+            f"(tenant_id, as_of, days, campaign_id, contact_person_id, {COLUMNS}) "
+            + " UNION ALL ".join(selects),
+            [*sum_params, tenant_id, starts[max(RANGES)], today, *params, *select_params],
+        )
 
 
 def rebuild(tenant_id, today=None):
@@ -56,31 +77,43 @@ def rebuild(tenant_id, today=None):
         EffectWindowState.objects.filter(tenant_id=tenant_id).update(as_of=today)
 
 
-def refresh(tenant_id, contact_ids=None):
+def refresh(tenant_id, contact_ids=None, campaign_ids=None):
     """The daily rollup of ``tenant_id`` changed for ``contact_ids`` (``None`` in the set: products
-    without a contact person; ``contact_ids=None``: anyone): recompute those rows if complete."""
+    without a contact person) and ``campaign_ids``; ``None`` for either means any. Recompute
+    those rows if the tenant's are complete for today."""
     today = timezone.localdate()
     with transaction.atomic():
         if not EffectWindowState.objects.select_for_update().filter(tenant_id=tenant_id, as_of=today).exists():
             return
         stale = EffectWindow.objects.filter(tenant_id=tenant_id)
-        where, params = "", []
+        parts, params = [], []
         if contact_ids is not None:
             people = sorted(c for c in contact_ids if c is not None)
-            condition, parts = Q(pk__in=[]), []
+            condition, alternatives = Q(pk__in=[]), []
             if people:
                 condition |= Q(contact_person_id__in=people)
-                parts.append(f"contact_person_id IN ({', '.join(['%s'] * len(people))})")
+                alternatives.append(f"contact_person_id IN ({_in(people)})")
                 params += people
             if None in contact_ids:
                 condition |= Q(contact_person__isnull=True)
-                parts.append("contact_person_id IS NULL")
-            if not parts:
+                alternatives.append("contact_person_id IS NULL")
+            if not alternatives:
                 return
             stale = stale.filter(condition)
-            where = f" AND ({' OR '.join(parts)})"
+            parts.append(f"({' OR '.join(alternatives)})")
+        if campaign_ids is not None:
+            campaigns = sorted(set(campaign_ids))
+            if not campaigns:
+                return
+            stale = stale.filter(campaign_id__in=campaigns)
+            parts.append(f"campaign_id IN ({_in(campaigns)})")
+            params += campaigns
         stale.delete()
-        _insert(tenant_id, today, where, params)
+        _insert(tenant_id, today, "".join(f" AND {part}" for part in parts), params)
+
+
+def _in(values):
+    return ", ".join(["%s"] * len(values))
 
 
 def current(tenant_id, today):

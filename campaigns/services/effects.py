@@ -153,7 +153,9 @@ def effect_upload(*, actor, tenant, raw):
             to_update.append(current)
     EffectDaily.objects.bulk_create(to_create, batch_size=2000)
     EffectDaily.objects.bulk_update(to_update, METRICS, batch_size=2000)
-    rollups.refresh_dates(tenant.pk, {row["date"] for row in rows})
+    rollups.refresh_dates(
+        tenant.pk, {row["date"] for row in rows}, campaign_ids={row["product"].campaign_id for row in rows}
+    )
     audit_record(
         actor=actor,
         tenant=tenant,
@@ -202,5 +204,5 @@ def effect_generate_demo(*, tenant, days=90, today=None, seed=2026):
                 )
             )
     EffectDaily.objects.bulk_create(rows, batch_size=5000, ignore_conflicts=True)
-    rollups.refresh_dates(tenant.pk, {row.date for row in rows})
+    rollups.refresh_dates(tenant.pk, {row.date for row in rows}, campaign_ids={row.campaign_id for row in rows})
     return len(rows)
