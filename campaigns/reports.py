@@ -9,12 +9,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import windows
-from .models import EffectByCampaign, EffectByCampaignContact, EffectByContact, EffectWindow
+from .models import Campaign, EffectByCampaign, EffectByCampaignContact, EffectByContact, EffectWindow
 from .visibility import effect_reader, effect_rows_visible_to, viewer_scope
 
 GROUPINGS = {
     "day": (_("Day"), ["date"]),
-    "campaign": (_("Campaign"), ["campaign_id", "campaign__title"]),
+    "campaign": (_("Campaign"), ["campaign_id"]),  # titles are read for the shown rows only
     "contact": (_("Contact person"), ["contact_person_id", "contact_person__display_name", "contact_person__username"]),
     "department": (_("Department"), ["contact_person__department_id"]),
 }
@@ -33,14 +33,14 @@ def period(days, today=None):
     return today - datetime.timedelta(days=days - 1), today
 
 
-def _label(group_by, row, department_paths):
+def _label(group_by, row, names):
     if group_by == "day":
         return row["date"].isoformat()
     if group_by == "campaign":
-        return row["campaign__title"]
+        return names.get(row["campaign_id"], "")
     if group_by == "contact":
         return row["contact_person__display_name"] or row["contact_person__username"] or _("(none)")
-    return department_paths.get(row["contact_person__department_id"], _("(none)"))
+    return names.get(row["contact_person__department_id"], _("(none)"))
 
 
 def build_report(user, *, group_by="day", days=30, today=None):
@@ -53,12 +53,16 @@ def build_report(user, *, group_by="day", days=30, today=None):
         days = 30
     start, end = period(days, today)
     # Daily totals per contact person carry the viewer's whole scope in a few rows. The campaign
-    # grouping sums the period's totals per campaign and contact person (campaigns.windows), or,
-    # until those are rebuilt for today, the daily ones (per campaign for the main account).
+    # grouping reads the period's totals (campaigns.windows): per campaign as they are for the
+    # main account, summed over the contact persons in scope for staff. Until those are rebuilt
+    # for today it sums the daily rollups (per campaign for the main account).
     scope = viewer_scope(user)
     totals_rows = effect_rows_visible_to(user, EffectByContact, scope).filter(date__gte=start, date__lte=end)
+    fields = GROUPINGS[group_by][1]
     if group_by == "campaign" and effect_reader(user) and windows.current(user.tenant_id, end):
-        source = effect_rows_visible_to(user, EffectWindow, scope).filter(days=days, as_of=end)
+        source = effect_rows_visible_to(user, EffectWindow, scope).filter(
+            days=days, as_of=end, all_contacts=user.is_owner
+        )
     elif group_by == "campaign":
         source = (
             EffectByCampaign.objects.filter(tenant_id=user.tenant_id)
@@ -67,17 +71,24 @@ def build_report(user, *, group_by="day", days=30, today=None):
         ).filter(date__gte=start, date__lte=end)
     else:
         source = totals_rows
-    fields = GROUPINGS[group_by][1]
-    grouped = source.values(*fields).annotate(**SUMS).order_by(*(["date"] if group_by == "day" else ["-paid_amount"]))
-    department_paths = {}
+    if source.model is EffectWindow and user.is_owner:
+        grouped = source.values(*fields, *SUMS).order_by("-paid_amount", *fields)  # one row per campaign already
+    else:
+        grouped = source.values(*fields).annotate(**SUMS)
+        grouped = grouped.order_by(*(["date"] if group_by == "day" else ["-paid_amount", fields[0]]))
+    shown = list(grouped[:MAX_ROWS])
+    names = {}
     if group_by == "department" and user.tenant_id:
-        department_paths = {d.pk: d.path for d in departments_with_paths(user.tenant)}
+        names = {d.pk: d.path for d in departments_with_paths(user.tenant)}
+    elif group_by == "campaign" and shown:
+        # Joining the titles before grouping cost a lookup per summed row (57,000 at R-41 scale).
+        names = dict(Campaign.objects.filter(pk__in=[row["campaign_id"] for row in shown]).values_list("pk", "title"))
     rows = []
-    for row in grouped[:MAX_ROWS]:
+    for row in shown:
         rows.append(
             {
                 # str(): "(none)" is a lazy translation, which openpyxl cannot write to a cell.
-                "label": str(_label(group_by, row, department_paths)),
+                "label": str(_label(group_by, row, names)),
                 **{key: row[key] or 0 for key in SUMS},
             }
         )

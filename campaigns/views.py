@@ -33,12 +33,14 @@ from .models import Campaign
 from .services.effects import TEMPLATE_HEADER, UploadRowErrors
 from .visibility import (
     can_review,
+    can_view_campaign,
     campaigns_visible_to,
     has_right,
     holds_campaign_right,
     mark_reviewable,
     official_campaigns_for,
     products_visible_to,
+    tenant_product_or_404,
     viewer_scope,
 )
 
@@ -153,14 +155,11 @@ def campaign_detail(request, pk):
     user = request.user
     scope = viewer_scope(user)
     campaign = (
-        Campaign.objects.filter(
-            Q(pk__in=campaigns_visible_to(user, scope).values("pk")) | Q(pk__in=official_campaigns_for(user).values("pk"))
-        )
+        Campaign.objects.filter(Q(tenant_id=user.tenant_id) | Q(is_official=True), pk=pk)
         .select_related("contact_person", "creator")
-        .filter(pk=pk)
         .first()
     )
-    if campaign is None:
+    if campaign is None or not can_view_campaign(user, campaign, scope):
         raise Http404
     products = products_visible_to(user, scope).filter(campaign=campaign).select_related("contact_person")
     page = capped_page(request, products.order_by("-id"))
@@ -198,9 +197,7 @@ def product_list(request):
 
 
 def _visible_product(request, pk, scope=None):
-    return get_object_or_404(
-        products_visible_to(request.user, scope).select_related("campaign", "contact_person", "reviewed_by"), pk=pk
-    )
+    return tenant_product_or_404(request.user, pk, scope)
 
 
 @tenant_member_required

@@ -101,3 +101,17 @@ def product_rows(context, products, show_campaign=False):
             )
         )
     return mark_safe("\n".join(rows))
+
+
+@register.simple_tag
+def report_rows(rows):
+    """The ``<tr>`` of each row of ``campaigns/report.html`` (up to 500 of them)."""
+    number = _number_formatter()
+    return format_html_join(
+        "",
+        '<tr><td>{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td></tr>',
+        (
+            (row["label"], row["clicks"], row["paid_orders"], number(row["paid_amount"]), number(row["estimated_service_fee"]))
+            for row in rows
+        ),
+    )

@@ -58,7 +58,14 @@ def by_window(tenant):
             .annotate(**SUMS)
         )
         for r in rows:
-            expected[(days, r["campaign"], r["product__contact_person"])] = tuple(r[k] for k in SUMS)
+            expected[(days, r["campaign"], r["product__contact_person"], False)] = tuple(r[k] for k in SUMS)
+        campaigns = (
+            EffectDaily.objects.filter(tenant=tenant, date__gt=today - datetime.timedelta(days=days), date__lte=today)
+            .values("campaign")
+            .annotate(**SUMS)
+        )
+        for r in campaigns:
+            expected[(days, r["campaign"], None, True)] = tuple(r[k] for k in SUMS)
     return expected
 
 
@@ -66,7 +73,12 @@ def rolled_by_window(tenant):
     rows = EffectWindow.objects.filter(tenant=tenant)
     assert {r.as_of for r in rows} <= {timezone.localdate()}
     return {
-        (r.days, r.campaign_id, r.contact_person_id): (r.clicks, r.paid_orders, r.paid_amount, r.estimated_service_fee)
+        (r.days, r.campaign_id, r.contact_person_id, r.all_contacts): (
+            r.clicks,
+            r.paid_orders,
+            r.paid_amount,
+            r.estimated_service_fee,
+        )
         for r in rows
     }
 

@@ -181,3 +181,20 @@ def test_the_other_tenants_owner_sees_none_of_it(client, world):
     assert client.get(reverse("campaigns:edit", args=[world.c_whole.pk])).status_code == 404
     text = client.get(reverse("campaigns:report_export", args=["csv"]), {"by": "campaign"}).content.decode("utf-8-sig")
     assert "C-dept" not in text and "C-other-tenant" in text
+
+
+@pytest.mark.parametrize("name", MATRIX)
+def test_single_object_checks_agree_with_the_sets(world, name):
+    """Detail pages probe one object's grants (can_view_campaign / can_view_product); they must
+    decide exactly as the list queries do, for every campaign and product of both tenants."""
+    from campaigns.models import Campaign, EnrolledProduct
+    from campaigns.visibility import can_view_campaign, can_view_product
+
+    user = persona(world, name)
+    campaigns = set(campaigns_visible_to(user).values_list("pk", flat=True))
+    products = set(products_visible_to(user).values_list("pk", flat=True))
+
+    for campaign in Campaign.objects.filter(is_official=False):
+        assert can_view_campaign(user, campaign) is (campaign.pk in campaigns), campaign
+    for product in EnrolledProduct.objects.select_related("campaign"):
+        assert can_view_product(user, product) is (product.pk in products), product
