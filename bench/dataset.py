@@ -11,6 +11,7 @@ grant rules of ``campaigns.visibility`` written out in SQL, which loads in minut
 
 import datetime
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -61,6 +62,33 @@ def _scalar(statement, params=None):
     with connection.cursor() as cursor:
         cursor.execute(statement, params or [])
         return cursor.fetchone()[0]
+
+
+@contextmanager
+def bulk_loading(*tables):
+    """Drop the foreign keys, unique constraints and secondary indexes of ``tables`` while rows
+    are loaded, then put every one back (validated in one pass each instead of per row)."""
+    constraints, indexes = [], []
+    for table in tables:
+        constraints += _rows(
+            "SELECT %s, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = %s::regclass AND contype IN ('f', 'u') ORDER BY contype DESC, conname",
+            [table, table],
+        )
+        indexes += _rows(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename = %s "
+            "AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass)",
+            [table, table],
+        )
+    for table, name, _definition in constraints:
+        _sql(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    for name, _definition in indexes:
+        _sql(f'DROP INDEX "{name}"')
+    yield
+    for _name, definition in indexes:
+        _sql(definition)
+    for table, name, definition in reversed(constraints):
+        _sql(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
 
 
 def _perm_id(app_label, codename):
@@ -150,18 +178,22 @@ def build(scale=1.0):
     log("large tenant org built (100 departments, 50 staff)")
     _sql("SET synchronous_commit = off")
     _sql("SET maintenance_work_mem = '1GB'")
+    _sql("SET work_mem = '256MB'")  # the rollups group 30 M rows: hash them in memory, not on disk
     _small_tenants(n["small_tenants"])
     log(f"{n['small_tenants']} small tenants")
     _campaigns(tenant, owner, people, n["campaigns"])
     log(f"{n['campaigns']} campaigns and their grants")
-    _products(tenant, owner, people, n["products"])
-    log(f"{n['products']} products and their grants")
+    _products(tenant, owner, n["products"])
+    log(f"{n['products']} products")
     _effects(tenant, n["effect_days"])
     log(f"{n['products'] * n['effect_days']} effect rows")
-    from campaigns import rollups
+    from campaigns import rollups, windows
 
     rollups.refresh_tenant(tenant.pk)
     log("daily rollups per contact person and per campaign")
+    step = time.monotonic()
+    windows.rebuild(tenant.pk)  # what `manage.py refresh_effect_windows` does after midnight
+    log(f"7/30/90-day totals per campaign and per contact person rebuilt in {time.monotonic() - step:.1f} s")
     _generic_grants(tenant)
     log("generic guardian grants for the comparison (a)")
     _sql("ANALYZE")
@@ -226,7 +258,7 @@ def _small_tenants(count):
         [today - datetime.timedelta(days=30), today + datetime.timedelta(days=30), now, now],
     )
     _sql(
-        """
+        f"""
         INSERT INTO campaigns_enrolledproduct (shop_name, product_id, product_url, title, price,
             proposed_commission_rate, merchant_contact, status, reject_reason, attention, is_legacy, created_at,
             campaign_id, contact_person_id, tenant_id)
@@ -254,38 +286,54 @@ def _campaigns(tenant, owner, people, count):
                 || (ARRAY['服饰','美妆','数码','家居','食品','母婴','运动','箱包'])[1 + (g / 8) %% 8] || '招商 ' || g,
             '', %s::date - (g %% 120), %s::date - (g %% 120) + 30 + g %% 60, 10 + g %% 30, 2 + g %% 8,
             CASE WHEN g %% 7 = 0 THEN 'automatic' ELSE 'manual' END,
-            g %% 20 < 5, g %% 20 >= 18, true, md5('big-' || g), %s, %s,
-            CASE WHEN g %% 20 >= 18 THEN %s ELSE (%s::bigint[])[1 + g %% %s] END,
-            (%s::bigint[])[1 + (g * 7) %% %s],
-            %s
+            false, false, true, md5('big-' || g), %s, %s, %s, %s, %s
         FROM generate_series(1, %s) g
         """,
-        [today, today, now, now, owner.pk, publishers, len(publishers), publishers, len(publishers), tenant.pk, count],
+        [today, today, now, now, owner.pk, owner.pk, tenant.pk, count],
+    )
+    # Scope kind, creator and contact person from independent hashes of the id, so that none of
+    # them follows another (or a product's status) by accident of arithmetic.
+    _sql(
+        f"""
+        UPDATE campaigns_campaign SET
+            scope_whole_tenant = {_bucket("id", 20)} < 5,
+            is_legacy = {_bucket("id", 20)} >= 18,
+            creator_id = CASE WHEN {_bucket("id", 20)} >= 18 THEN %s
+                              ELSE (%s::bigint[])[1 + {_bucket("id * 3 + 1", len(publishers))}] END,
+            contact_person_id = (%s::bigint[])[1 + {_bucket("id * 5 + 2", len(publishers))}]
+        WHERE tenant_id = %s
+        """,
+        [owner.pk, publishers, publishers, tenant.pk],
     )
     departments = [d for (d,) in _rows("SELECT id FROM orgchart_department WHERE tenant_id = %s ORDER BY id", [tenant.pk])]
     _sql(
-        """
+        f"""
         INSERT INTO campaigns_campaign_scope_departments (campaign_id, department_id)
         SELECT DISTINCT c.id, (%s::bigint[])[1 + (c.id * (k + 3) + k) %% %s]
         FROM campaigns_campaign c CROSS JOIN generate_series(0, 2) k
         WHERE c.tenant_id = %s AND NOT c.is_legacy AND NOT c.scope_whole_tenant
-          AND (c.id %% 20) BETWEEN 5 AND 12 AND k <= c.id %% 3
+          AND {_bucket("c.id", 20)} BETWEEN 5 AND 12 AND k <= c.id %% 3
         """,
         [departments, len(departments), tenant.pk],
     )
     staff_ids = [p.pk for p in people]
     _sql(
-        """
+        f"""
         INSERT INTO campaigns_campaign_scope_staff (campaign_id, user_id)
         SELECT DISTINCT c.id, (%s::bigint[])[1 + (c.id * (k + 5) + k * 11) %% %s]
         FROM campaigns_campaign c CROSS JOIN generate_series(0, 4) k
         WHERE c.tenant_id = %s AND NOT c.is_legacy AND NOT c.scope_whole_tenant
-          AND ((c.id %% 20) BETWEEN 13 AND 17 OR ((c.id %% 20) BETWEEN 5 AND 12 AND c.id %% 4 = 0))
+          AND ({_bucket("c.id", 20)} BETWEEN 13 AND 17 OR ({_bucket("c.id", 20)} BETWEEN 5 AND 12 AND c.id %% 4 = 0))
           AND k <= c.id %% 5
         """,
         [staff_ids, len(staff_ids), tenant.pk],
     )
     _campaign_grants(tenant)
+
+
+def _bucket(expression, buckets):
+    """SQL for a well-spread bucket ``0 … buckets-1`` of an integer expression (PostgreSQL's hash)."""
+    return f"(abs(hashint8(({expression})::bigint)) %% {buckets})"
 
 
 def _rows(statement, params=None):
@@ -327,78 +375,62 @@ def _campaign_grants(tenant):
     )
 
 
-def _products(tenant, owner, people, count):
-    """85% approved (contact person: a staff member), 10% pending, 5% rejected; legacy ones follow R-28."""
+def _products(tenant, owner, count):
+    """85% approved, 10% pending, 5% rejected. An approved product's contact person is who
+    reviewed it, so someone who sees its campaign (R-27): the campaign's creator for two in
+    three, its campaign contact person for the rest. Legacy ones follow R-28 (the main account
+    or nobody). No grant is written per product: visibility follows the contact-person grants
+    the real services gave each staff account."""
+    with bulk_loading("campaigns_enrolledproduct"):
+        _load_products(tenant, owner, count)
+
+
+def _load_products(tenant, owner, count):
     now = timezone.now()
     campaigns = _scalar("SELECT array_agg(id ORDER BY id) FROM campaigns_campaign WHERE tenant_id = %s", [tenant.pk])
-    contacts = [p.pk for p in people]
     _sql(
-        """
+        f"""
         INSERT INTO campaigns_enrolledproduct (shop_name, product_id, product_url, title, price,
             proposed_commission_rate, merchant_contact, status, reject_reason, attention, is_legacy, created_at,
             campaign_id, contact_person_id, tenant_id, reviewed_at)
         SELECT '商家' || (g %% 5000), (6000000000 + g)::text, '',
             (ARRAY['羊毛大衣','羽绒服','保湿精华','口红礼盒','蓝牙耳机','保温杯','坚果礼盒','运动鞋'])[1 + g %% 8] || ' ' || g,
             19 + g %% 500, 5 + g %% 40, '联系人',
-            CASE WHEN g %% 20 < 17 THEN 'approved' WHEN g %% 20 < 19 THEN 'pending' ELSE 'rejected' END,
-            '', (ARRAY['high','normal','off'])[1 + g %% 3], false, %s,
+            CASE WHEN {_bucket("g * 7 + 3", 20)} < 17 THEN 'approved'
+                 WHEN {_bucket("g * 7 + 3", 20)} < 19 THEN 'pending' ELSE 'rejected' END,
+            '', (ARRAY['high','normal','off'])[1 + g %% 3], c.is_legacy, %s,
             c.id,
-            CASE WHEN g %% 20 >= 17 THEN NULL
+            CASE WHEN {_bucket("g * 7 + 3", 20)} >= 17 THEN NULL
                  WHEN c.is_legacy THEN CASE WHEN g %% 2 = 0 THEN %s ELSE NULL END
-                 ELSE (%s::bigint[])[1 + (g * 13) %% %s] END,
-            %s, CASE WHEN g %% 20 < 17 THEN %s END
+                 WHEN {_bucket("g * 11 + 5", 3)} = 0 THEN c.contact_person_id
+                 ELSE c.creator_id END,
+            %s, CASE WHEN {_bucket("g * 7 + 3", 20)} < 17 THEN %s END
         FROM generate_series(1, %s) g
-        JOIN campaigns_campaign c ON c.id = (%s::bigint[])[1 + (g * 31) %% %s]
+        JOIN campaigns_campaign c ON c.id = (%s::bigint[])[1 + {_bucket("g", len(campaigns))}]
         """,
-        [now, owner.pk, contacts, len(contacts), tenant.pk, now, count, campaigns, len(campaigns)],
-    )
-    _sql("UPDATE campaigns_enrolledproduct SET is_legacy = true FROM campaigns_campaign c "
-         "WHERE c.id = campaign_id AND c.is_legacy AND campaigns_enrolledproduct.tenant_id = %s", [tenant.pk])
-    view_id = _perm_id("campaigns", "view_enrolledproduct")
-    _sql(
-        """
-        INSERT INTO campaigns_enrolledproductuserobjectpermission (content_object_id, user_id, permission_id)
-        SELECT p.id, p.contact_person_id, %s FROM campaigns_enrolledproduct p
-        JOIN accounts_user u ON u.id = p.contact_person_id
-        WHERE p.status = 'approved' AND u.kind = 'staff'
-        """,
-        [view_id],
-    )
-    _sql(
-        """
-        INSERT INTO campaigns_enrolledproductgroupobjectpermission (content_object_id, group_id, permission_id)
-        SELECT p.id, u.overseer_group_id, %s FROM campaigns_enrolledproduct p
-        JOIN accounts_user u ON u.id = p.contact_person_id
-        WHERE p.status = 'approved' AND u.kind = 'staff' AND u.overseer_group_id IS NOT NULL
-        """,
-        [view_id],
+        [now, owner.pk, tenant.pk, now, count, campaigns],
     )
 
 
 def _effects(tenant, days):
     """``days`` consecutive days per product, starting somewhere in the last 90 days."""
     today = timezone.localdate()
-    _sql("ALTER TABLE campaigns_effectdaily DROP CONSTRAINT IF EXISTS campaigns_effect_one_row_per_day")
-    _sql("DROP INDEX IF EXISTS campaigns_effect_tenant_date")
-    _sql(
-        """
-        INSERT INTO campaigns_effectdaily (date, clicks, paid_orders, paid_amount, estimated_service_fee,
-            campaign_id, tenant_id, product_id)
-        SELECT %s::date - 89 + (p.id %% 60)::int + d,
-            (p.id * 7 + d * 13) %% 400,
-            (p.id + d) %% 9,
-            ((p.id + d) %% 9) * p.price,
-            round(((p.id + d) %% 9) * p.price * p.proposed_commission_rate / 1000, 2),
-            p.campaign_id, p.tenant_id, p.id
-        FROM campaigns_enrolledproduct p CROSS JOIN generate_series(0, %s - 1) d
-        WHERE p.tenant_id = %s
-        """,
-        [today, days, tenant.pk],
-    )
-    _sql(
-        "ALTER TABLE campaigns_effectdaily ADD CONSTRAINT campaigns_effect_one_row_per_day UNIQUE (product_id, date)"
-    )
-    _sql("CREATE INDEX campaigns_effect_tenant_date ON campaigns_effectdaily (tenant_id, date)")
+    with bulk_loading("campaigns_effectdaily"):
+        _sql(
+            """
+            INSERT INTO campaigns_effectdaily (date, clicks, paid_orders, paid_amount, estimated_service_fee,
+                campaign_id, tenant_id, product_id)
+            SELECT %s::date - 89 + (p.id %% 60)::int + d,
+                (p.id * 7 + d * 13) %% 400,
+                (p.id + d) %% 9,
+                ((p.id + d) %% 9) * p.price,
+                round(((p.id + d) %% 9) * p.price * p.proposed_commission_rate / 1000, 2),
+                p.campaign_id, p.tenant_id, p.id
+            FROM campaigns_enrolledproduct p CROSS JOIN generate_series(0, %s - 1) d
+            WHERE p.tenant_id = %s
+            """,
+            [today, days, tenant.pk],
+        )
 
 
 def _generic_grants(tenant):

@@ -1,0 +1,73 @@
+"""A tiny-scale run of the whole benchmark (``python -m bench``), so that it never rots.
+
+It builds the data set at 1/2000 of R-41 in its own database, counts queries, compares the
+visibility queries, serves the app with gunicorn and loads every page over HTTP for a second.
+Nothing here asserts a timing: it checks that every step ran and every page answered 200.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+pytestmark = pytest.mark.postgres
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+SMOKE_DB = "staffdesk_bench_smoke"
+
+
+def _server():
+    settings = connection.settings_dict
+    return {
+        "host": settings["HOST"] or "127.0.0.1",
+        "port": settings["PORT"] or 5432,
+        "user": settings["USER"] or "postgres",
+        "password": settings["PASSWORD"] or None,
+    }
+
+
+def _drop(database):
+    import psycopg
+
+    with psycopg.connect(**_server(), dbname="postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+def test_the_benchmark_runs_end_to_end_at_tiny_scale(tmp_path):
+    server = _server()
+    password = f":{server['password']}" if server["password"] else ""
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
+    env["BENCH_DATABASE_URL"] = f"postgres://{server['user']}{password}@{server['host']}:{server['port']}/{SMOKE_DB}"
+    report, raw = tmp_path / "smoke.md", tmp_path / "smoke.json"
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "bench", "--scale", "0.0005", "--seconds", "1", "--warmup", "0",
+             "--output", str(report), "--json", str(raw)],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+    finally:
+        _drop(SMOKE_DB)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+    results = json.loads(raw.read_text(encoding="utf-8"))
+    from bench.__main__ import pages
+
+    expected = {(name, persona) for name, _path, who in pages({}, 0) for persona in who}
+    assert {(p["page"], p["persona"]) for p in results["pages"]} == expected
+    for page in results["pages"]:
+        assert page["status"] == 200, page
+        for load in (page["one_client"], page["eight_clients"]):
+            assert load["requests"] > 0 and load["errors"] == 0, page
+    for persona, rows in results["visibility"].items():
+        assert [row["set"] for row in rows] == ["campaigns", "products"]
+        assert all(row["same_rows"] for row in rows), (persona, rows)
+    assert results["batch_import"]["rows"] == 50
+    assert report.read_text(encoding="utf-8").startswith("# Benchmark results")
