@@ -139,6 +139,15 @@ def _campaign_permission_ids(user):
     return perms
 
 
+def _campaign_grants(user, scope):
+    """The viewer's campaign grant rows: ``(to the person, to its groups)`` querysets."""
+    perms = _campaign_permission_ids(user)
+    return (
+        CampaignUserObjectPermission.objects.filter(user_id=user.pk, permission_id__in=perms),
+        CampaignGroupObjectPermission.objects.filter(group_id__in=scope.group_ids, permission_id__in=perms),
+    )
+
+
 def campaigns_visible_to(user, scope=None):
     """The tenant campaigns ``user`` may see (R-24); official ones are ``official_campaigns_for``."""
     if not user.is_authenticated or user.tenant_id is None:
@@ -148,10 +157,7 @@ def campaigns_visible_to(user, scope=None):
         return tenant_campaigns
     if not user.is_staff_account:
         return Campaign.objects.none()
-    scope = scope or viewer_scope(user)
-    perms = _campaign_permission_ids(user)
-    by_person = CampaignUserObjectPermission.objects.filter(user_id=user.pk, permission_id__in=perms)
-    by_group = CampaignGroupObjectPermission.objects.filter(group_id__in=scope.group_ids, permission_id__in=perms)
+    by_person, by_group = _campaign_grants(user, scope or viewer_scope(user))
     condition = Q(pk__in=by_person.values("content_object_id")) | Q(pk__in=by_group.values("content_object_id"))
     if _counts_in_scope(user):
         condition |= Q(scope_whole_tenant=True)
@@ -166,9 +172,7 @@ def _in_visible_campaign(user, scope, field):
     admin's pending products at R-41 scale), where the OR is checked row by row during the
     ordered index scan, which stops after one page (a few ms).
     """
-    perms = _campaign_permission_ids(user)
-    by_person = CampaignUserObjectPermission.objects.filter(user_id=user.pk, permission_id__in=perms)
-    by_group = CampaignGroupObjectPermission.objects.filter(group_id__in=scope.group_ids, permission_id__in=perms)
+    by_person, by_group = _campaign_grants(user, scope)
     condition = Q(**{f"{field}__in": by_person.values("content_object_id")}) | Q(
         **{f"{field}__in": by_group.values("content_object_id")}
     )
@@ -202,15 +206,13 @@ def can_view_campaign(user, campaign, scope=None):
         return False
     if campaign.scope_whole_tenant and _counts_in_scope(user):
         return True
-    scope = scope or viewer_scope(user)
-    perms = _campaign_permission_ids(user)
-    by_person = CampaignUserObjectPermission.objects.filter(
-        user_id=user.pk, permission_id__in=perms, content_object_id=OuterRef("pk")
+    by_person, by_group = _campaign_grants(user, scope or viewer_scope(user))
+    mine = {"content_object_id": OuterRef("pk")}
+    return (
+        Campaign.objects.filter(pk=campaign.pk)
+        .filter(Exists(by_person.filter(**mine)) | Exists(by_group.filter(**mine)))
+        .exists()
     )
-    by_group = CampaignGroupObjectPermission.objects.filter(
-        group_id__in=scope.group_ids, permission_id__in=perms, content_object_id=OuterRef("pk")
-    )
-    return Campaign.objects.filter(pk=campaign.pk).filter(Exists(by_person) | Exists(by_group)).exists()
 
 
 def can_view_product(user, product, scope=None):
