@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.shortcuts import redirect
+from qsessions.middleware import SessionMiddleware as QSessionMiddleware
 from django.urls import reverse
 
 from .request_context import client_ip, reset_current_ip, set_current_ip
@@ -47,3 +49,15 @@ class DingTalkGateMiddleware:
         if user.tenant.has_dingtalk_info:
             return None
         return redirect(f"{reverse('accounts:dingtalk')}?next={request.get_full_path()}")
+
+
+class SessionMiddleware(QSessionMiddleware):
+    """django-qsessions' middleware, recording the client address our proxies vouch for."""
+
+    def process_request(self, request):
+        session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+        request.session = self.SessionStore(
+            ip=client_ip(request),
+            user_agent=request.headers.get("User-Agent", ""),
+            session_key=session_key,
+        )
