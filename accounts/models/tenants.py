@@ -32,6 +32,7 @@ class Tenant(models.Model):
         SERVICE_PROVIDER = "service_provider", _("Recruiting service provider")
 
     DEFAULT_STAFF_QUOTA = 50
+    DEFAULT_TEMPORARY_QUOTA = 20
 
     slug = models.CharField(
         verbose_name=_("login prefix"),
@@ -54,6 +55,11 @@ class Tenant(models.Model):
         verbose_name=_("staff quota"),
         default=DEFAULT_STAFF_QUOTA,
         help_text=_("Most staff accounts this tenant may hold, resigned ones excluded."),
+    )
+    temporary_quota = models.PositiveIntegerField(
+        verbose_name=_("temporary account quota"),
+        default=DEFAULT_TEMPORARY_QUOTA,
+        help_text=_("Most temporary customer-service accounts this tenant may hold; they take no staff seat."),
     )
     dingtalk_contact_name = models.CharField(
         verbose_name=_("DingTalk contact name"),

@@ -2,6 +2,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .tenants import Tenant, mainland_mobile_validator
@@ -30,6 +31,15 @@ class User(AbstractUser):
         ACTIVE = "active", _("Active")
         DISABLED = "disabled", _("Disabled")
         RESIGNED = "resigned", _("Resigned")
+        FROZEN = "frozen", _("Frozen")
+
+    class IdentityStatus(models.TextChoices):
+        """Real-person verification (实人认证, R-17)."""
+
+        UNVERIFIED = "unverified", _("Unverified")
+        PENDING = "pending", _("Pending review")
+        VERIFIED = "verified", _("Verified")
+        REJECTED = "rejected", _("Rejected")
 
     # Statuses whose holders may hold a session; any other status ends it on the next request.
     LOGIN_STATUSES = frozenset({Status.ACTIVE})
@@ -113,6 +123,34 @@ class User(AbstractUser):
         null=True,
         blank=True,
     )
+    identity_status = models.CharField(
+        verbose_name=_("real-person verification"),
+        max_length=10,
+        choices=IdentityStatus.choices,
+        default=IdentityStatus.UNVERIFIED,
+    )
+    verify_deadline = models.DateTimeField(
+        verbose_name=_("verify by"),
+        null=True,
+        blank=True,
+        help_text=_("An unverified staff account is frozen at this time (R-18)."),
+    )
+    frozen_at = models.DateTimeField(
+        verbose_name=_("frozen at"),
+        null=True,
+        blank=True,
+    )
+    temporary_starts_at = models.DateTimeField(
+        verbose_name=_("temporary from"),
+        null=True,
+        blank=True,
+        help_text=_("Temporary customer-service accounts (临时客服) work only inside their window (R-20)."),
+    )
+    temporary_ends_at = models.DateTimeField(
+        verbose_name=_("temporary until"),
+        null=True,
+        blank=True,
+    )
 
     objects = UserManager()
 
@@ -135,6 +173,14 @@ class User(AbstractUser):
                 condition=Q(kind="staff") & ~Q(mobile=""),
                 name="accounts_user_unique_staff_mobile",
                 violation_error_message=_("This mobile is already bound to another account of your organisation."),
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(temporary_starts_at__isnull=True, temporary_ends_at__isnull=True)
+                    | Q(temporary_starts_at__isnull=False, temporary_ends_at__gt=models.F("temporary_starts_at"))
+                ),
+                name="accounts_user_temporary_window",
+                violation_error_message=_("A temporary account's window must end after it starts."),
             ),
             models.CheckConstraint(
                 condition=Q(kind="operator") | Q(tenant__isnull=False),
@@ -166,5 +212,38 @@ class User(AbstractUser):
         return self.kind == self.Kind.STAFF
 
     @property
+    def is_temporary(self):
+        """A temporary customer-service account (临时客服, R-20)."""
+        return self.temporary_ends_at is not None
+
+    def in_window(self, now=None):
+        """Whether a temporary account's window is open at ``now`` (always true for others)."""
+        if not self.is_temporary:
+            return True
+        now = now or timezone.now()
+        return self.temporary_starts_at <= now < self.temporary_ends_at
+
+    @property
+    def is_muted(self):
+        """Muted (禁言, R-17): a staff account not yet verified; it may log in but not chat.
+
+        Under review it works normally; temporary accounts need no verification (R-20).
+        """
+        return (
+            self.is_staff_account
+            and not self.is_temporary
+            and self.identity_status in {self.IdentityStatus.UNVERIFIED, self.IdentityStatus.REJECTED}
+        )
+
+    @property
+    def can_send_chat(self):
+        """The one place that says whether this account may speak to buyers (R-17, R-20, R-36)."""
+        return self.can_log_in and not self.is_muted
+
+    @property
     def can_log_in(self):
-        return self.is_active and (self.kind != self.Kind.STAFF or self.status in self.LOGIN_STATUSES)
+        if not self.is_active:
+            return False
+        if self.kind != self.Kind.STAFF:
+            return True
+        return self.status in self.LOGIN_STATUSES and self.in_window()
