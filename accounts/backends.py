@@ -2,6 +2,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
 
 from orgchart.permissions import CATALOGUE
+from utilities.text import normalize_identifier
 
 from .models.users import staff_username
 
@@ -9,8 +10,9 @@ OWNER_PERMISSIONS = frozenset(entry.perm for entry in CATALOGUE)
 
 
 def normalize_login(login):
-    """Turn ``ACME : ZhangSan`` into the stored ``acme:zhangsan``; other logins pass unchanged."""
-    login = (login or "").strip()
+    """Turn ``ACME : ZhangSan`` (or its full-width form ``ＡＣＭＥ：ＺｈａｎｇＳａｎ``) into the stored
+    ``acme:zhangsan``; other logins are only NFKC-normalised and stripped."""
+    login = normalize_identifier(login)
     if ":" not in login:
         return login
     tenant_slug, _, account_name = login.partition(":")

@@ -17,6 +17,25 @@ class DeliveryError(Exception):
     """A backend could not deliver; the delivery stays retryable."""
 
 
+def dingtalk_webhook_allowed(url):
+    """True when ``url`` points at a DingTalk custom-robot endpoint (``DINGTALK_ROBOT_ORIGINS``).
+
+    The server POSTs to this address and shows the answer to the owner, so an arbitrary host would
+    make it a proxy into whatever network it runs in. Only the scheme and host are compared.
+    """
+    try:
+        parts = urllib.parse.urlsplit(url or "")
+    except ValueError:
+        return False
+    if not parts.hostname or parts.username or parts.password:
+        return False
+    for origin in settings.DINGTALK_ROBOT_ORIGINS:
+        allowed = urllib.parse.urlsplit(origin)
+        if parts.scheme == allowed.scheme and parts.hostname == allowed.hostname:
+            return True
+    return False
+
+
 def dingtalk_sign(secret, timestamp_ms):
     """Return the robot signature: base64(HMAC-SHA256(secret, "<timestamp>\\n<secret>"))."""
     string_to_sign = f"{timestamp_ms}\n{secret}".encode()
@@ -71,6 +90,8 @@ class DingTalkChannel:
         tenant = notification.tenant
         if tenant is None or not tenant.dingtalk_webhook:
             raise DeliveryError("The tenant has no DingTalk robot webhook.")
+        if not dingtalk_webhook_allowed(tenant.dingtalk_webhook):
+            raise DeliveryError("The robot webhook is not a DingTalk robot address; fix it in the DingTalk info.")
         payload = {"msgtype": "text", "text": {"content": _text(notification)}}
         if notification.mobile:
             payload["at"] = {"atMobiles": [notification.mobile], "isAtAll": False}

@@ -10,8 +10,9 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def decode_text_upload(raw, *, max_bytes):
-    """Return the text of an uploaded CSV: UTF-8 (with or without BOM), else GBK as Excel on
-    Chinese Windows saves it. Raise ``ValidationError`` for empty, oversize or binary files."""
+    """Return the text of an uploaded CSV: UTF-8 (with or without BOM), else GB18030, the superset
+    of GBK that Excel on Chinese Windows writes (it also holds rare name characters such as 䶮).
+    Raise ``ValidationError`` for empty, oversize or binary files."""
     from django.core.exceptions import ValidationError
     from django.utils.translation import gettext as _
 
@@ -23,12 +24,12 @@ def decode_text_upload(raw, *, max_bytes):
         raise ValidationError(_("The file is empty."))
     if b"\x00" in raw[:4096]:
         raise ValidationError(_("The file is not a CSV text file."))
-    for encoding in ("utf-8-sig", "gbk"):
+    for encoding in ("utf-8-sig", "gb18030"):
         try:
             return raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise ValidationError(_("The file is neither UTF-8 nor GBK text. Save it as CSV and try again."))
+    raise ValidationError(_("The file is neither UTF-8 nor GB18030/GBK text. Save it as CSV and try again."))
 
 
 def _size(num_bytes):

@@ -3,6 +3,8 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from utilities.forms import IdentifierField, MobileField
+
 from .backends import normalize_login
 from .models import Tenant, User
 from .models.tenants import mainland_mobile_validator, tenant_slug_validator
@@ -12,14 +14,14 @@ class SignUpForm(forms.Form):
     """Main-account sign-up (R-1)."""
 
     tenant_name = forms.CharField(label=_("Shop or company name"), max_length=100)
-    slug = forms.CharField(
+    slug = IdentifierField(
         label=_("Login prefix"),
         max_length=31,
         validators=[tenant_slug_validator],
         help_text=_("Your staff will log in as <prefix>:<account name>, e.g. acme:zhangsan."),
     )
     kind = forms.ChoiceField(label=_("Kind"), choices=Tenant.Kind.choices)
-    username = forms.CharField(
+    username = IdentifierField(
         label=_("Your user name"),
         max_length=150,
         help_text=_("Letters, digits and @/./+/-/_ only; no colon."),
@@ -98,6 +100,8 @@ class LoginForm(AuthenticationForm):
 class DingTalkInfoForm(forms.ModelForm):
     """The main account's DingTalk contact (R-2). The secret is write-only."""
 
+    dingtalk_mobile = MobileField(label=_("DingTalk mobile"), max_length=11)
+
     dingtalk_secret = forms.CharField(
         label=_("DingTalk robot secret"),
         required=False,
@@ -127,12 +131,12 @@ class StaffForm(forms.Form):
     """Add or edit one staff account (R-9, R-14). The account name is fixed after creation."""
 
     display_name = forms.CharField(label=_("Display name"), max_length=50)
-    account_name = forms.CharField(
+    account_name = IdentifierField(
         label=_("Account name"),
         max_length=30,
         help_text=_("Lower-case letters, digits, dots, hyphens or underscores. Cannot be changed later."),
     )
-    mobile = forms.CharField(label=_("Mobile (DingTalk)"), max_length=11, validators=[mainland_mobile_validator])
+    mobile = MobileField(label=_("Mobile (DingTalk)"), max_length=11, validators=[mainland_mobile_validator])
     department = forms.ModelChoiceField(label=_("Department"), queryset=None)
     position = forms.ModelChoiceField(label=_("Position"), queryset=None)
     is_department_admin = forms.BooleanField(label=_("Department admin"), required=False)
@@ -167,7 +171,7 @@ class StaffForm(forms.Form):
 
 
 class StaffFilterForm(forms.Form):
-    q = forms.CharField(label=_("Name or mobile"), required=False)
+    q = IdentifierField(label=_("Name or mobile"), required=False)
     department = forms.ModelChoiceField(label=_("Department"), queryset=None, required=False)
     position = forms.ModelChoiceField(label=_("Position"), queryset=None, required=False)
     status = forms.ChoiceField(label=_("Status"), required=False)
@@ -186,7 +190,7 @@ class StaffFilterForm(forms.Form):
 
 class RebindForm(forms.Form):
     display_name = forms.CharField(label=_("New person's display name"), max_length=50)
-    mobile = forms.CharField(label=_("New person's mobile"), max_length=11, validators=[mainland_mobile_validator])
+    mobile = MobileField(label=_("New person's mobile"), max_length=11, validators=[mainland_mobile_validator])
 
 
 class HandOverForm(forms.Form):
@@ -230,7 +234,7 @@ class BindForm(forms.Form):
 class StaffImportForm(forms.Form):
     file = forms.FileField(
         label=_("Staff file (CSV or XLSX)"),
-        help_text=_("Use the template's columns. CSV may be UTF-8 or GBK. At most 1 MB."),
+        help_text=_("Use the template's columns. CSV may be UTF-8 or GB18030/GBK. At most 1 MB."),
     )
 
     def clean_file(self):

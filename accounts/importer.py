@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy
 from orgchart.forms import departments_with_paths
 from orgchart.models import Position
 
+from utilities.text import normalize_identifier, normalize_mobile
+
 from .exports import FORMULA_PREFIXES, decode_text_upload
 from .models import User
 from .models.tenants import mainland_mobile_validator
@@ -213,7 +215,7 @@ def validate(*, tenant, raw, filename):
 
 def _check_row(row, departments, positions, existing, mobiles, seen_names, seen_mobiles):
     values = row.values
-    name = values["account_name"].strip().lower()
+    name = normalize_identifier(values["account_name"]).lower()
     values["account_name"] = name
     errors = row.errors
     if not values["display_name"]:
@@ -228,7 +230,7 @@ def _check_row(row, departments, positions, existing, mobiles, seen_names, seen_
         errors.append(_("account name %(name)s is already on line %(line)d") % {"name": name, "line": seen_names[name]})
     else:
         seen_names[name] = row.line
-    mobile = values["mobile"].replace(" ", "")
+    mobile = normalize_mobile(values["mobile"])
     values["mobile"] = mobile
     try:
         mainland_mobile_validator(mobile)

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from utilities.text import is_ascii_digits, normalize_identifier
 
 from .models import Campaign, EnrolledProduct
 
@@ -65,8 +66,8 @@ class EnrollmentForm(forms.ModelForm):
         self.fields["product_id"].help_text = _("The numeric item ID from the product page, e.g. 6512345678.")
 
     def clean_product_id(self):
-        value = self.cleaned_data["product_id"].strip()
-        if not value.isdigit() or not 5 <= len(value) <= 20:
+        value = normalize_identifier(self.cleaned_data["product_id"])
+        if not is_ascii_digits(value) or not 5 <= len(value) <= 20:
             raise forms.ValidationError(_("Enter the numeric product ID (5–20 digits)."))
         return value
 
@@ -95,7 +96,7 @@ class AttentionForm(forms.Form):
 
 
 class EffectUploadForm(forms.Form):
-    file = forms.FileField(label=_("Daily report (CSV)"), help_text=_("UTF-8 or GBK; at most 5 MB."))
+    file = forms.FileField(label=_("Daily report (CSV)"), help_text=_("UTF-8 or GB18030/GBK; at most 5 MB."))
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -128,15 +129,18 @@ class VisibilityQuestionForm(forms.Form):
         kind, ref = data.get("kind"), (data.get("ref") or "").strip()
         if not kind or not ref:
             return data
+        # A number or product ID is compared in its normalised form (full-width digits typed on a
+        # Chinese keyboard); a title as typed, since NFKC would change its full-width punctuation.
+        number = normalize_identifier(ref)
         if kind == "campaign":
             match = Campaign.objects.filter(tenant=self.tenant, title=ref)
-            if ref.isdigit():
-                match = match | Campaign.objects.filter(tenant=self.tenant, pk=int(ref))
+            if is_ascii_digits(number) and len(number) <= 18:
+                match = match | Campaign.objects.filter(tenant=self.tenant, pk=int(number))
             missing = _("No campaign of your organisation has this number or title.")
         else:
-            match = EnrolledProduct.objects.filter(tenant=self.tenant, product_id=ref)
-            if ref.isdigit():
-                match = match | EnrolledProduct.objects.filter(tenant=self.tenant, pk=int(ref))
+            match = EnrolledProduct.objects.filter(tenant=self.tenant, product_id=number)
+            if is_ascii_digits(number) and len(number) <= 18:
+                match = match | EnrolledProduct.objects.filter(tenant=self.tenant, pk=int(number))
             match = match.select_related("campaign", "contact_person")
             missing = _("No enrolled product of your organisation has this product ID or number.")
         objects = list(match.order_by("-pk")[: self.MAX_ANSWERS])

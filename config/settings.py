@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "guardian",
     "django_tasks",
     "django_tasks_db",
+    "utilities",
     "accounts",
     "orgchart",
     "campaigns",
@@ -102,6 +103,8 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's SQLite backend plus a flush that respects the audit log's triggers.
+    DATABASES["default"]["ENGINE"] = "config.db.sqlite3"
     # WAL lets the background worker and the web process share the file without "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].setdefault(
@@ -180,6 +183,9 @@ TASKS = {
 NOTIFICATION_BACKENDS = env.list("NOTIFICATION_BACKENDS", default=["inbox", "console", "dingtalk"])
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
 DINGTALK_TIMEOUT_SECONDS = env.float("DINGTALK_TIMEOUT_SECONDS", default=5.0)
+# The only places robot messages may be POSTed to (scheme and host): DingTalk's documented
+# custom-robot endpoint, https://oapi.dingtalk.com/robot/send?access_token=…
+DINGTALK_ROBOT_ORIGINS = env.list("DINGTALK_ROBOT_ORIGINS", default=["https://oapi.dingtalk.com"])
 
 # Where links inside notifications point (invitation links leave the site by DingTalk).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")

@@ -17,6 +17,8 @@ def pytest_configure(config):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.NOTIFICATION_BACKENDS = ["inbox", "console", "dingtalk"]
+    # The fake robot servers of the notification tests listen on loopback.
+    settings.DINGTALK_ROBOT_ORIGINS = ["https://oapi.dingtalk.com", "http://127.0.0.1"]
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -99,6 +101,14 @@ def operator(db):
     from tests.factories import OperatorFactory
 
     return OperatorFactory(username="platform_op")
+
+
+@pytest.fixture
+def client():
+    """Django's test client, with sessions recorded as a real login records them (tests/clients.py)."""
+    from tests.clients import Client
+
+    return Client()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ tenant_slug_validator = RegexValidator(
 )
 
 mainland_mobile_validator = RegexValidator(
-    regex=r"^1[3-9]\d{9}$",
+    regex=r"^1[3-9][0-9]{9}$",
     message=_("Enter a mainland China mobile number: 11 digits starting with 13–19."),
 )
 

@@ -3,6 +3,7 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from ..channels import CHANNELS, DeliveryError
@@ -80,31 +81,45 @@ def _enqueue_on_commit(delivery_id, delay_seconds=0):
 
 
 def delivery_attempt(*, delivery_id):
-    """Try one delivery once; on failure schedule a retry with back-off until attempts run out."""
+    """Try one delivery once; on failure schedule a retry with back-off until attempts run out.
+
+    The send itself (an HTTP POST to DingTalk, up to ``DINGTALK_TIMEOUT_SECONDS``) runs outside any
+    transaction and row lock: the attempt is first claimed by a conditional UPDATE, so two workers
+    never send the same delivery twice, and the outcome is written in a second short transaction.
+    Return the delivery, or ``None`` when it was not pending (sent, given up on, or claimed).
+    """
+    delivery = (
+        Delivery.objects.select_related("notification__tenant", "notification__recipient")
+        .filter(pk=delivery_id, status=Delivery.Status.PENDING)
+        .first()
+    )
+    if delivery is None:
+        return None  # already sent, or given up on; a retry is an explicit new request
+    claimed = Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.PENDING, attempts=delivery.attempts).update(
+        attempts=F("attempts") + 1, updated_at=timezone.now()
+    )
+    if not claimed:
+        return None  # another worker took this attempt
+    delivery.attempts += 1
+    try:
+        CHANNELS[delivery.backend].send(delivery.notification)
+    except DeliveryError as exc:
+        error = str(exc)[:2000]
+    else:
+        error = None
     with transaction.atomic():
-        delivery = (
-            Delivery.objects.select_for_update(of=("self",))  # PostgreSQL cannot lock the nullable side of the outer joins
-            .select_related("notification__tenant", "notification__recipient")
-            .filter(pk=delivery_id, status=Delivery.Status.PENDING)
-            .first()
-        )
-        if delivery is None:
-            return None  # already sent, or given up on; a retry is an explicit new request
-        delivery.attempts += 1
-        try:
-            CHANNELS[delivery.backend].send(delivery.notification)
-        except DeliveryError as exc:
-            delivery.last_error = str(exc)[:2000]
+        if error is None:
+            delivery.status = Delivery.Status.SENT
+            delivery.sent_at = timezone.now()
+            delivery.last_error = ""
+        else:
+            delivery.last_error = error
             if delivery.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
                 delivery.status = Delivery.Status.FAILED
             else:
                 _enqueue_on_commit(delivery.pk, delay_seconds=10 * 2 ** (delivery.attempts - 1))
-        else:
-            delivery.status = Delivery.Status.SENT
-            delivery.sent_at = timezone.now()
-            delivery.last_error = ""
-        delivery.save(update_fields=["attempts", "status", "sent_at", "last_error", "updated_at"])
-        return delivery
+        delivery.save(update_fields=["status", "sent_at", "last_error", "updated_at"])
+    return delivery
 
 
 @transaction.atomic

@@ -3,6 +3,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ..channels import dingtalk_webhook_allowed
 from ..models import Tenant, User
 from .audit import SECRET_MASK, audit_record
 
@@ -50,6 +51,15 @@ def tenant_dingtalk_update(*, actor, tenant, contact_name, mobile, webhook="", s
     """Save the main account's DingTalk contact (R-2); an empty ``secret`` keeps the stored one."""
     if not (actor.is_owner and actor.tenant_id == tenant.pk):
         raise PermissionDenied
+    if webhook and not dingtalk_webhook_allowed(webhook):
+        raise ValidationError(
+            {
+                "dingtalk_webhook": _(
+                    "Paste the custom robot's webhook from DingTalk: it starts with "
+                    "https://oapi.dingtalk.com/robot/send?access_token="
+                )
+            }
+        )
     tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
     before = _dingtalk_snapshot(tenant)
     tenant.dingtalk_contact_name = contact_name

@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 
 from accounts.exports import decode_text_upload
 from accounts.services.audit import audit_record
+from utilities.numbers import column_bounds
+from utilities.text import normalize_identifier
 
 from .. import rollups
 from ..models import EffectDaily, EnrolledProduct
@@ -20,6 +22,7 @@ from .alerts import EVENT_SERVICE_FEE_RISK, product_alert
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 METRICS = ["clicks", "paid_orders", "paid_amount", "estimated_service_fee"]
+METRIC_BOUNDS = {key: column_bounds(EffectDaily._meta.get_field(key)) for key in METRICS}
 
 # The platform's report uses Chinese headers; English ones are accepted too.
 COLUMNS = {
@@ -68,11 +71,11 @@ def _parse_row(values, mapping, line, products):
 
     errors = []
     try:
-        day = datetime.date.fromisoformat(cell("date"))
+        day = datetime.date.fromisoformat(normalize_identifier(cell("date")))
     except ValueError:
         errors.append(_("date %(value)r is not YYYY-MM-DD") % {"value": cell("date")})
         day = None
-    product = products.get((cell("campaign_id"), cell("product_id")))
+    product = products.get((normalize_identifier(cell("campaign_id")), normalize_identifier(cell("product_id"))))
     if product is None:
         errors.append(
             _("product %(product)s is not an approved product of campaign %(campaign)s")
@@ -80,13 +83,20 @@ def _parse_row(values, mapping, line, products):
         )
     numbers = {}
     for key in METRICS:
-        raw = cell(key).replace(",", "")
+        raw = normalize_identifier(cell(key)).replace(",", "")
         try:
             value = int(raw) if key in ("clicks", "paid_orders") else Decimal(raw).quantize(Decimal("0.01"))
             if value < 0:
                 raise ValueError
         except (ValueError, InvalidOperation):
             errors.append(_("%(column)s %(value)r is not a non-negative number") % {"column": COLUMNS[key][1], "value": raw})
+            continue
+        highest = METRIC_BOUNDS[key][1]
+        if value > highest:
+            errors.append(
+                _("%(column)s %(value)s is larger than the most that can be stored (%(highest)s)")
+                % {"column": COLUMNS[key][1], "value": raw, "highest": highest}
+            )
             continue
         numbers[key] = value
     if errors:

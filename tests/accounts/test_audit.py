@@ -43,14 +43,29 @@ def test_the_model_refuses_to_change_an_entry(entry):
     assert AuditEntry.objects.get(pk=entry.pk).action == "test.something"
 
 
-@pytest.mark.postgres
-def test_postgresql_rejects_update_and_delete_at_the_database(entry):
+def test_the_database_rejects_update_and_delete_on_every_backend(entry):
+    """PostgreSQL (0003) and SQLite, the default (0009), both refuse at the database (R-22)."""
     table = AuditEntry._meta.db_table
     for sql in (f"UPDATE {table} SET action = 'forged' WHERE id = %s", f"DELETE FROM {table} WHERE id = %s"):
         with pytest.raises(DatabaseError, match="append-only"):
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute(sql, [entry.pk])
     assert AuditEntry.objects.get(pk=entry.pk).action == "test.something"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_flush_still_empties_the_audit_log_and_the_rule_holds_after_it(tenant):
+    """Emptying the database (tests, ``manage.py flush``) is the owner's TRUNCATE; no row edit passes."""
+    from django.core.management import call_command
+
+    entry = AuditEntry.objects.create(tenant=tenant, actor_label="system", action="test.something")
+    call_command("flush", interactive=False, verbosity=0)
+    assert not AuditEntry.objects.exists()
+
+    entry = AuditEntry.objects.create(actor_label="system", action="test.something")
+    with pytest.raises(DatabaseError, match="append-only"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {AuditEntry._meta.db_table} WHERE id = %s", [entry.pk])
 
 
 def test_the_admin_shows_entries_read_only(client, operator, entry):

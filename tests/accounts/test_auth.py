@@ -75,7 +75,7 @@ def test_owner_logs_in_by_user_name(client, owner):
     assert client.get(reverse("accounts:dashboard")).status_code == 200
 
 
-@pytest.mark.parametrize("login", ["acme:zhangsan", "ACME:ZhangSan", " acme : zhangsan "])
+@pytest.mark.parametrize("login", ["acme:zhangsan", "ACME:ZhangSan", " acme : zhangsan ", "ａｃｍｅ：ｚｈａｎｇｓａｎ"])
 def test_staff_log_in_as_tenant_colon_name(client, tenant, login):
     StaffFactory(tenant=tenant, account_name="zhangsan")
 

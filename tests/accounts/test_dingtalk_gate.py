@@ -74,6 +74,10 @@ def test_the_secret_is_never_rendered_and_an_empty_field_keeps_it(client, fresh_
     [
         ("dingtalk_mobile", "12345", "mainland China mobile"),
         ("dingtalk_webhook", "http://insecure.example/robot", "https://"),
+        # The server POSTs to the webhook and shows the answer: only DingTalk's robot host (issue 15).
+        ("dingtalk_webhook", "https://intranet.example/robot/send?access_token=x", "oapi.dingtalk.com"),
+        ("dingtalk_webhook", "https://oapi.dingtalk.com.evil.example/robot/send", "oapi.dingtalk.com"),
+        ("dingtalk_webhook", "https://user@oapi.dingtalk.com/robot/send", "oapi.dingtalk.com"),
         ("dingtalk_contact_name", "", "This field is required."),
     ],
 )

@@ -221,3 +221,25 @@ def test_import_pages_are_for_the_main_account_only(client, org):
     for name, args in [("accounts:staff_import", []), ("accounts:staff_import_template", ["csv"]), ("accounts:staff_contacts_export", ["csv"])]:
         assert client.get(reverse(name, args=args)).status_code == 403
     assert client.post(reverse("accounts:staff_import_commit")).status_code == 403
+
+
+def test_a_gb18030_file_with_a_rare_name_character_imports(owner, org):
+    """刘䶮's 䶮 is in GB18030 but not GBK: such files were refused as "neither UTF-8 nor GBK" (issue 15)."""
+    content = as_csv([row(1, display_name="刘䶮")], encoding="gb18030")
+    with pytest.raises(UnicodeEncodeError):
+        "刘䶮".encode("gbk")
+
+    preview = importer.validate(tenant=org, raw=content, filename="staff.csv")
+
+    assert not preview.problems and not preview.rows[0].errors
+    assert [r.values["display_name"] for r in preview.rows] == ["刘䶮"]
+
+
+def test_full_width_identifiers_in_a_file_are_normalised_and_checked_against_the_tenant(owner, org):
+    StaffFactory(tenant=org, mobile="13900000001")
+    content = as_csv([row(1, account_name="ｕｓｅｒ０１", mobile="139０００００００１")])
+
+    preview = importer.validate(tenant=org, raw=content, filename="staff.csv")
+
+    assert preview.rows[0].values["account_name"] == "user01"
+    assert any("13900000001 is already bound" in e for e in preview.rows[0].errors)

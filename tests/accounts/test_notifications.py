@@ -211,3 +211,35 @@ def test_every_user_has_an_inbox_page(client, tenant):
     for user in (OwnerFactory(tenant=tenant), StaffFactory(tenant=tenant)):
         client.force_login(user)
         assert client.get(reverse("accounts:inbox")).status_code == 200
+
+
+def test_a_robot_address_outside_dingtalk_is_never_posted_to(owner, django_capture_on_commit_callbacks, settings):
+    """Rows saved before the form refused other hosts still cannot make the server POST elsewhere."""
+    settings.DINGTALK_ROBOT_ORIGINS = ["https://oapi.dingtalk.com"]
+    with RobotServer(secret="") as robot:
+        owner.tenant.dingtalk_webhook = robot.url
+        owner.tenant.save()
+        with django_capture_on_commit_callbacks(execute=True):
+            notification = notification_send(recipient=owner, subject="x")
+
+    delivery = notification.deliveries.get(backend="dingtalk")
+    assert robot.requests == []
+    assert "not a DingTalk robot address" in delivery.last_error
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_robot_is_called_outside_any_transaction_or_row_lock(owner, monkeypatch):
+    """A slow robot must not hold a database transaction (and its row locks) open while it answers."""
+    from django.db import connection
+
+    from accounts import channels
+
+    seen = []
+    monkeypatch.setattr(channels.CHANNELS["dingtalk"], "send", lambda notification: seen.append(connection.in_atomic_block))
+    owner.tenant.dingtalk_webhook = "https://oapi.dingtalk.com/robot/send?access_token=abc"
+    owner.tenant.save()
+
+    notification = notification_send(recipient=owner, subject="x")
+
+    assert seen == [False]
+    assert notification.deliveries.get(backend="dingtalk").status == Delivery.Status.SENT

@@ -305,6 +305,28 @@ def test_bad_staff_input_is_shown_next_to_the_field_and_stores_nothing(owner_cli
     assert not Invitation.objects.filter(user__account_name="zhangsan").exists()
 
 
+def test_a_mobile_typed_in_full_width_digits_is_the_same_number(owner_client, org, west_staff):
+    """``139０００００００１`` beside ``13900000001`` once bypassed one-person-one-account (R-19, issue 15)."""
+    User.objects.filter(pk=west_staff.pk).update(mobile="13900000001")
+
+    response = owner_client.post(reverse("accounts:staff_add"), staff_form(org, mobile="139０００００００１"))
+
+    assert response.status_code == 200
+    assert "already bound to another account" in " ".join(response.context["form"].errors["mobile"])
+    assert not User.objects.filter(account_name="zhangsan").exists()
+
+
+@pytest.mark.parametrize("typed", ["１３９１２３４５６７８", "139 1234 5678", "139-1234-5678", " 13912345678 "])
+def test_identifiers_are_stored_in_their_plain_ascii_form(owner_client, org, typed):
+    response = owner_client.post(
+        reverse("accounts:staff_add"), staff_form(org, mobile=typed, account_name="ｚｈａｎｇｓａｎ")
+    )
+
+    assert response.status_code == 302
+    staff = User.objects.get(kind=User.Kind.STAFF, account_name="zhangsan")
+    assert staff.mobile == "13912345678" and staff.username == "acme:zhangsan"
+
+
 def test_a_department_of_another_tenant_is_not_a_valid_choice(owner_client, org, other_org):
     response = owner_client.post(reverse("accounts:staff_add"), staff_form(org, department=other_org.hq.pk))
 

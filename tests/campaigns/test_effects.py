@@ -367,3 +367,31 @@ def test_staff_without_the_effect_right_get_no_report(client, world):
 
     assert client.get(reverse("campaigns:report")).status_code == 403
     assert client.get(reverse("campaigns:report_export", args=["xlsx"])).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "clicks, amount, message",
+    [
+        (3_000_000_000, "300.00", "点击数 3000000000 is larger than the most that can be stored (2147483647)"),
+        (100, "1e13", "付款金额 1e13 is larger than the most that can be stored (999999999999.99)"),
+    ],
+)
+def test_numbers_the_columns_cannot_hold_are_that_rows_error_on_every_backend(owner_client, world, clicks, amount, message):
+    """Once a 500 on PostgreSQL (integer overflow) and silently stored on SQLite (issue 15)."""
+    before = EffectDaily.objects.count()
+
+    response = upload(owner_client, csv_bytes(line(world.p_approved, day(5)), line(world.p_legacy_owner, day(5), clicks=clicks, amount=amount)))
+
+    assert response.status_code == 200
+    assert EffectDaily.objects.count() == before
+    errors = dict(row_errors(response))
+    assert list(errors) == [3]
+    assert message in errors[3]
+
+
+def test_full_width_digits_in_a_report_are_read_as_digits(owner_client, world):
+    full_width = str.maketrans("0123456789", "０１２３４５６７８９")
+    text = line(world.p_approved, day(5), clicks=120).translate(full_width)
+
+    assert upload(owner_client, csv_bytes(text)).status_code == 302
+    assert EffectDaily.objects.get(product=world.p_approved, date=day(5)).clicks == 120

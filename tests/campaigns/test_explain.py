@@ -65,3 +65,22 @@ def test_only_the_main_account_may_ask(client, world):
     response = ask(client, world.reviewer_in, "campaign", world.c_dept.title)
 
     assert response.status_code in (403, 404)
+
+
+@pytest.mark.parametrize("ref", ["²³", "٣", "１２", "9" * 40])
+def test_any_digits_are_a_clear_answer_never_a_500(client, world, ref):
+    """``"²³".isdigit()`` is true but ``int("²³")`` fails: once a 500 (issue 15)."""
+    client.force_login(world.owner)
+
+    for kind in ("campaign", "product"):
+        response = ask(client, world.admin_l1, kind, ref)
+        assert response.status_code == 200
+
+
+def test_a_full_width_campaign_number_finds_the_campaign(client, world):
+    client.force_login(world.owner)
+    full_width = str(world.c_dept.pk).translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+
+    page = ask(client, world.admin_l1, "campaign", full_width).content.decode()
+
+    assert 'data-visible="yes"' in page and world.c_dept.title in page

@@ -1,0 +1,26 @@
+"""Form fields shared by every app."""
+
+from django import forms
+
+from .text import normalize_identifier, normalize_mobile
+
+
+class IdentifierField(forms.CharField):
+    """A text field for identifiers: normalised (NFKC, stripped) before any validation."""
+
+    def to_python(self, value):
+        return super().to_python(normalize_identifier(value) if value not in self.empty_values else value)
+
+
+class MobileField(IdentifierField):
+    """A mainland mobile number typed any way a person types it: full-width digits, spaces, hyphens."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return normalize_mobile(value) if value else value
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        attrs.pop("maxlength", None)  # "139 0000 0001" is longer than 11 before it is normalised
+        attrs.setdefault("inputmode", "tel")
+        return attrs
