@@ -3,6 +3,10 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .audit_actions import AuditAction, audit_action_label  # noqa: F401  (re-exported)
+
+SYSTEM_ACTOR = "system"  # stored as the actor name of changes no person made (scheduled commands)
+
 
 class AuditLogIsAppendOnly(Exception):
     """Raised on any attempt to change or remove an audit entry."""
@@ -99,6 +103,18 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.target_label}"
+
+    @property
+    def action_label(self):
+        """The action in the reader's language (the registry's label)."""
+        return audit_action_label(self.action)
+
+    @property
+    def actor_display(self):
+        """Who acted, in the reader's language: a person's name, or "System" for scheduled work."""
+        if self.actor_id is None and self.actor_label in ("", SYSTEM_ACTOR):
+            return _("System")
+        return self.actor_label
 
     def save(self, *args, **kwargs):
         if not self._state.adding:

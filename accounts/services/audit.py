@@ -1,6 +1,7 @@
 from django.db import models
 
-from ..models import AuditEntry
+from ..models import AuditAction, AuditEntry
+from ..models.audit import SYSTEM_ACTOR
 from ..request_context import current_ip
 
 SECRET_MASK = "******"
@@ -28,7 +29,12 @@ def audit_record_many(entries):
 
 
 def audit_entry(*, actor, action, target=None, tenant=None, before=None, after=None, target_label=None):
-    """Build (without saving) the audit entry ``audit_record`` would write."""
+    """Build (without saving) the audit entry ``audit_record`` would write.
+
+    ``action`` is an ``AuditAction`` member or its value; any other name raises ``ValueError``, so
+    every kind of change in the log has a label in both languages (R-22).
+    """
+    action = AuditAction(action)
     if tenant is None:
         tenant = getattr(target, "tenant", None) if target is not None else None
         if tenant is None and actor is not None:
@@ -41,7 +47,7 @@ def audit_entry(*, actor, action, target=None, tenant=None, before=None, after=N
     return AuditEntry(
         tenant=tenant,
         actor=actor if getattr(actor, "pk", None) else None,
-        actor_label=_label(actor) if actor is not None else "system",
+        actor_label=_label(actor) if actor is not None else SYSTEM_ACTOR,
         action=action,
         target_type=target_type,
         target_id=target_id,

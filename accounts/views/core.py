@@ -15,7 +15,7 @@ from ..decorators import owner_required, tenant_member_required
 from ..exports import csv_response
 from ..forms import DingTalkInfoForm, LoginForm, SignUpForm
 from ..middleware import dingtalk_exempt
-from ..models import Delivery
+from ..models import AuditAction, Delivery
 from ..selectors import audit_entries_visible_to, deliveries_visible_to, inbox_for
 from ..services.notifications import delivery_retry, notification_mark_read, notifications_mark_all_read
 from ..services.tenants import tenant_dingtalk_update, tenant_sign_up, user_password_change
@@ -181,7 +181,8 @@ def _filtered_audit(request):
         "date_to": request.GET.get("date_to", "").strip(),
     }
     if filters["action"]:
-        entries = entries.filter(action__startswith=filters["action"])
+        # A registered action, or a prefix such as "staff." for a whole area.
+        entries = entries.filter(action=filters["action"]) if filters["action"] in AuditAction.values else entries.filter(action__startswith=filters["action"])
     if filters["actor"]:
         entries = entries.filter(actor_label__icontains=filters["actor"])
     for key, lookup in (("date_from", "created_at__date__gte"), ("date_to", "created_at__date__lte")):
@@ -204,7 +205,12 @@ def audit_log(request):
     return render(
         request,
         "accounts/auditentry_list.html",
-        {"page_obj": page, "filters": filters, "query": query.urlencode()},
+        {
+            "page_obj": page,
+            "filters": filters,
+            "query": query.urlencode(),
+            "actions": sorted(AuditAction.choices, key=lambda choice: str(choice[1])),
+        },
     )
 
 
@@ -214,8 +220,9 @@ def audit_log_export(request):
     rows = (
         [
             timezone.localtime(entry.created_at).strftime("%Y-%m-%d %H:%M:%S"),
-            entry.actor_label,
+            entry.actor_display,
             entry.action,
+            entry.action_label,
             entry.target_label,
             entry.before,
             entry.after,
@@ -223,6 +230,6 @@ def audit_log_export(request):
         ]
         for entry in entries.iterator(chunk_size=2000)
     )
-    header = [_("Time"), _("Actor"), _("Action"), _("Target"), _("Before"), _("After"), _("IP address")]
+    header = [_("Time"), _("Actor"), _("Action code"), _("Action"), _("Target"), _("Before"), _("After"), _("IP address")]
     return csv_response("audit-log.csv", header, rows)
 

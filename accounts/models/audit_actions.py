@@ -1,0 +1,72 @@
+"""The one registry of audit-log actions (R-22), with the label the owner's audit page shows.
+
+Every ``audit_record`` names a member (or its value); an unregistered name is refused, so a new
+kind of change cannot reach the log without a label in both languages.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditAction(models.TextChoices):
+    # Main account and settings
+    TENANT_SIGN_UP = "tenant.sign_up", _("Main account signed up")
+    TENANT_DINGTALK_UPDATE = "tenant.dingtalk_update", _("DingTalk info changed")
+    USER_PASSWORD_CHANGE = "user.password_change", _("Password changed")
+    NOTIFICATION_RETRY = "notification.retry", _("Notification delivery retried")
+    DEMO_SEED = "demo.seed", _("Demo data created")
+    DEMO_LEGACY_IMPORT = "demo.legacy_import", _("Legacy demo data imported")
+    # Staff accounts
+    STAFF_ADD = "staff.add", _("Staff account added")
+    STAFF_IMPORT = "staff.import", _("Staff accounts imported")
+    STAFF_UPDATE = "staff.update", _("Staff account changed")
+    STAFF_INVITE = "staff.invite", _("Binding invitation sent")
+    STAFF_INVITE_REVOKE = "staff.invite_revoke", _("Binding invitation revoked")
+    STAFF_BIND = "staff.bind", _("Staff account bound")
+    STAFF_DISABLE = "staff.disable", _("Staff account disabled")
+    STAFF_ENABLE = "staff.enable", _("Staff account enabled")
+    STAFF_OFFBOARD = "staff.offboard", _("Staff member offboarded")
+    STAFF_REBIND = "staff.rebind", _("Staff account bound to a new person")
+    STAFF_HAND_OVER = "staff.hand_over", _("Products and campaigns handed over")
+    # Org chart
+    DEPARTMENT_CREATE = "department.create", _("Department created")
+    DEPARTMENT_RENAME = "department.rename", _("Department renamed")
+    DEPARTMENT_MOVE = "department.move", _("Department moved")
+    DEPARTMENT_DELETE = "department.delete", _("Department deleted")
+    DEPARTMENT_SET_ADMINS = "department.set_admins", _("Department admins changed")
+    POSITION_CREATE = "position.create", _("Position created")
+    POSITION_UPDATE = "position.update", _("Position changed")
+    POSITION_DELETE = "position.delete", _("Position deleted")
+    # Campaigns, products and effect data
+    CAMPAIGN_CREATE = "campaign.create", _("Campaign created")
+    CAMPAIGN_UPDATE = "campaign.update", _("Campaign changed")
+    CAMPAIGN_ENDING_ALERTS = "campaign.ending_alerts", _("Campaign-ending alerts sent")
+    PRODUCT_ENROLL = "product.enroll", _("Product enrolled")
+    PRODUCT_APPROVED = "product.approved", _("Enrolled product approved")
+    PRODUCT_REJECTED = "product.rejected", _("Enrolled product rejected")
+    PRODUCT_ATTENTION = "product.attention", _("Attention level changed")
+    EFFECT_UPLOAD = "effect.upload", _("Effect data uploaded")
+    # Platform operators in the Django admin
+    ADMIN_TENANT_ADD = "admin.tenant.add", _("Operator added a tenant")
+    ADMIN_TENANT_CHANGE = "admin.tenant.change", _("Operator changed a tenant")
+    ADMIN_TENANT_DELETE = "admin.tenant.delete", _("Operator deleted a tenant")
+    ADMIN_USER_ADD = "admin.user.add", _("Operator added a user")
+    ADMIN_USER_CHANGE = "admin.user.change", _("Operator changed a user")
+    ADMIN_USER_DELETE = "admin.user.delete", _("Operator deleted a user")
+    ADMIN_DEPARTMENT_ADD = "admin.department.add", _("Operator added a department")
+    ADMIN_DEPARTMENT_CHANGE = "admin.department.change", _("Operator changed a department")
+    ADMIN_DEPARTMENT_DELETE = "admin.department.delete", _("Operator deleted a department")
+    ADMIN_POSITION_ADD = "admin.position.add", _("Operator added a position")
+    ADMIN_POSITION_CHANGE = "admin.position.change", _("Operator changed a position")
+    ADMIN_POSITION_DELETE = "admin.position.delete", _("Operator deleted a position")
+    ADMIN_CAMPAIGN_ADD = "admin.campaign.add", _("Operator added a campaign")
+    ADMIN_CAMPAIGN_CHANGE = "admin.campaign.change", _("Operator changed a campaign")
+    ADMIN_CAMPAIGN_DELETE = "admin.campaign.delete", _("Operator deleted a campaign")
+
+
+def audit_action_label(code):
+    """Return the translated label of ``code``, or ``code`` itself for a name no longer registered."""
+    try:
+        return AuditAction(code).label
+    except ValueError:
+        return code
