@@ -241,9 +241,14 @@ def position_create(*, actor, tenant, name, description="", permissions=()):
 
 @transaction.atomic
 def position_update(*, actor, position, name, description="", permissions=()):
-    """Change a position; its holders get the new rights on their next request (R-14)."""
+    """Change a position; its holders get the new rights on their next request (R-14).
+
+    The "before" values are read here, from the row locked for this change: a caller's instance
+    may already carry the new values (a bound ModelForm writes them into it while validating).
+    """
     _require_owner(actor, position.tenant)
     permissions = _clean_permissions(permissions)
+    position = Position.objects.select_for_update().get(pk=position.pk, tenant_id=position.tenant_id)
     before = _position_snapshot(position)
     position.name = name.strip()
     position.description = description

@@ -321,3 +321,21 @@ def test_deleting_positions_through_the_page(owner_client, owner, org, west_staf
     owner_client.post(reverse("orgchart:position_delete", args=[unused.pk]))
     assert not Position.objects.filter(pk=unused.pk).exists()
     assert owner_client.get(reverse("orgchart:position_delete", args=[org.clerk.pk])).status_code == 405
+
+
+def test_renaming_a_position_through_its_page_is_audited_with_old_and_new_values(owner_client, owner, org):
+    """The bound ModelForm wrote the new name into the instance before the service read "before":
+    the change looked like no change and went unrecorded (issue 15)."""
+    from accounts.models import AuditEntry
+
+    position = org.clerk
+    codes = list(position.permissions.values_list("pk", flat=True))
+
+    response = owner_client.post(
+        reverse("orgchart:position_edit", args=[position.pk]),
+        {"name": "Senior clerk", "description": position.description, "permissions": codes},
+    )
+
+    assert response.status_code == 302
+    entry = AuditEntry.objects.filter(action="position.update").latest("created_at")
+    assert entry.before["name"] == "Clerk" and entry.after["name"] == "Senior clerk"
