@@ -5,8 +5,8 @@
 #                                 sets THROWAWAY_PG_URL (postgres://postgres@127.0.0.1:PORT/staffdesk)
 #   throwaway_pg_stop             stop it and delete the folder (safe to call twice; use in a trap)
 #
-# It uses the PostgreSQL programs already installed (PATH, then /usr/lib/postgresql/*/bin, newest
-# first); it installs nothing. Data lives in the temp folder only, with fsync off: it is for tests.
+# It uses the PostgreSQL programs already installed (PATH, then $THROWAWAY_PG_SEARCH, by default
+# /usr/lib/postgresql/*/bin, newest first); it installs nothing. Data lives in the temp folder only, with fsync off: it is for tests.
 # initdb refuses to run as root, so as root the server runs as the `postgres` user (or `nobody`).
 
 THROWAWAY_PG_DIR=""
@@ -19,7 +19,8 @@ throwaway_pg_bin() {
     dirname "$(readlink -f "$(command -v pg_ctl)")"
     return 0
   fi
-  for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+  # shellcheck disable=SC2086  # the search path is a glob on purpose
+  for dir in $(ls -d ${THROWAWAY_PG_SEARCH:-/usr/lib/postgresql/*/bin} 2>/dev/null | sort -V -r); do
     if [ -x "$dir/pg_ctl" ] && [ -x "$dir/initdb" ]; then
       echo "$dir"
       return 0
