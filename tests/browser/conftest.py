@@ -1,3 +1,6 @@
+import os
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import expect
 
@@ -44,3 +47,25 @@ def browser_as(new_context, live_server):
         return page
 
     return open_page
+
+
+SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+@pytest.fixture
+def screenshot():
+    """Save ``page`` as ``docs/screenshots/<name>.png`` when ``SCREENSHOTS=1``; otherwise do nothing.
+
+    The README's pictures come from browser tests through this fixture, so they show what the
+    tests saw; ``bash config/screenshots.sh`` regenerates them. Returns the path written, or None.
+    """
+
+    def save(page, name):
+        if os.environ.get("SCREENSHOTS") != "1":
+            return None
+        SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOT_DIR / f"{name}.png"
+        page.screenshot(path=str(path), animations="disabled")
+        return path
+
+    return save
