@@ -1,11 +1,18 @@
+import contextvars
+
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from .models import AuditEntry, Delivery, Notification, Tenant, User
+from .models import AuditAction, AuditEntry, Delivery, Notification, Tenant, User
 from .services.audit import SECRET_MASK, audit_record
 from .services.notifications import delivery_retry
+from .services.tenants import tenant_set_quotas, user_password_set_by_operator
 
 SECRET_FIELDS = {"password", "dingtalk_secret"}
 
@@ -59,9 +66,20 @@ class AuditedAdminMixin:
                 self.delete_model(request, obj)
 
 
+class TenantAdminForm(forms.ModelForm):
+    class Meta:
+        model = Tenant
+        fields = ["name", "kind", "staff_quota", "temporary_quota"]
+
+
 @admin.register(Tenant)
-class TenantAdmin(AuditedAdminMixin, admin.ModelAdmin):
-    list_display = ["slug", "name", "kind", "staff_quota", "has_dingtalk_info", "created_at"]
+class TenantAdmin(admin.ModelAdmin):
+    """Platform operators sell seats here (R-11, R-20). Everything else is the main account's:
+    the login prefix is part of every staff login, the DingTalk info is written by the owner's own
+    form (which checks the robot address), so both are read-only here."""
+
+    form = TenantAdminForm
+    list_display = ["slug", "name", "kind", "staff_quota", "temporary_quota", "has_dingtalk_info", "created_at"]
     list_filter = ["kind"]
     search_fields = ["slug", "name"]
     fields = [
@@ -69,31 +87,117 @@ class TenantAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "name",
         "kind",
         "staff_quota",
+        "temporary_quota",
         "dingtalk_contact_name",
         "dingtalk_mobile",
         "dingtalk_webhook",
         "dingtalk_completed_at",
         "created_at",
     ]
-    readonly_fields = ["dingtalk_completed_at", "created_at"]
+    readonly_fields = [
+        "slug",
+        "dingtalk_contact_name",
+        "dingtalk_mobile",
+        "dingtalk_webhook",
+        "dingtalk_completed_at",
+        "created_at",
+    ]
     show_full_result_count = False
 
-    def get_readonly_fields(self, request, obj=None):
-        # The login prefix is part of every staff login name: fixed once the tenant exists.
-        return [*self.readonly_fields, "slug"] if obj else self.readonly_fields
+    def has_add_permission(self, request):
+        return False  # main accounts sign up themselves (R-1)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a tenant's history (audit log, staff) stays
 
     @admin.display(boolean=True, description=_("DingTalk info"))
     def has_dingtalk_info(self, obj):
         return obj.has_dingtalk_info
 
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        with transaction.atomic():
+            before = Tenant.objects.select_for_update().get(pk=obj.pk)
+            if (before.name, before.kind) != (data["name"], data["kind"]):
+                Tenant.objects.filter(pk=obj.pk).update(name=data["name"], kind=data["kind"])
+                audit_record(
+                    actor=request.user,
+                    tenant=before,
+                    action=AuditAction.ADMIN_TENANT_CHANGE,
+                    target=before,
+                    before={"name": before.name, "kind": before.kind},
+                    after={"name": data["name"], "kind": data["kind"]},
+                )
+            tenant_set_quotas(
+                actor=request.user,
+                tenant=obj,
+                staff_quota=data["staff_quota"],
+                temporary_quota=data["temporary_quota"],
+            )
+
+
+# Set while the admin's password form of one request is saved (admin instances are shared by threads).
+_password_request = contextvars.ContextVar("admin_password_request")
+
+
+class OperatorPasswordChangeForm(AdminPasswordChangeForm):
+    """The admin's "change password" form, saved through the audited service."""
+
+    def save(self, commit=True):
+        request = _password_request.get()
+        password = self.cleaned_data["password1"] if self.cleaned_data.get("set_usable_password", True) else None
+        stored = user_password_set_by_operator(
+            actor=request.user,
+            user=self.user,
+            new_password=password,
+            keep_session_key=request.session.session_key if self.user.pk == request.user.pk else None,
+        )
+        self.user.password = stored.password  # the session hash below must see the new password
+        return self.user
+
+
+# What no service lets anyone change on a tenant's account, and what only the owner's pages change
+# (with the quota, the scope groups and the audit entry that go with it): read-only here.
+TENANT_USER_READONLY = [
+    "username",
+    "password",
+    "tenant",
+    "kind",
+    "account_name",
+    "display_name",
+    "mobile",
+    "status",
+    "department",
+    "position",
+    "is_department_admin",
+    "bound_at",
+    "resigned_at",
+    "identity_status",
+    "verify_deadline",
+    "frozen_at",
+    "temporary_starts_at",
+    "temporary_ends_at",
+    "is_active",
+    "is_staff",
+    "is_superuser",
+    "groups",
+    "user_permissions",
+    "last_login",
+    "date_joined",
+]
+
 
 @admin.register(User)
 class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
+    """Every user, read by platform operators. A main or staff account's rights, department, status
+    and login are changed only by the main account's pages (R-5, R-10, R-11, R-15); here an operator
+    may correct names and e-mail and set a password (audited). Users added here are operators."""
+
+    change_password_form = OperatorPasswordChangeForm
     list_display = ["username", "display_name", "tenant", "kind", "status", "is_active", "is_staff"]
     list_filter = ["kind", "status", "is_active", "is_staff"]
     search_fields = ["username", "display_name", "tenant__slug"]
     list_select_related = ["tenant"]
-    raw_id_fields = ["tenant", "department", "position"]
     show_full_result_count = False
     fieldsets = [
         *DjangoUserAdmin.fieldsets,
@@ -112,10 +216,59 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
                     "is_department_admin",
                     "bound_at",
                     "resigned_at",
+                    "identity_status",
+                    "verify_deadline",
+                    "frozen_at",
+                    "temporary_starts_at",
+                    "temporary_ends_at",
                 ]
             },
         ),
     ]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        if obj.tenant_id is not None:
+            return TENANT_USER_READONLY
+        # Operators manage operators; what makes someone an operator is still audited.
+        return ["tenant", "kind", "account_name", "department", "position", "last_login", "date_joined"]
+
+    def has_delete_permission(self, request, obj=None):
+        # A main or staff account and its history stay (R-15, R-22); staff are offboarded instead.
+        return super().has_delete_permission(request, obj) and (obj is None or obj.tenant_id is None)
+
+    def user_change_password(self, request, id, form_url=""):
+        token = _password_request.set(request)
+        try:
+            return super().user_change_password(request, id, form_url)
+        finally:
+            _password_request.reset(token)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            # Main accounts sign up and staff are added by their main account: the admin adds operators.
+            obj.kind = User.Kind.OPERATOR
+            obj.tenant = None
+            obj.is_staff = True
+        super().save_model(request, obj, form, change)
+
+
+class ReadOnlyGroupAdmin(GroupAdmin):
+    """The org chart keeps its scope groups in step with departments and admins (R-5): read-only here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+admin.site.unregister(Group)
+admin.site.register(Group, ReadOnlyGroupAdmin)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -47,6 +47,8 @@ class AuditAction(models.TextChoices):
     PRODUCT_ATTENTION = "product.attention", _("Attention level changed")
     EFFECT_UPLOAD = "effect.upload", _("Effect data uploaded")
     # Platform operators in the Django admin
+    TENANT_QUOTAS = "tenant.quotas", _("Seat quotas changed")
+    ADMIN_USER_PASSWORD = "admin.user.password", _("Operator set a password")
     ADMIN_TENANT_ADD = "admin.tenant.add", _("Operator added a tenant")
     ADMIN_TENANT_CHANGE = "admin.tenant.change", _("Operator changed a tenant")
     ADMIN_TENANT_DELETE = "admin.tenant.delete", _("Operator deleted a tenant")

@@ -1,4 +1,4 @@
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -33,6 +33,7 @@ class Tenant(models.Model):
 
     DEFAULT_STAFF_QUOTA = 50
     DEFAULT_TEMPORARY_QUOTA = 20
+    MAX_QUOTA = 10_000  # far above any team this product serves; keeps typos out of the seat count
 
     slug = models.CharField(
         verbose_name=_("login prefix"),
@@ -54,11 +55,13 @@ class Tenant(models.Model):
     staff_quota = models.PositiveIntegerField(
         verbose_name=_("staff quota"),
         default=DEFAULT_STAFF_QUOTA,
+        validators=[MaxValueValidator(MAX_QUOTA)],
         help_text=_("Most staff accounts this tenant may hold, resigned ones excluded."),
     )
     temporary_quota = models.PositiveIntegerField(
         verbose_name=_("temporary account quota"),
         default=DEFAULT_TEMPORARY_QUOTA,
+        validators=[MaxValueValidator(MAX_QUOTA)],
         help_text=_("Most temporary customer-service accounts this tenant may hold; they take no staff seat."),
     )
     dingtalk_contact_name = models.CharField(

@@ -4,8 +4,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..channels import dingtalk_webhook_allowed
-from ..models import Tenant, User
+from ..models import AuditAction, Tenant, User
 from .audit import SECRET_MASK, audit_record
+from .sessions import sessions_end
 
 
 @transaction.atomic
@@ -99,3 +100,56 @@ def user_password_change(*, actor, new_password):
     actor.save(update_fields=["password"])
     audit_record(actor=actor, action="user.password_change", target=actor)
     return actor
+
+
+def _require_operator(actor):
+    if not (actor.is_superuser or actor.kind == User.Kind.OPERATOR):
+        raise PermissionDenied
+
+
+@transaction.atomic
+def tenant_set_quotas(*, actor, tenant, staff_quota, temporary_quota):
+    """Set how many staff and temporary accounts a tenant may hold (R-11, R-20): extra seats bought.
+
+    Platform operators only. Takes the tenant row lock that every seat-taking write takes, so a
+    change never interleaves with an add or an import. A quota below the seats in use is allowed
+    (nothing is removed; adding is refused until seats are freed). Returns the tenant.
+    Raises ``PermissionDenied`` for anyone else, ``ValidationError`` for a negative or huge number.
+    """
+    _require_operator(actor)
+    tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    before = {"staff_quota": tenant.staff_quota, "temporary_quota": tenant.temporary_quota}
+    tenant.staff_quota = staff_quota
+    tenant.temporary_quota = temporary_quota
+    tenant.full_clean(validate_unique=False, validate_constraints=False)
+    after = {"staff_quota": tenant.staff_quota, "temporary_quota": tenant.temporary_quota}
+    if before == after:
+        return tenant
+    tenant.save(update_fields=["staff_quota", "temporary_quota"])
+    audit_record(actor=actor, tenant=tenant, action=AuditAction.TENANT_QUOTAS, target=tenant, before=before, after=after)
+    return tenant
+
+
+@transaction.atomic
+def user_password_set_by_operator(*, actor, user, new_password, keep_session_key=None):
+    """A platform operator sets someone's password in the admin (``None``: no password login at all).
+
+    Recorded in the audit log, never the password itself. Every session of that user ends (R-15),
+    but ``keep_session_key`` (the operator's own, when changing their own password). Returns the
+    user as stored.
+    """
+    _require_operator(actor)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if new_password is None:
+        user.set_unusable_password()
+    else:
+        user.set_password(new_password)
+    user.save(update_fields=["password"])
+    sessions_end(user=user, keep_session_key=keep_session_key)
+    audit_record(
+        actor=actor,
+        action=AuditAction.ADMIN_USER_PASSWORD,
+        target=user,
+        after={"password_login": new_password is not None},
+    )
+    return user
