@@ -73,21 +73,48 @@ def _check_rules(tenant, contact_person, scope_departments, scope_staff, review_
 
 
 @transaction.atomic
-def campaign_create(*, actor, tenant, scope_departments=(), scope_staff=(), **fields):
-    """Create a campaign with its visibility scope (R-23) and grant it (R-24)."""
+def campaign_create(
+    *,
+    actor,
+    tenant,
+    title,
+    starts_on,
+    ends_on,
+    commission_rate,
+    service_fee_rate,
+    description="",
+    review_mode=Campaign.ReviewMode.MANUAL,
+    contact_person=None,
+    scope_whole_tenant=False,
+    is_published=True,
+    scope_departments=(),
+    scope_staff=(),
+):
+    """Create a campaign with its visibility scope (R-23) and grant it (R-24); return it.
+
+    Rates are percentages (Decimal). Raises ``PermissionDenied`` unless the actor may publish in
+    ``tenant``, ``ValidationError`` naming each field that breaks a campaign rule.
+    """
     if not _can_publish(actor, tenant):
         raise PermissionDenied
     scope_departments, scope_staff = list(scope_departments), list(scope_staff)
     _check_rules(
-        tenant,
-        fields.get("contact_person"),
-        scope_departments,
-        scope_staff,
-        fields.get("review_mode", Campaign.ReviewMode.MANUAL),
-        fields.get("scope_whole_tenant", False),
-        (fields.get("starts_on"), fields.get("ends_on")),
+        tenant, contact_person, scope_departments, scope_staff, review_mode, scope_whole_tenant, (starts_on, ends_on)
     )
-    campaign = Campaign(tenant=tenant, creator=actor, **{k: v for k, v in fields.items() if k in FIELDS})
+    campaign = Campaign(
+        tenant=tenant,
+        creator=actor,
+        title=title,
+        description=description,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        commission_rate=commission_rate,
+        service_fee_rate=service_fee_rate,
+        review_mode=review_mode,
+        contact_person=contact_person,
+        scope_whole_tenant=scope_whole_tenant,
+        is_published=is_published,
+    )
     campaign.full_clean()
     campaign.save()
     campaign.scope_departments.set(scope_departments)
@@ -97,12 +124,54 @@ def campaign_create(*, actor, tenant, scope_departments=(), scope_staff=(), **fi
     return campaign
 
 
+class _Unchanged:
+    """The default of ``campaign_update``'s fields: keep the stored value."""
+
+    def __repr__(self):
+        return "UNCHANGED"
+
+
+UNCHANGED = _Unchanged()
+
+
 @transaction.atomic
-def campaign_update(*, actor, campaign, scope_departments=None, scope_staff=None, **fields):
+def campaign_update(
+    *,
+    actor,
+    campaign,
+    title=UNCHANGED,
+    description=UNCHANGED,
+    starts_on=UNCHANGED,
+    ends_on=UNCHANGED,
+    commission_rate=UNCHANGED,
+    service_fee_rate=UNCHANGED,
+    review_mode=UNCHANGED,
+    contact_person=UNCHANGED,
+    scope_whole_tenant=UNCHANGED,
+    is_published=UNCHANGED,
+    scope_departments=None,
+    scope_staff=None,
+):
     """Edit a campaign the actor can see; a lower commission rate alerts the contact persons (R-29).
 
-    ``scope_departments`` / ``scope_staff`` left out (``None``) keep the current scope.
+    A field left out keeps its stored value, read from the campaign row locked here (never from
+    the caller's instance, which a bound ModelForm may already have changed); ``scope_departments``
+    / ``scope_staff`` left out (``None``) keep the current scope. Raises ``PermissionDenied`` or
+    ``ValidationError`` as ``campaign_create`` does. Returns the campaign.
     """
+    given = {
+        "title": title,
+        "description": description,
+        "starts_on": starts_on,
+        "ends_on": ends_on,
+        "commission_rate": commission_rate,
+        "service_fee_rate": service_fee_rate,
+        "review_mode": review_mode,
+        "contact_person": contact_person,
+        "scope_whole_tenant": scope_whole_tenant,
+        "is_published": is_published,
+    }
+    fields = {name: value for name, value in given.items() if value is not UNCHANGED}
     tenant = campaign.tenant
     if campaign.is_official or not _can_publish(actor, tenant):
         raise PermissionDenied
@@ -126,8 +195,7 @@ def campaign_update(*, actor, campaign, scope_departments=None, scope_staff=None
     before = _snapshot(campaign)
     old_rate = campaign.commission_rate
     for name, value in fields.items():
-        if name in FIELDS:
-            setattr(campaign, name, value)
+        setattr(campaign, name, value)
     campaign.full_clean()
     campaign.save()
     campaign.scope_departments.set(scope_departments)

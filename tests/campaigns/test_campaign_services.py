@@ -417,3 +417,13 @@ def test_grants_use_the_current_permission_ids_after_a_flush(world):
 
     current = Permission.objects.get(content_type__app_label="campaigns", codename="view_campaign")
     assert permission_id(VIEW_CAMPAIGN) == current.pk
+
+
+@pytest.mark.parametrize("smuggled", [{"tenant": None}, {"creator": None}, {"is_official": True}, {"titel": "typo"}])
+def test_the_services_take_named_fields_only(world, smuggled):
+    """``**fields`` once took any keyword and silently dropped what it did not know (issue 15)."""
+    with pytest.raises(TypeError):
+        services.campaign_update(actor=world.owner, campaign=world.c_dept, **smuggled)
+    with pytest.raises(TypeError):
+        services.campaign_create(actor=world.owner, tenant=world.tenant, **fields(), **smuggled)
+    assert Campaign.objects.get(pk=world.c_dept.pk).tenant_id == world.tenant.pk
