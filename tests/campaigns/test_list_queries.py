@@ -1,17 +1,15 @@
-"""Pages keep a flat query count whatever the number of rows they list (R-41, STYLE 7), and every
-campaigns page but the public enrollment one needs a login."""
+"""Pages keep a flat query count whatever the number of rows they list (R-41, STYLE 7)."""
 
 import datetime
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import URLPattern, reverse
+from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import rollups, services, urls, windows
+from campaigns import rollups, services, windows
 from campaigns.models import EffectDaily
 
 from .conftest import campaign, enroll
@@ -97,31 +95,4 @@ def test_query_count_does_not_grow_with_rows(client, world, django_assert_max_nu
         assert many_page.paginator.count > few_page.paginator.count > 1
         assert len(many_page.object_list) == min(many_page.paginator.count, 25)
 
-
-# Anonymous visitors ---------------------------------------------------------------------------
-
-PUBLIC = {"enroll"}
-ARGS = {
-    "detail": [1],
-    "edit": [1],
-    "product_detail": [1],
-    "product_attention": [1],
-    "product_review": [1, "approve"],
-    "report_export": ["csv"],
-}
-NAMES = sorted(p.name for p in urls.urlpatterns if isinstance(p, URLPattern) and p.name not in PUBLIC)
-
-
-def test_every_campaigns_url_is_covered():
-    assert {p.name for p in urls.urlpatterns} == set(NAMES) | PUBLIC
-
-
-@pytest.mark.parametrize("method", ["get", "post"])
-@pytest.mark.parametrize("name", NAMES)
-def test_anonymous_visitors_are_sent_to_the_login(client, db, name, method):
-    url = reverse(f"campaigns:{name}", args=ARGS.get(name, []))
-
-    response = getattr(client, method)(url)
-
-    assert response.status_code == 302
-    assert response.url == f"{reverse(settings.LOGIN_URL)}?next={url}"
+# Anonymous visitors and everyone else: tests/test_url_access.py, derived from the URL configuration.
