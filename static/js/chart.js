@@ -18,7 +18,8 @@
       tip.hidden = false;
       var box = figure.getBoundingClientRect();
       var dot = point.getBoundingClientRect();
-      tip.style.left = Math.max(0, dot.left - box.left + dot.width / 2 - tip.offsetWidth / 2) + "px";
+      var left = dot.left - box.left + dot.width / 2 - tip.offsetWidth / 2;
+      tip.style.left = Math.max(0, Math.min(left, box.width - tip.offsetWidth)) + "px";
       tip.style.top = Math.max(0, dot.top - box.top - tip.offsetHeight - 8) + "px";
     }
     function hide() { tip.hidden = true; }
