@@ -136,7 +136,8 @@ def test_the_chart_in_chinese(world, owner_client, settings):
     page = owner_client.get(REPORT, {"days": 7}, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     chart = re.search(r"<svg.*?</svg>", page, re.S).group(0)
     today = timezone.localdate().isoformat()
-    assert f"{today} · " in chart and ": 1,100.00 (" in chart  # paid amount by default, grouped
+    assert f"{today} · 付款金额（¥）: 1,100.00 (" in chart  # paid amount by default, grouped, in Chinese
+    assert ">付款金额（¥）</text>" in chart  # the y axis names the figure in the user's language
 
 
 def test_an_unknown_figure_falls_back_to_the_paid_amount(world, owner_client):
