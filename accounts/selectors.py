@@ -49,3 +49,78 @@ def staff_visible_to(user):
 
 def can_list_staff(user):
     return user.is_authenticated and (user.is_owner or (user.is_staff_account and user.is_department_admin))
+
+
+# The dashboard's reads (accounts.dashboard). Each starts from the list page's entry point.
+
+FREEZE_WARNING_DAYS = 2  # "about to freeze": the verify-by time falls within this many days (R-18)
+
+
+def seat_usage(user):
+    """``{"used", "quota", "temporary_used", "temporary_quota"}`` of the viewer's tenant for its
+    main account (R-11, R-20), else ``None``. Seats are held by every staff account but the
+    resigned; temporary ones are those with a window. One query."""
+    from django.db.models import Count, Q
+
+    from .models import User
+
+    if not (user.is_authenticated and user.is_owner):
+        return None
+    tenant = user.tenant
+    counts = (
+        staff_visible_to(user)
+        .exclude(status=User.Status.RESIGNED)
+        .aggregate(used=Count("pk"), temporary_used=Count("pk", filter=Q(temporary_ends_at__isnull=False)))
+    )
+    return {
+        "used": counts["used"],
+        "quota": tenant.staff_quota,
+        "temporary_used": counts["temporary_used"],
+        "temporary_quota": tenant.temporary_quota,
+    }
+
+
+def pending_invitations_for(user):
+    """Staff accounts awaiting binding whose invitation the viewer may resend (the main account)."""
+    from .models import User
+
+    if not (user.is_authenticated and user.is_owner):
+        return User.objects.none()
+    return staff_visible_to(user).filter(status=User.Status.PENDING).order_by("-id")
+
+
+def accounts_freezing_for(user, now=None):
+    """Staff accounts in the viewer's staff list that are frozen, or active but unverified or
+    rejected with their verify-by time within ``FREEZE_WARNING_DAYS`` days (R-18); temporary
+    accounts need no verification (R-20). Soonest first, frozen ones first of all."""
+    import datetime
+
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from .models import User
+
+    now = now or timezone.now()
+    soon = now + datetime.timedelta(days=FREEZE_WARNING_DAYS)
+    about_to_freeze = Q(
+        status=User.Status.ACTIVE,
+        temporary_ends_at__isnull=True,
+        identity_status__in=[User.IdentityStatus.UNVERIFIED, User.IdentityStatus.REJECTED],
+        verify_deadline__isnull=False,
+        verify_deadline__lte=soon,
+    )
+    return (
+        staff_visible_to(user)
+        .filter(Q(status=User.Status.FROZEN) | about_to_freeze)
+        .order_by("-status", "verify_deadline", "id")  # descending: "frozen" before "active"
+    )
+
+
+def failed_deliveries_for(user):
+    """Failed notification deliveries the viewer may retry (the main account's tenant, R-32)."""
+    return deliveries_visible_to(user).filter(status=Delivery.Status.FAILED).order_by("-id")
+
+
+def unread_alerts_for(user):
+    """The viewer's unread commission alerts (R-29): each links to its product."""
+    return inbox_for(user).filter(kind=Notification.Kind.COMMISSION_ALERT, read_at__isnull=True).order_by("-id")

@@ -9,9 +9,10 @@ class CampaignsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from accounts import handover, navigation
+        from accounts import dashboard, handover, navigation
         from orgchart.scope import scope_groups_synced
 
+        from . import dashboard as campaign_dashboard
         from . import handover as campaign_handover
         from .visibility import contact_grants_sync, effect_reader, forget_permission_ids, holds_campaign_right
 
@@ -24,6 +25,7 @@ class CampaignsConfig(AppConfig):
             navigation.MenuItem("campaigns:report", _("Effect reports"), effect_reader, _("Campaigns")),
             before="orgchart:tree",
         )
+        dashboard.register(*campaign_dashboard.PANELS)
         handover.register(
             "created_campaigns",
             _("Campaigns created"),

@@ -1,12 +1,23 @@
 """Effect reports (R-31): totals by day, campaign, contact person or department within the
-viewer's data scope, a server-side SVG trend chart, and the rows an export writes."""
+viewer's data scope, a server-side SVG trend chart, and the rows an export writes.
+
+Every summed figure passes through ``accounts.formatting.exact_figures``: on SQLite a ``Sum`` of
+a ``DecimalField`` comes back through a float (``9860.46999999999``), so money is quantized to
+two places here, once, and pages and exports receive exact ``Decimal`` values.
+
+The chart is SVG written on the server (``trend_svg``) rather than a JavaScript library: it is
+readable without JavaScript, costs no download, carries each value in a ``<title>`` per point
+(a native tooltip and what screen readers read), prints, and the same numbers as the table
+below it come from one place. ``static/js/chart.js`` only adds a styled tooltip.
+"""
 
 import datetime
-from decimal import Decimal
 
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from accounts.formatting import exact_figures, format_count, format_money, percent_change
 
 from . import windows
 from .models import Campaign, EffectByCampaign, EffectByCampaignContact, EffectByContact, EffectWindow
@@ -26,6 +37,14 @@ SUMS = {
     "estimated_service_fee": Sum("estimated_service_fee"),
 }
 MAX_ROWS = 500
+FIGURES = {
+    "clicks": _("Clicks"),
+    "paid_orders": _("Paid orders"),
+    "paid_amount": _("Paid amount (¥)"),
+    "estimated_service_fee": _("Estimated service fee (¥)"),
+}
+MONEY_FIGURES = ("paid_amount", "estimated_service_fee")
+DEFAULT_FIGURE = "paid_amount"
 
 
 def period(days, today=None):
@@ -43,15 +62,27 @@ def _label(group_by, row, names):
     return names.get(row["contact_person__department_id"], _("(none)"))
 
 
-def build_report(user, *, group_by="day", days=30, today=None):
-    """Return ``{"rows": [...], "totals": {...}, "series": [(date, amount)], ...}`` for ``user``."""
+def build_report(user, *, group_by="day", days=30, today=None, figure=DEFAULT_FIGURE):
+    """Return the report of ``user``'s data scope over the last ``days`` days ending ``today``.
+
+    Shape: ``{"group_by", "group_label", "days", "start", "end", "figure", "figure_label",
+    "rows": [{"label", "clicks", "paid_orders", "paid_amount", "estimated_service_fee"}],
+    "truncated", "totals": {figure: value}, "previous_totals": {…}, "changes": {figure: Decimal % or None},
+    "series": [(date, value)], "previous_series": [(date, value)]}``. Counts are ``int``, money
+    ``Decimal`` with two places on every backend. ``series`` is ``figure`` per day of the period,
+    ``previous_series`` the same days of the period before it. Unknown ``group_by``, ``days``
+    or ``figure`` fall back to day, 30 and paid amount. R-31.
+    """
     from orgchart.forms import departments_with_paths
 
     if group_by not in GROUPINGS:
         group_by = "day"
     if days not in RANGES:
         days = 30
+    if figure not in FIGURES:
+        figure = DEFAULT_FIGURE
     start, end = period(days, today)
+    previous_start = start - datetime.timedelta(days=days)
     # Daily totals per contact person carry the viewer's whole scope in a few rows. The campaign
     # grouping reads the period's totals (campaigns.windows): per campaign as they are for the
     # main account, summed over the contact persons in scope for staff. Until those are rebuilt
@@ -89,15 +120,20 @@ def build_report(user, *, group_by="day", days=30, today=None):
             {
                 # str(): "(none)" is a lazy translation, which openpyxl cannot write to a cell.
                 "label": str(_label(group_by, row, names)),
-                **{key: row[key] or 0 for key in SUMS},
+                **exact_figures({key: row[key] for key in SUMS}),
             }
         )
-    totals = {key: value or 0 for key, value in totals_rows.aggregate(**SUMS).items()}
-    series_rows = {
-        r["date"]: r["paid_amount"] or Decimal("0")
-        for r in totals_rows.values("date").annotate(paid_amount=Sum("paid_amount")).order_by()
-    }
-    series = [(start + datetime.timedelta(days=i), series_rows.get(start + datetime.timedelta(days=i), Decimal("0"))) for i in range(days)]
+    # One query for both periods, day by day; the totals are summed from it in Python.
+    both_periods = effect_rows_visible_to(user, EffectByContact, scope).filter(date__gte=previous_start, date__lte=end)
+    by_date = {r["date"]: exact_figures(r) for r in both_periods.values("date").annotate(**SUMS).order_by()}
+    zero = exact_figures({key: None for key in SUMS})
+
+    def day_figures(day_start):
+        return [(day_start + datetime.timedelta(days=i), by_date.get(day_start + datetime.timedelta(days=i), zero)) for i in range(days)]
+
+    current, previous = day_figures(start), day_figures(previous_start)
+    totals = {key: sum((f[key] for _d, f in current), zero[key]) for key in SUMS}
+    previous_totals = {key: sum((f[key] for _d, f in previous), zero[key]) for key in SUMS}
     return {
         "group_by": group_by,
         "group_label": GROUPINGS[group_by][0],
@@ -107,7 +143,12 @@ def build_report(user, *, group_by="day", days=30, today=None):
         "rows": rows,
         "truncated": len(rows) >= MAX_ROWS,
         "totals": totals,
-        "series": series,
+        "previous_totals": previous_totals,
+        "changes": {key: percent_change(totals[key], previous_totals[key]) for key in SUMS},
+        "figure": figure,
+        "figure_label": FIGURES[figure],
+        "series": [(day, f[figure]) for day, f in current],
+        "previous_series": [(day, f[figure]) for day, f in previous],
     }
 
 
@@ -129,34 +170,98 @@ def export_header(report):
     ]
 
 
-def trend_svg(series, width=720, height=220, pad=40):
-    """Render the paid-amount trend as a small, dependency-free SVG line chart."""
+def _axis_top(value):
+    """A round number at or above ``value`` for the top of the y axis (1, 2, 2.5 or 5 × 10ⁿ)."""
+    if value <= 0:
+        return 1.0
+    magnitude = 10 ** (len(str(int(value))) - 1) if value >= 1 else 1
+    for factor in (1, 2, 2.5, 5, 10):
+        if value <= factor * magnitude:
+            return factor * magnitude
+    return 10.0 * magnitude
+
+
+def trend_svg(series, previous_series=(), *, figure=DEFAULT_FIGURE, labels=None, width=720, height=280):
+    """Render ``series`` (``[(date, value)]``) and the previous period as an SVG line chart.
+
+    ``labels`` holds the translated ``current``, ``previous`` (legend) and ``axis`` (x axis)
+    texts; the y axis is named by ``FIGURES[figure]``. Each point carries a ``<title>`` with its
+    date and value (the browser's own tooltip, read by screen readers) and ``data-tip`` for
+    ``static/js/chart.js``. Returns "" for an empty series; every text is escaped.
+    """
     from django.utils.html import escape
 
     if not series:
         return ""
-    values = [float(v) for _, v in series]
-    top = max(values) or 1.0
-    step = (width - 2 * pad) / max(len(series) - 1, 1)
-    points = []
-    for index, value in enumerate(values):
-        x = pad + index * step
-        y = height - pad - (value / top) * (height - 2 * pad)
-        points.append(f"{x:.1f},{y:.1f}")
-    first, last = series[0][0], series[-1][0]
-    grid = []
-    for fraction in (0, 0.5, 1):
-        y = height - pad - fraction * (height - 2 * pad)
-        grid.append(
-            f'<line x1="{pad}" y1="{y:.1f}" x2="{width - pad}" y2="{y:.1f}" stroke="#d9e2ec" />'
-            f'<text x="{pad - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="#616e7c">{top * fraction:,.0f}</text>'
+    labels = {"current": _("This period"), "previous": _("Previous period"), "axis": _("Date"), **(labels or {})}
+    show = format_money if figure in MONEY_FIGURES else format_count
+    figure_label = str(FIGURES.get(figure, figure))
+    left, right, top_pad, bottom = 78, 16, 40, 56
+    plot_w, plot_h = width - left - right, height - top_pad - bottom
+    values = [float(v) for _d, v in series] + [float(v) for _d, v in previous_series]
+    top = _axis_top(max(values or [0]))
+    step = plot_w / max(len(series) - 1, 1)
+
+    def xy(index, value):
+        return left + index * step, top_pad + plot_h - (float(value) / top) * plot_h
+
+    parts = [
+        f'<svg viewBox="0 0 {width} {height}" role="img" class="trend" data-figure="{escape(figure)}" '
+        f'aria-label="{escape(figure_label)}" xmlns="http://www.w3.org/2000/svg">',
+        f"<title>{escape(figure_label)}</title>",
+    ]
+    for fraction in (0, 0.25, 0.5, 0.75, 1):
+        y = top_pad + plot_h - fraction * plot_h
+        tick = top * fraction
+        parts.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" class="grid" stroke="#d9e2ec" />'
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="#616e7c">'
+            f"{escape(show(tick) if figure in MONEY_FIGURES else format_count(round(tick)))}</text>"
         )
-    return (
-        f'<svg viewBox="0 0 {width} {height}" role="img" aria-label="{escape(str(_("Paid amount per day")))}" '
-        f'xmlns="http://www.w3.org/2000/svg">'
-        + "".join(grid)
-        + f'<polyline fill="none" stroke="#1f6feb" stroke-width="2" points="{" ".join(points)}" />'
-        + f'<text x="{pad}" y="{height - 12}" font-size="11" fill="#616e7c">{first.isoformat()}</text>'
-        + f'<text x="{width - pad}" y="{height - 12}" font-size="11" text-anchor="end" fill="#616e7c">{last.isoformat()}</text>'
-        + "</svg>"
+    # Axis titles: the figure (rotated, left) and the date (below).
+    parts.append(
+        f'<text class="axis-label" x="14" y="{top_pad + plot_h / 2:.1f}" font-size="12" fill="#323f4b" '
+        f'text-anchor="middle" transform="rotate(-90 14 {top_pad + plot_h / 2:.1f})">{escape(figure_label)}</text>'
+        f'<text class="axis-label" x="{left + plot_w / 2:.1f}" y="{height - 8}" font-size="12" fill="#323f4b" '
+        f'text-anchor="middle">{escape(str(labels["axis"]))}</text>'
     )
+    ticks = sorted({0, (len(series) - 1) // 2, len(series) - 1})
+    for index in ticks:
+        x, _y = xy(index, 0)
+        anchor = "start" if index == 0 else "end" if index == len(series) - 1 else "middle"
+        parts.append(
+            f'<text x="{x:.1f}" y="{top_pad + plot_h + 18}" font-size="11" text-anchor="{anchor}" fill="#616e7c">'
+            f"{series[index][0].isoformat()}</text>"
+        )
+    # Legend, top right: a solid line for this period, a dashed one for the previous.
+    legend = [("current", "#1f6feb", ""), ("previous", "#9aa5b1", ' stroke-dasharray="6 4"')]
+    if not previous_series:
+        legend = legend[:1]
+    x = width - right - 300
+    for key, colour, dash in legend:
+        parts.append(
+            f'<g class="legend-item" data-series="{key}"><line x1="{x}" y1="16" x2="{x + 24}" y2="16" stroke="{colour}" '
+            f'stroke-width="2"{dash} /><text x="{x + 30}" y="20" font-size="12" fill="#323f4b">'
+            f"{escape(str(labels[key]))}</text></g>"
+        )
+        x += 150
+    for key, data, colour, dash in (
+        ("previous", previous_series, "#9aa5b1", ' stroke-dasharray="6 4"'),
+        ("current", series, "#1f6feb", ""),
+    ):
+        if not data:
+            continue
+        points = " ".join(f"{px:.1f},{py:.1f}" for px, py in (xy(i, v) for i, (_d, v) in enumerate(data)))
+        parts.append(
+            f'<polyline class="series" data-series="{key}" fill="none" stroke="{colour}" stroke-width="2"{dash} points="{points}" />'
+        )
+        series_label = escape(str(labels[key]))
+        for index, (day, value) in enumerate(data):
+            px, py = xy(index, value)
+            tip = f"{day.isoformat()} · {escape(figure_label)}: {escape(show(value))} ({series_label})"
+            parts.append(
+                f'<circle class="point" data-series="{key}" data-tip="{tip}" cx="{px:.1f}" cy="{py:.1f}" r="4" '
+                f'fill="{colour}"><title>{tip}</title></circle>'
+            )
+    parts.append("</svg>")
+    return "".join(parts)

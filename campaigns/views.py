@@ -291,18 +291,47 @@ def _report(request):
         days = int(request.GET.get("days", 30))
     except ValueError:
         days = 30
-    return reports.build_report(request.user, group_by=request.GET.get("by", "day"), days=days)
+    return reports.build_report(
+        request.user,
+        group_by=request.GET.get("by", "day"),
+        days=days,
+        figure=request.GET.get("figure", reports.DEFAULT_FIGURE),
+    )
 
 
 @effect_right_required
 def report(request):
     data = _report(request)
+    chart = reports.trend_svg(
+        data["series"],
+        data["previous_series"],
+        figure=data["figure"],
+        labels={
+            "current": _("Last %(days)d days") % {"days": data["days"]},
+            "previous": _("The %(days)d days before") % {"days": data["days"]},
+            "axis": _("Date"),
+        },
+    )
+    figure_query = request.GET.copy()
+    figure_query.pop("figure", None)
     return render(
         request,
         "campaigns/report.html",
         {
             "report": data,
-            "chart": mark_safe(reports.trend_svg(data["series"])),  # built from numbers and escaped labels only
+            "chart": mark_safe(chart),  # built from numbers and escaped labels only
+            "figures": list(reports.FIGURES.items()),
+            "stats": [
+                {
+                    "key": key,
+                    "label": label,
+                    "total": data["totals"][key],
+                    "change": data["changes"][key],
+                    "money": key in reports.MONEY_FIGURES,
+                }
+                for key, label in reports.FIGURES.items()
+            ],
+            "figure_query": figure_query.urlencode(),
             "groupings": [(key, label) for key, (label, _fields) in reports.GROUPINGS.items()],
             "ranges": reports.RANGES,
             "query": _query(request),

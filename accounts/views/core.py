@@ -11,6 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from .. import dashboard as dashboard_panels
 from ..decorators import owner_required, tenant_member_required
 from ..exports import csv_response
 from ..forms import DingTalkInfoForm, LoginForm, SignUpForm
@@ -85,8 +86,9 @@ def password_change(request):
 
 @tenant_member_required
 def dashboard(request):
+    """What needs doing, panel by panel (``accounts.dashboard``), each within the viewer's scope."""
     user = request.user
-    context = {"tenant": user.tenant}
+    context = {"tenant": user.tenant, "panels": dashboard_panels.panels_for(request)}
     return render(request, "accounts/dashboard.html", context)
 
 

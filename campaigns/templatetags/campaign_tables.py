@@ -9,6 +9,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from accounts.formatting import format_count, format_money
+
 from ..models import Campaign, EnrolledProduct
 
 register = template.Library()
@@ -92,7 +94,7 @@ def product_rows(context, products, show_campaign=False):
                 product.product_id,
                 product.shop_name,
                 campaign,
-                number(product.price),
+                format_money(product.price),
                 number(product.proposed_commission_rate),
                 product.status,
                 statuses.get(product.status, product.status),
@@ -105,13 +107,19 @@ def product_rows(context, products, show_campaign=False):
 
 @register.simple_tag
 def report_rows(rows):
-    """The ``<tr>`` of each row of ``campaigns/report.html`` (up to 500 of them)."""
-    number = _number_formatter()
+    """The ``<tr>`` of each row of ``campaigns/report.html`` (up to 500 of them): counts and money
+    with thousands separators, money with two decimals (``accounts.formatting``)."""
     return format_html_join(
         "",
         '<tr><td>{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td></tr>',
         (
-            (row["label"], row["clicks"], row["paid_orders"], number(row["paid_amount"]), number(row["estimated_service_fee"]))
+            (
+                row["label"],
+                format_count(row["clicks"]),
+                format_count(row["paid_orders"]),
+                format_money(row["paid_amount"]),
+                format_money(row["estimated_service_fee"]),
+            )
             for row in rows
         ),
     )

@@ -409,9 +409,10 @@ def test_effect_report_by_department_for_90_days_with_export(owner_page, live_se
     expect(page).to_have_url(re.compile(r"by=department&days=90"))
 
     expect(page.get_by_test_id("trend-chart").locator("svg")).to_be_visible()
-    expect(page.get_by_test_id("trend-chart").locator("svg polyline")).to_have_count(1)
+    # this period and the previous one, for comparison
+    expect(page.get_by_test_id("trend-chart").locator("svg polyline")).to_have_count(2)
     totals = effect_data.aggregate(clicks=Sum("clicks"))
-    expect(page.get_by_test_id("report-totals").locator('[data-total="clicks"]')).to_have_text(str(totals["clicks"]))
+    expect(page.get_by_test_id("report-totals").locator('[data-total="clicks"]')).to_have_text(f'{totals["clicks"]:,}')
     table = page.get_by_test_id("report-table")
     expect(table.locator("thead th").first).to_have_text("Department")
     expect(table.locator("tbody tr")).to_have_count(2)

@@ -304,11 +304,12 @@ def _page_table(response):
 
 
 def _normal(rows):
-    """Cells as comparable text: numbers as normalised decimals."""
+    """Cells as comparable text: numbers as normalised decimals (the page groups thousands with
+    commas, the exports hold raw numbers)."""
     out = []
     for row in rows:
         label, *numbers = row
-        out.append([str(label), *(str(Decimal(str(n)).normalize()) for n in numbers)])
+        out.append([str(label), *(str(Decimal(str(n).replace(",", "")).normalize()) for n in numbers)])
     return out
 
 

@@ -1,0 +1,125 @@
+"""The dashboard: what needs doing, one panel per item (issue 17).
+
+Each panel is a function ``(request) -> dict | None`` and a template; ``None`` means the viewer
+has nothing to see there (no right, nothing in scope). Apps that build on ``accounts`` register
+their panels from ``AppConfig.ready`` (as they register menu entries in ``navigation``), so the
+dashboard shows campaign figures without ``accounts`` importing ``campaigns``.
+
+Every panel reads through the same visibility entry points as the list page it links to
+(``accounts.selectors``, ``campaigns.visibility``), counts at most ``COUNT_CAP`` rows and reads
+a fixed number of queries whatever the tenant's size (R-41).
+"""
+
+from dataclasses import dataclass
+from typing import Callable
+
+COUNT_CAP = 99  # a dashboard count stops here: "99+" says enough and costs a LIMIT 100
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One dashboard item: ``build(request)`` returns the template's ``panel`` context or ``None``."""
+
+    key: str
+    template: str
+    build: Callable
+    order: int = 100
+
+
+PANELS = []
+
+
+def register(*panels):
+    """Add panels (from another app's ``ready``); a panel of the same ``key`` is replaced."""
+    for panel in panels:
+        PANELS[:] = [p for p in PANELS if p.key != panel.key]
+        PANELS.append(panel)
+    PANELS.sort(key=lambda p: (p.order, p.key))
+
+
+def capped_count(queryset, cap=COUNT_CAP):
+    """``{"count": n, "capped": bool}`` counting at most ``cap`` rows of ``queryset`` (one query)."""
+    counted = queryset.order_by()[: cap + 1].count()
+    return {"count": min(counted, cap), "capped": counted > cap}
+
+
+def panels_for(request):
+    """The panels ``request.user`` sees, in order: ``[{"key", "template", "panel": {...}}]``."""
+    shown = []
+    for panel in PANELS:
+        context = panel.build(request)
+        if context is not None:
+            shown.append({"key": panel.key, "template": panel.template, "panel": context})
+    return shown
+
+
+# The panels of the accounts app ------------------------------------------------------------
+
+LIST_LENGTH = 5
+
+
+def _owner_only(build):
+    def wrapper(request):
+        return build(request) if request.user.is_owner else None
+
+    return wrapper
+
+
+def _seats(request):
+    from .selectors import seat_usage
+
+    return seat_usage(request.user)
+
+
+def _listed(queryset, **extra):
+    """A capped count and the first ``LIST_LENGTH`` rows: two queries, none per row."""
+    counted = capped_count(queryset)
+    rows = list(queryset[:LIST_LENGTH]) if counted["count"] else []
+    return {**counted, "rows": rows, **extra}
+
+
+@_owner_only
+def _invitations(request):
+    from .selectors import pending_invitations_for
+
+    return _listed(pending_invitations_for(request.user))
+
+
+@_owner_only
+def _freezing(request):
+    from .selectors import accounts_freezing_for
+
+    return _listed(accounts_freezing_for(request.user))
+
+
+@_owner_only
+def _failed_deliveries(request):
+    from .selectors import failed_deliveries_for
+
+    return _listed(failed_deliveries_for(request.user).select_related("notification"))
+
+
+def _alerts(request):
+    from .selectors import unread_alerts_for
+
+    if not request.user.is_staff_account:
+        return None
+    return _listed(unread_alerts_for(request.user))
+
+
+@_owner_only
+def _audit(request):
+    from .selectors import audit_entries_visible_to
+
+    # Newest first, read through the (tenant, -created_at) index.
+    return {"rows": list(audit_entries_visible_to(request.user)[:LIST_LENGTH])}
+
+
+register(
+    Panel("seats", "accounts/includes/dashboard_seats.html", _seats, order=10),
+    Panel("failed_deliveries", "accounts/includes/dashboard_deliveries.html", _failed_deliveries, order=30),
+    Panel("invitations", "accounts/includes/dashboard_invitations.html", _invitations, order=40),
+    Panel("freezing", "accounts/includes/dashboard_freezing.html", _freezing, order=50),
+    Panel("alerts", "accounts/includes/dashboard_alerts.html", _alerts, order=25),
+    Panel("audit", "accounts/includes/dashboard_audit.html", _audit, order=90),
+)
