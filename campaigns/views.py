@@ -3,7 +3,6 @@ from functools import wraps
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -32,6 +31,7 @@ from .forms import (
 from .models import Campaign
 from .services.effects import TEMPLATE_HEADER, UploadRowErrors
 from .visibility import (
+    campaign_or_404,
     can_review,
     can_view_campaign,
     campaigns_visible_to,
@@ -154,13 +154,7 @@ def campaign_edit(request, pk):
 def campaign_detail(request, pk):
     user = request.user
     scope = viewer_scope(user)
-    campaign = (
-        Campaign.objects.filter(Q(tenant_id=user.tenant_id) | Q(is_official=True), pk=pk)
-        .select_related("contact_person", "creator")
-        .first()
-    )
-    if campaign is None or not can_view_campaign(user, campaign, scope):
-        raise Http404
+    campaign = campaign_or_404(user, pk, scope)
     products = products_visible_to(user, scope).filter(campaign=campaign).select_related("contact_person")
     page = capped_page(request, products.order_by("-id"))
     mark_reviewable(user, page.object_list, scope)  # one query for the page, not one per product
@@ -206,11 +200,14 @@ def product_detail(request, pk):
     scope = viewer_scope(user)
     product = _visible_product(request, pk, scope)
     can_set_attention = user.is_owner or product.contact_person_id == user.pk
+    # A contact person may see a product of a campaign they cannot open: its title, no link.
+    campaign_openable = can_view_campaign(user, product.campaign, scope)
     return render(
         request,
         "campaigns/product_detail.html",
         {
             "product": product,
+            "campaign_openable": campaign_openable,
             "reviewable": can_review(user, product, scope),
             "reject_form": RejectForm(),
             "attention_form": AttentionForm(initial={"attention": product.attention}) if can_set_attention else None,

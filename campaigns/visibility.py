@@ -215,6 +215,34 @@ def can_view_campaign(user, campaign, scope=None):
     )
 
 
+def campaign_or_404(user, pk, scope=None):
+    """The campaign ``pk`` with its contact person and creator if ``user`` may open it, else
+    ``Http404`` (another tenant's, out of scope, or no such campaign alike; STYLE 2)."""
+    from django.http import Http404
+
+    campaign = (
+        Campaign.objects.filter(Q(tenant_id=user.tenant_id) | Q(is_official=True), pk=pk)
+        .select_related("contact_person", "creator")
+        .first()
+    )
+    if campaign is None or not can_view_campaign(user, campaign, scope):
+        raise Http404
+    return campaign
+
+
+def campaign_titles_for(user, campaign_ids):
+    """``{campaign id: title}`` for the campaigns of rows ``user`` already sees (report rows, products).
+
+    What a viewer may see of a campaign they cannot open (R-28): a contact person sees their
+    product, and its figures, in a campaign outside their scope; they see that campaign's title
+    (to know what the product is enrolled in), never a link to it nor anything else of it.
+    Only the viewer's own tenant's titles are read, whatever ids are passed.
+    """
+    if not user.is_authenticated or user.tenant_id is None or not campaign_ids:
+        return {}
+    return dict(Campaign.objects.filter(tenant_id=user.tenant_id, pk__in=list(campaign_ids)).values_list("pk", "title"))
+
+
 def can_view_product(user, product, scope=None):
     """``product in products_visible_to(user)`` for one product, by the same rules (R-28)."""
     if not user.is_authenticated or user.tenant_id is None or product.tenant_id != user.tenant_id:

@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from qsessions.models import Session
 
-from accounts.models import AuditEntry, Tenant, User
+from accounts.models import AuditEntry, User
 from tests.factories import PASSWORD, StaffFactory
 
 pytestmark = pytest.mark.django_db

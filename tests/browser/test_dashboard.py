@@ -3,7 +3,6 @@ a failed delivery and their links resolve them; the report's chart switches figu
 value on hover; money reads 9,860.47 in both languages (run on SQLite and on PostgreSQL)."""
 
 import datetime
-import re
 from decimal import Decimal
 
 import pytest

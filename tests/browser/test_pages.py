@@ -19,7 +19,6 @@ from accounts.models import AuditEntry, Delivery, Notification, User
 from accounts.services.notifications import notification_send
 from campaigns.models import Campaign, EffectDaily, EnrolledProduct
 from campaigns.services import campaign_create, effect_generate_demo, enrollment_submit
-from tests.factories import PASSWORD
 from tests.personas import hire
 
 from .helpers import bind_account, bind_link_in_message, sidebar_links, sign_in

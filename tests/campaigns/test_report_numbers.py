@@ -12,7 +12,6 @@ import pytest
 from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import override
 from openpyxl import load_workbook
 
 from campaigns import rollups

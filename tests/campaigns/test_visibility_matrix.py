@@ -198,3 +198,33 @@ def test_single_object_checks_agree_with_the_sets(world, name):
         assert can_view_campaign(user, campaign) is (campaign.pk in campaigns), campaign
     for product in EnrolledProduct.objects.select_related("campaign"):
         assert can_view_product(user, product) is (product.pk in products), product
+
+
+def test_a_contact_person_sees_only_the_title_of_a_campaign_outside_their_scope(client, world):
+    """What a viewer may see of a campaign they cannot open (campaigns.visibility.campaign_titles_for):
+    their product's campaign moved out of their scope; the product and its figures stay theirs (R-28),
+    the campaign shows as a title with no link, and the campaign itself does not exist for them."""
+    from campaigns import services
+
+    services.campaign_update(actor=world.owner, campaign=world.c_dept, scope_departments=[world.departments.meizhuang])
+    client.force_login(world.reviewer_in)
+
+    assert not campaigns_visible_to(world.reviewer_in).filter(pk=world.c_dept.pk).exists()
+    assert client.get(reverse("campaigns:detail", args=[world.c_dept.pk])).status_code == 404
+
+    page = client.get(reverse("campaigns:product_detail", args=[world.p_approved.pk])).content.decode()
+    assert world.c_dept.title in page
+    assert reverse("campaigns:detail", args=[world.c_dept.pk]) not in page
+
+    report = client.get(reverse("campaigns:report"), {"by": "campaign", "days": 30})
+    labels = [row["label"] for row in report.context["report"]["rows"]]
+    assert labels == [world.c_dept.title]
+    assert reverse("campaigns:detail", args=[world.c_dept.pk]) not in report.content.decode()
+
+
+def test_campaign_titles_are_read_from_the_viewers_tenant_only(world):
+    from campaigns.visibility import campaign_titles_for
+
+    titles = campaign_titles_for(world.reviewer_in, [world.c_dept.pk, world.c_other.pk])
+
+    assert titles == {world.c_dept.pk: world.c_dept.title}
