@@ -1,11 +1,16 @@
+from axes import admin as axes_admin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import AuditEntry, Delivery, Notification, Tenant, User
 from .services.audit import SECRET_MASK, audit_record
 from .services.notifications import delivery_retry
+from .services.security import login_attempts_reset
 
 SECRET_FIELDS = {"password", "dingtalk_secret"}
 
@@ -173,3 +178,48 @@ class DeliveryAdmin(ReadOnlyAdmin):
             delivery_retry(actor=request.user, delivery=delivery)
             retried += 1
         self.message_user(request, _("%(count)d deliveries queued again.") % {"count": retried}, messages.SUCCESS)
+
+
+# --- Lockout and second factor (R-21) -------------------------------------------------------
+# django-axes' own admin is off (AXES_ENABLE_ADMIN = False): operators unlock here, and every
+# deletion goes through ``login_attempts_reset``, which writes the audit entries.
+
+
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(axes_admin.AccessAttemptAdmin):
+    actions = ["unlock_selected"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.action(description=_("Unlock: delete these failed-login records"))
+    def unlock_selected(self, request, queryset):
+        removed = login_attempts_reset(actor=request.user, attempts=queryset)
+        self.message_user(request, _("%(count)d records deleted; those logins can try again.") % {"count": removed})
+
+    def delete_model(self, request, obj):
+        login_attempts_reset(actor=request.user, attempts=AccessAttempt.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        login_attempts_reset(actor=request.user, attempts=queryset)
+
+
+@admin.register(AccessFailureLog)
+class AccessFailureLogAdmin(ReadOnlyAdmin, axes_admin.AccessFailureLogAdmin):
+    pass
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(ReadOnlyAdmin, axes_admin.AccessLogAdmin):
+    pass
+
+
+# Devices change only through the services (enable, disable, backup codes) and their audit.
+for _model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)

@@ -17,6 +17,11 @@ def pytest_configure(config):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.NOTIFICATION_BACKENDS = ["inbox", "console", "dingtalk"]
+    # django-axes needs a request in authenticate(), which client.login() does not pass, and the
+    # admin's second factor would stop every admin test at enrolment: both are off here and on in
+    # tests/accounts/test_lockout.py and test_two_factor.py (fixtures ``axes_on``, ``admin_2fa_on``).
+    settings.AXES_ENABLED = False
+    settings.ADMIN_REQUIRES_SECOND_FACTOR = False
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
