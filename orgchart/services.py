@@ -245,6 +245,9 @@ def position_update(*, actor, position, name, description="", permissions=(), re
     """Change a position; its holders get the new rights on their next request (R-14)."""
     _require_owner(actor, position.tenant)
     permissions = _clean_permissions(permissions)
+    # Read the stored row: a ModelForm has already written its input onto the caller's instance,
+    # which would make the audit's "before" equal to "after".
+    position = Position.objects.select_for_update().get(pk=position.pk)
     before = _position_snapshot(position)
     position.name = name.strip()
     position.description = description
