@@ -10,7 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from .models import AuditEntry, Delivery, Notification, Tenant, User
 from .services.audit import SECRET_MASK, audit_record
 from .services.notifications import delivery_retry
-from .services.security import login_attempts_reset
+from .services.security import login_attempts_reset, two_factor_reset
 
 SECRET_FIELDS = {"password", "dingtalk_secret"}
 
@@ -100,6 +100,12 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
     list_select_related = ["tenant"]
     raw_id_fields = ["tenant", "department", "position"]
     show_full_result_count = False
+    actions = ["reset_two_factor"]
+
+    @admin.action(description=_("Turn off two-factor authentication (lost phone)"))
+    def reset_two_factor(self, request, queryset):
+        count = sum(two_factor_reset(actor=request.user, user=user) for user in queryset.select_related("tenant"))
+        self.message_user(request, _("Two-factor authentication turned off for %(count)d users.") % {"count": count})
     fieldsets = [
         *DjangoUserAdmin.fieldsets,
         (

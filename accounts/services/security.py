@@ -119,6 +119,22 @@ def _delete_devices(user):
     StaticDevice.objects.filter(user=user).delete()
 
 
+@transaction.atomic
+def two_factor_reset(*, actor, user):
+    """A platform operator turns off ``user``'s second factor (a lost phone, R-21).
+
+    Returns whether there was anything to remove. Raises ``PermissionDenied`` unless the actor
+    is a platform operator. The user enrols again at the next login if their position requires it.
+    """
+    if not (actor.kind == User.Kind.OPERATOR and actor.is_staff):
+        raise PermissionDenied
+    had = has_second_factor(user)
+    _delete_devices(user)
+    if had:
+        audit_record(actor=actor, action="two_factor.reset", target=user, tenant=user.tenant, before={"method": "totp"})
+    return had
+
+
 def two_factor_remove_on_offboard(*, staff):
     """Drop the leaving person's devices so the next person enrols their own (R-15, R-21).
 

@@ -344,3 +344,32 @@ def test_tenant_users_are_not_admitted_to_the_admin(client, owner, admin_2fa_on)
     client.force_login(owner)
     response = client.get("/admin/", follow=True)
     assert "not authorized" in response.content.decode()
+
+
+def test_operator_turns_off_a_lost_device_in_the_admin(client, operator, owner):
+    enrol(owner)
+    client.force_login(operator)
+    response = client.post(
+        reverse("admin:accounts_user_changelist"), {"action": "reset_two_factor", "_selected_action": [owner.pk]}, follow=True
+    )
+    assert "Two-factor authentication turned off for 1 users." in response.content.decode()
+    assert not TOTPDevice.objects.filter(user=owner).exists()
+    entry = AuditEntry.objects.get(action="two_factor.reset")
+    assert entry.actor == operator and entry.tenant == owner.tenant
+
+
+def test_device_tables_are_not_editable_in_the_admin(client, operator):
+    client.force_login(operator)
+    assert client.get("/admin/otp_totp/totpdevice/").status_code == 404
+    assert client.get("/admin/otp_static/staticdevice/").status_code == 404
+
+
+def test_only_operators_reset_devices(owner, plain_staff):
+    from django.core.exceptions import PermissionDenied
+
+    from accounts.services.security import two_factor_reset
+
+    enrol(plain_staff)
+    with pytest.raises(PermissionDenied):
+        two_factor_reset(actor=owner, user=plain_staff)
+    assert TOTPDevice.objects.filter(user=plain_staff).exists()
