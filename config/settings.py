@@ -216,7 +216,8 @@ SECOND_FACTOR_PENDING_SECONDS = 300
 #   password checks for the account from every address it has never logged in from, until the
 #   hour rolls on (accounts.lockout). Addresses it has logged in from keep their own 40 per hour,
 #   so a distributed attack cannot lock the owner out of their usual network.
-AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+# Production always locks out; AXES_ENABLED=off is for local experiments only.
+AXES_ENABLED = True if PRODUCTION else env.bool("AXES_ENABLED", default=True)
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
 AXES_COOLOFF_MINUTES = env.int("AXES_COOLOFF_MINUTES", default=15)
 AXES_COOLOFF_TIME = timedelta(minutes=AXES_COOLOFF_MINUTES)
@@ -228,9 +229,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_USERNAME_CALLABLE = "accounts.lockout.lockout_username"
 # One address rule for the audit log, sessions and lockout: accounts.request_context.client_ip
-# (django-ipware, honouring TRUSTED_PROXY_HOPS).
+# (django-ipware, honouring TRUSTED_PROXY_HOPS), so axes' own AXES_IPWARE_* settings are unused.
 AXES_CLIENT_IP_CALLABLE = "accounts.lockout.lockout_client_ip"
-AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_HOPS or None
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 # Operators unlock through our own admin for the attempts, which audits every deletion.
 AXES_ENABLE_ADMIN = False

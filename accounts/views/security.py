@@ -1,6 +1,8 @@
 """Two-factor authentication pages (R-21, R-12): status, enrolment, backup codes, disable, and
 the code step of the login."""
 
+from urllib.parse import urlencode
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -158,7 +160,7 @@ def login_verify(request):
         if user.is_verified():
             return redirect(_safe_next(request))
         if not security_services.has_second_factor(user):
-            return redirect(f"{reverse('accounts:two_factor_setup')}?next={next_url}")
+            return redirect(f"{reverse('accounts:two_factor_setup')}?{urlencode({'next': next_url})}")
     else:
         user, next_url = two_factor.pending_login(request)
         if user is None:
