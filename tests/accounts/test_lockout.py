@@ -199,3 +199,20 @@ def test_operator_admin_delete_goes_through_the_service(client, operator, plain_
     # The failure history itself cannot be deleted from the admin.
     log_row = AccessFailureLog.objects.first()
     assert client.post(reverse("admin:axes_accessfailurelog_delete", args=[log_row.pk]), {"post": "yes"}).status_code == 403
+
+
+def test_issue_input_thirty_wrong_passwords_for_demo_wangwu(client, db):
+    """The failing input from issue 11, on the demo data as seeded."""
+    import os
+
+    from django.core.management import call_command
+
+    from accounts.management.commands.seed_demo import DEMO_PASSWORD
+
+    call_command("seed_demo", stdout=open(os.devnull, "w"))
+    statuses = [attempt(client, "demo:wangwu", f"guess-{i}", ATTACKER).status_code for i in range(30)]
+
+    assert statuses.count(429) == 21
+    assert attempt(client, "demo:wangwu", DEMO_PASSWORD, ATTACKER).status_code == 429
+    assert attempt(client, "demo:wangwu", DEMO_PASSWORD, REAL_PERSON).status_code == 302
+

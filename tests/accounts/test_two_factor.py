@@ -373,3 +373,12 @@ def test_only_operators_reset_devices(owner, plain_staff):
     with pytest.raises(PermissionDenied):
         two_factor_reset(actor=owner, user=plain_staff)
     assert TOTPDevice.objects.filter(user=plain_staff).exists()
+
+
+@pytest.mark.parametrize("name", ["accounts:two_factor", "accounts:two_factor_setup", "accounts:two_factor_disable"])
+def test_two_factor_pages_render_in_chinese(client, owner, settings, name):
+    settings.LANGUAGE_CODE = "zh-hans"
+    client.force_login(owner)
+    response = client.get(reverse(name))
+    assert response.status_code == 200
+    assert '<html lang="zh-hans">' in response.content.decode()
