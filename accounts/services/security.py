@@ -4,7 +4,7 @@ Every function checks its actor and records an audit entry in the same transacti
 secret and the backup codes themselves are never audited.
 """
 
-from axes.models import AccessAttempt
+from axes.utils import reset as axes_reset
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -152,7 +152,7 @@ def staff_unlock(*, actor, staff):
     """
     if not (actor.is_owner and staff.is_staff_account and staff.tenant_id == actor.tenant_id):
         raise PermissionDenied
-    removed, _details = AccessAttempt.objects.filter(username=staff.username).delete()
+    removed = axes_reset(username=staff.username)
     audit_record(actor=actor, action="staff.unlock", target=staff, after={"cleared_attempts": removed})
     return removed
 
