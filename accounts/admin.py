@@ -1,5 +1,7 @@
 import contextvars
 
+from axes import admin as axes_admin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin
@@ -8,10 +10,13 @@ from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import AuditAction, AuditEntry, Delivery, Notification, Tenant, User
 from .services.audit import SECRET_MASK, audit_record
 from .services.notifications import delivery_retry
+from .services.security import login_attempts_reset, two_factor_reset
 from .services.tenants import tenant_set_quotas, user_password_set_by_operator
 
 SECRET_FIELDS = {"password", "dingtalk_secret"}
@@ -199,6 +204,7 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
     search_fields = ["username", "display_name", "tenant__slug"]
     list_select_related = ["tenant"]
     show_full_result_count = False
+    actions = ["reset_two_factor"]
     fieldsets = [
         *DjangoUserAdmin.fieldsets,
         (
@@ -237,6 +243,11 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
     def has_delete_permission(self, request, obj=None):
         # A main or staff account and its history stay (R-15, R-22); staff are offboarded instead.
         return super().has_delete_permission(request, obj) and (obj is None or obj.tenant_id is None)
+
+    @admin.action(description=_("Turn off two-factor authentication (lost phone)"))
+    def reset_two_factor(self, request, queryset):
+        count = sum(two_factor_reset(actor=request.user, user=user) for user in queryset.select_related("tenant"))
+        self.message_user(request, _("Two-factor authentication turned off for %(count)d users.") % {"count": count})
 
     def user_change_password(self, request, id, form_url=""):
         token = _password_request.set(request)
@@ -326,3 +337,48 @@ class DeliveryAdmin(ReadOnlyAdmin):
             delivery_retry(actor=request.user, delivery=delivery)
             retried += 1
         self.message_user(request, _("%(count)d deliveries queued again.") % {"count": retried}, messages.SUCCESS)
+
+
+# --- Lockout and second factor (R-21) -------------------------------------------------------
+# django-axes' own admin is off (AXES_ENABLE_ADMIN = False): operators unlock here, and every
+# deletion goes through ``login_attempts_reset``, which writes the audit entries.
+
+
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(axes_admin.AccessAttemptAdmin):
+    actions = ["unlock_selected"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.action(description=_("Unlock: delete these failed-login records"))
+    def unlock_selected(self, request, queryset):
+        removed = login_attempts_reset(actor=request.user, attempts=queryset)
+        self.message_user(request, _("%(count)d records deleted; those logins can try again.") % {"count": removed})
+
+    def delete_model(self, request, obj):
+        login_attempts_reset(actor=request.user, attempts=AccessAttempt.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        login_attempts_reset(actor=request.user, attempts=queryset)
+
+
+@admin.register(AccessFailureLog)
+class AccessFailureLogAdmin(ReadOnlyAdmin, axes_admin.AccessFailureLogAdmin):
+    pass
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(ReadOnlyAdmin, axes_admin.AccessLogAdmin):
+    pass
+
+
+# Devices change only through the services (enable, disable, backup codes) and their audit.
+for _model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)

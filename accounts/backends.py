@@ -64,12 +64,12 @@ class TenantAuthBackend(ModelBackend):
         return {f"{app_label}.{codename}" for app_label, codename in rows}
 
     def get_user(self, user_id):
-        # One query per request for the user and its tenant; a disabled or unbound account's
+        # One query per request for the user, its tenant and position (whether it requires 2FA); a disabled or unbound account's
         # session ends here, on its very next request.
         from django.contrib.auth import get_user_model
 
         try:
-            user = get_user_model()._default_manager.select_related("tenant").get(pk=user_id)
+            user = get_user_model()._default_manager.select_related("tenant", "position").get(pk=user_id)
         except get_user_model().DoesNotExist:
             return None
         return user if self.user_can_authenticate(user) else None

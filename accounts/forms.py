@@ -1,11 +1,14 @@
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from utilities.forms import IdentifierField, MobileField
 
 from .backends import normalize_login
+from .lockout import account_cap_retry_at, is_locked
+from .request_context import client_ip
 from .models import Tenant, User
 from .models.tenants import mainland_mobile_validator, tenant_slug_validator
 
@@ -68,6 +71,10 @@ class LoginForm(AuthenticationForm):
         "pending": _("This account is not bound yet. Follow the invitation link sent to your mobile."),
         "disabled": _("This account has been disabled. Ask your main account to enable it."),
         "resigned": _("This account has been unbound. Ask your main account to bind it again."),
+        "account_cap": _(
+            "Too many failed logins for this account in the last hour. Try again after %(time)s, or from a "
+            "network you have logged in from before."
+        ),
     }
 
     def __init__(self, request=None, *args, **kwargs):
@@ -78,6 +85,18 @@ class LoginForm(AuthenticationForm):
     def clean(self):
         username = self.cleaned_data.get("username")
         password = self.cleaned_data.get("password")
+        if username and password and self.request is not None:
+            login = normalize_login(username)
+            retry_at = account_cap_retry_at(login, client_ip(self.request))
+            if retry_at is not None:
+                raise forms.ValidationError(
+                    self.error_messages["account_cap"] % {"time": formats.time_format(timezone.localtime(retry_at))},
+                    code="account_cap",
+                )
+            if is_locked(self.request, login):
+                # No password check of any kind while locked out: authenticate() refuses and
+                # the lockout page follows (django-axes).
+                return super().clean()
         if username and password:
             blocked = self._blocked_staff_account(normalize_login(username), password)
             if blocked:
@@ -213,6 +232,11 @@ class HandOverForm(forms.Form):
 class BindForm(forms.Form):
     password1 = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput)
     password2 = forms.CharField(label=_("Password again"), strip=False, widget=forms.PasswordInput)
+    setup_two_factor = forms.BooleanField(
+        label=_("Set up two-factor authentication now"),
+        required=False,
+        help_text=_("An authenticator app on your phone will then ask for a code at each login."),
+    )
 
     def __init__(self, *args, user, **kwargs):
         self.user = user

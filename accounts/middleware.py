@@ -1,8 +1,13 @@
-from django.conf import settings
-from django.shortcuts import redirect
-from qsessions.middleware import SessionMiddleware as QSessionMiddleware
-from django.urls import reverse
+from urllib.parse import urlencode
 
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from qsessions.middleware import SessionMiddleware as QSessionMiddleware
+
+from .services.security import has_second_factor, second_factor_required
 from .request_context import client_ip, reset_current_ip, set_current_ip
 
 GATED_NAMESPACES = frozenset({"accounts", "orgchart", "campaigns"})
@@ -26,6 +31,51 @@ class RequestContextMiddleware:
             return self.get_response(request)
         finally:
             reset_current_ip(token)
+
+
+def second_factor_exempt(view_func):
+    """Mark a view as reachable before a required second factor is set up (enrolment itself)."""
+    view_func.second_factor_exempt = True
+    return view_func
+
+
+# Reachable while a second factor is still owed: leaving, and changing the language.
+SECOND_FACTOR_EXEMPT_URL_NAMES = frozenset({"logout", "set_language"})
+
+
+class SecondFactorGateMiddleware:
+    """Send a user who owes a second factor to enrolment (or the code step) first (R-21).
+
+    Staff whose position requires 2FA and who have no confirmed device go to enrolment before
+    any other page; platform operators reach the Django admin only with a session verified by a
+    device (``ADMIN_REQUIRES_SECOND_FACTOR``). Runs after django-otp's ``OTPMiddleware``.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = request.user
+        if not user.is_authenticated or getattr(view_func, "second_factor_exempt", False):
+            return None
+        match = request.resolver_match
+        if match is not None and match.url_name in SECOND_FACTOR_EXEMPT_URL_NAMES:
+            return None
+        in_admin = match is not None and match.app_name == "admin"
+        if in_admin and user.is_staff and settings.ADMIN_REQUIRES_SECOND_FACTOR:
+            if user.is_verified():
+                return None
+            if has_second_factor(user):
+                return redirect(f"{reverse('accounts:login_verify')}?{urlencode({'next': request.get_full_path()})}")
+            messages.info(request, _("Platform operators need two-factor authentication for the admin. Set it up first."))
+            return redirect(f"{reverse('accounts:two_factor_setup')}?{urlencode({'next': request.get_full_path()})}")
+        if second_factor_required(user) and not user.is_verified() and not has_second_factor(user):
+            messages.info(request, _("Your position requires two-factor authentication. Set it up to continue."))
+            return redirect(f"{reverse('accounts:two_factor_setup')}?{urlencode({'next': request.get_full_path()})}")
+        return None
 
 
 class DingTalkGateMiddleware:

@@ -2,24 +2,45 @@
 
 import contextvars
 
+from ipware import get_client_ip
+
 _current_ip = contextvars.ContextVar("current_ip", default=None)
 
 
 def client_ip(request):
-    """Return the client's address.
+    """Return the client's address as a plain IPv4/IPv6 string, or ``None`` when there is none.
 
-    ``X-Forwarded-For`` is written by whoever sends the request, so only the entries our own
-    proxies appended count: with ``TRUSTED_PROXY_HOPS = N`` the client is the N-th address from the
-    right; with 0 (no proxy, the default) the header is ignored and ``REMOTE_ADDR`` is used.
+    Parsed by django-ipware, so ``203.0.113.9:4711`` and ``[2001:db8::1]:443`` (some cloud load
+    balancers append the port) become bare addresses, and anything unparseable is ``None``: a
+    GenericIPAddressField never receives an invalid value. ``X-Forwarded-For`` is written by
+    whoever sends the request, so only the entries our own proxies appended count: with
+    ``TRUSTED_PROXY_HOPS = N`` the client is the N-th address from the right; with 0 (no proxy,
+    the default) the header is ignored and ``REMOTE_ADDR`` is used. A request without the header
+    (e.g. a health check straight to the app) falls back to ``REMOTE_ADDR``.
     """
     from django.conf import settings
 
     hops = getattr(settings, "TRUSTED_PROXY_HOPS", 0)
-    if hops:
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
-        if len(forwarded) >= hops:
-            return forwarded[-hops]
-    return request.META.get("REMOTE_ADDR") or None
+    if hops and request.META.get("HTTP_X_FORWARDED_FOR", "").strip():
+        # ipware counts the proxies *after* the client in the header, so our N-th entry from the
+        # right is its proxy_count N - 1. Not strict: more entries than hops (a client-written
+        # prefix) are expected and ignored.
+        return _ipware(request, "HTTP_X_FORWARDED_FOR", proxy_count=hops - 1)
+    return _ipware(request, "REMOTE_ADDR", proxy_count=None)
+
+
+def _ipware(request, header, *, proxy_count):
+    try:
+        ip, _routable = get_client_ip(
+            request,
+            proxy_order="left-most",
+            proxy_count=proxy_count,
+            request_header_order=(header,),
+            strict=False,
+        )
+    except ValueError:
+        return None
+    return ip
 
 
 def set_current_ip(ip):

@@ -5,6 +5,7 @@ switches every safety setting on and refuses to start without ``SECRET_KEY`` and
 ``ALLOWED_HOSTS``; ``DATABASE_URL`` selects PostgreSQL.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -56,6 +57,10 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "utilities",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "accounts",
     "orgchart",
     "campaigns",
@@ -69,10 +74,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.RequestContextMiddleware",
+    "accounts.middleware.SecondFactorGateMiddleware",
     "accounts.middleware.DingTalkGateMiddleware",
+    # Last, so that it turns a lockout flagged anywhere in the login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -123,6 +132,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out (user, address) pair before any password is checked (R-21).
+    "axes.backends.AxesStandaloneBackend",
     "accounts.backends.TenantAuthBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -193,6 +204,42 @@ INVITATION_TTL_HOURS = env.int("INVITATION_TTL_HOURS", default=72)
 # Public enrollment page (R-26): at most this many enrollments per IP address per window.
 ENROLLMENT_RATE_LIMIT = env.int("ENROLLMENT_RATE_LIMIT", default=20)
 ENROLLMENT_RATE_WINDOW_SECONDS = env.int("ENROLLMENT_RATE_WINDOW_SECONDS", default=600)
+
+# Second factor (R-21): TOTP through django-otp, with single-use backup codes.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Staffdesk")
+# The Django admin only for operators whose session passed a second factor. Not read from the
+# environment: production always has it on (the test suite turns it off except in its own tests).
+ADMIN_REQUIRES_SECOND_FACTOR = True
+# How long the first login step (password accepted, code not yet given) waits for the code.
+SECOND_FACTOR_PENDING_SECONDS = 300
+
+# Lockout (R-21) with django-axes. Failures count per (login, client address) pair, so that an
+# attacker elsewhere cannot lock the real person out; after AXES_FAILURE_LIMIT failures that pair
+# waits AXES_COOLOFF_MINUTES, counted from its last failure.
+# OWASP ASVS V2.2.1 asks for at most 100 failed attempts per hour on one account:
+# - one address: 10 failures, then 15 minutes locked = at most 10 per 15 minutes = 40 per hour;
+# - all addresses together: LOGIN_FAILURES_PER_ACCOUNT_HOUR (100) failures in the last hour stop
+#   password checks for the account from every address it has never logged in from, until the
+#   hour rolls on (accounts.lockout). Addresses it has logged in from keep their own 40 per hour,
+#   so a distributed attack cannot lock the owner out of their usual network.
+# Production always locks out; AXES_ENABLED=off is for local experiments only.
+AXES_ENABLED = True if PRODUCTION else env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_MINUTES = env.int("AXES_COOLOFF_MINUTES", default=15)
+AXES_COOLOFF_TIME = timedelta(minutes=AXES_COOLOFF_MINUTES)
+LOGIN_FAILURES_PER_ACCOUNT_HOUR = env.int("LOGIN_FAILURES_PER_ACCOUNT_HOUR", default=100)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Attempts made while locked do not extend the lock, so the page can say exactly when to retry.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_USERNAME_CALLABLE = "accounts.lockout.lockout_username"
+# One address rule for the audit log, sessions and lockout: accounts.request_context.client_ip
+# (django-ipware, honouring TRUSTED_PROXY_HOPS), so axes' own AXES_IPWARE_* settings are unused.
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.lockout_client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+# Operators unlock through our own admin for the attempts, which audits every deletion.
+AXES_ENABLE_ADMIN = False
 
 # Sessions live in a table keyed by user (django-qsessions), so that a user's sessions can be
 # listed and ended for real: deleted, not merely hidden (R-15, R-21).

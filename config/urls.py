@@ -1,9 +1,25 @@
 """URL configuration: the product pages, the Django admin and the language switcher."""
 
+from urllib.parse import urlencode
+
 from django.contrib import admin
-from django.urls import include, path
+from django.shortcuts import redirect
+from django.urls import include, path, reverse
+
+
+def admin_login(request):
+    """Send the admin's login to the site's own, which asks for the second factor (R-21).
+
+    A logged-in user without admin rights gets the admin's own "not authorised" page instead of
+    a redirect loop.
+    """
+    if request.user.is_authenticated:
+        return admin.site.login(request)
+    return redirect(f"{reverse('accounts:login')}?{urlencode({'next': request.GET.get('next') or '/admin/'})}")
+
 
 urlpatterns = [
+    path("admin/login/", admin_login),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("orgchart/", include("orgchart.urls")),

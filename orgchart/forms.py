@@ -73,4 +73,4 @@ class PositionForm(forms.ModelForm):
 
     class Meta:
         model = Position
-        fields = ["name", "description", "permissions"]
+        fields = ["name", "description", "permissions", "requires_2fa"]

@@ -115,6 +115,11 @@ class Position(models.Model):
         blank=True,
         limit_choices_to={"content_type__app_label": "orgchart", "codename__in": CODES},
     )
+    requires_2fa = models.BooleanField(
+        verbose_name=_("requires two-factor authentication"),
+        default=False,
+        help_text=_("Holders must set up an authenticator app before they can open any other page (R-21)."),
+    )
     created_at = models.DateTimeField(
         verbose_name=_("created at"),
         auto_now_add=True,

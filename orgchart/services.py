@@ -223,15 +223,16 @@ def _position_snapshot(position):
     return {
         "name": position.name,
         "description": position.description,
+        "requires_2fa": position.requires_2fa,
         "permissions": sorted(position.permissions.values_list("codename", flat=True)),
     }
 
 
 @transaction.atomic
-def position_create(*, actor, tenant, name, description="", permissions=()):
+def position_create(*, actor, tenant, name, description="", permissions=(), requires_2fa=False):
     _require_owner(actor, tenant)
     permissions = _clean_permissions(permissions)
-    position = Position(tenant=tenant, name=name.strip(), description=description)
+    position = Position(tenant=tenant, name=name.strip(), description=description, requires_2fa=requires_2fa)
     position.full_clean()
     position.save()
     position.permissions.set(permissions)
@@ -240,11 +241,12 @@ def position_create(*, actor, tenant, name, description="", permissions=()):
 
 
 @transaction.atomic
-def position_update(*, actor, position, name, description="", permissions=()):
+def position_update(*, actor, position, name, description="", permissions=(), requires_2fa=None):
     """Change a position; its holders get the new rights on their next request (R-14).
 
-    The "before" values are read here, from the row locked for this change: a caller's instance
-    may already carry the new values (a bound ModelForm writes them into it while validating).
+    ``requires_2fa`` left ``None`` keeps the stored value. The "before" values are read here, from
+    the row locked for this change: a caller's instance may already carry the new values (a bound
+    ModelForm writes them into it while validating).
     """
     _require_owner(actor, position.tenant)
     permissions = _clean_permissions(permissions)
@@ -252,8 +254,11 @@ def position_update(*, actor, position, name, description="", permissions=()):
     before = _position_snapshot(position)
     position.name = name.strip()
     position.description = description
+    if requires_2fa is not None:
+        # Holders without a second factor are sent to enrolment on their next request (R-21).
+        position.requires_2fa = requires_2fa
     position.full_clean()
-    position.save(update_fields=["name", "description"])
+    position.save(update_fields=["name", "description", "requires_2fa"])
     position.permissions.set(permissions)
     after = _position_snapshot(position)
     if before != after:

@@ -155,6 +155,7 @@ def position_form(request, pk=None):
                     name=data["name"],
                     description=data["description"],
                     permissions=data["permissions"],
+                    requires_2fa=data["requires_2fa"],
                 )
             else:
                 services.position_update(
@@ -163,6 +164,7 @@ def position_form(request, pk=None):
                     name=data["name"],
                     description=data["description"],
                     permissions=data["permissions"],
+                    requires_2fa=data["requires_2fa"],
                 )
         except ValidationError as exc:
             attach_errors(form, exc)

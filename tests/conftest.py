@@ -19,6 +19,11 @@ def pytest_configure(config):
     settings.NOTIFICATION_BACKENDS = ["inbox", "console", "dingtalk"]
     # The fake robot servers of the notification tests listen on loopback.
     settings.DINGTALK_ROBOT_ORIGINS = ["https://oapi.dingtalk.com", "http://127.0.0.1"]
+    # django-axes needs a request in authenticate(), which client.login() does not pass, and the
+    # admin's second factor would stop every admin test at enrolment: both are off here and on in
+    # tests/accounts/test_lockout.py and test_two_factor.py (fixtures ``axes_on``, ``admin_2fa_on``).
+    settings.AXES_ENABLED = False
+    settings.ADMIN_REQUIRES_SECOND_FACTOR = False
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

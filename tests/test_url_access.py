@@ -17,7 +17,7 @@ from tests.factories import StaffFactory
 PRODUCT_NAMESPACES = {"accounts", "orgchart", "campaigns"}
 
 # Reachable without logging in: the login itself, sign-up, the binding link, merchants' enrollment.
-PUBLIC = {"accounts:login", "accounts:signup", "accounts:bind", "campaigns:enroll"}
+PUBLIC = {"accounts:login", "accounts:login_verify", "accounts:signup", "accounts:bind", "campaigns:enroll"}
 
 # Any logged-in member of a tenant may open these: they show only the user's own things.
 PERSONAL = {
@@ -27,6 +27,10 @@ PERSONAL = {
     "accounts:inbox",
     "accounts:inbox_detail",
     "accounts:inbox_read_all",
+    "accounts:two_factor",
+    "accounts:two_factor_setup",
+    "accounts:two_factor_backup_codes",
+    "accounts:two_factor_disable",
     # The products one is contact person of (R-28) stay one's own whatever one's rights: the list
     # is reachable and shows only those (the visibility matrix checks what it shows).
     "campaigns:products",

@@ -28,6 +28,13 @@ class AuditAction(models.TextChoices):
     STAFF_OFFBOARD = "staff.offboard", _("Staff member offboarded")
     STAFF_REBIND = "staff.rebind", _("Staff account bound to a new person")
     STAFF_HAND_OVER = "staff.hand_over", _("Products and campaigns handed over")
+    STAFF_UNLOCK = "staff.unlock", _("Staff login unlocked")
+    # Account safety
+    LOGIN_UNLOCK = "login.unlock", _("Login lockout lifted")
+    TWO_FACTOR_ENABLE = "two_factor.enable", _("Two-factor authentication turned on")
+    TWO_FACTOR_DISABLE = "two_factor.disable", _("Two-factor authentication turned off")
+    TWO_FACTOR_RESET = "two_factor.reset", _("Two-factor authentication reset by an operator")
+    TWO_FACTOR_BACKUP_CODES = "two_factor.backup_codes_regenerate", _("Backup codes regenerated")
     # Org chart
     DEPARTMENT_CREATE = "department.create", _("Department created")
     DEPARTMENT_RENAME = "department.rename", _("Department renamed")

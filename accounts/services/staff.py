@@ -20,6 +20,7 @@ from ..models.invitations import hash_token, new_token
 from ..models.users import staff_username
 from .audit import audit_entry, audit_record, audit_record_many
 from .notifications import notifications_send_many
+from .security import two_factor_remove_on_offboard
 
 STAFF_FIELDS = ["display_name", "mobile", "department", "position", "is_department_admin", "status"]
 
@@ -246,6 +247,7 @@ def staff_offboard(*, actor, staff):
     staff.mobile = ""  # the person is gone; their mobile may be bound to another account now
     staff.bound_at = None
     staff.set_unusable_password()
+    two_factor_remove_on_offboard(staff=staff)
     staff.save(update_fields=["status", "resigned_at", "mobile", "bound_at", "password"])
     sync_scope_groups(staff.tenant)
     audit_record(actor=actor, action="staff.offboard", target=staff, before=before, after=_snapshot(staff))

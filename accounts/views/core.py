@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .. import dashboard as dashboard_panels
+from .. import two_factor
 from ..decorators import owner_required, tenant_member_required
 from ..exports import csv_response
 from ..forms import DingTalkInfoForm, LoginForm, SignUpForm
@@ -19,6 +20,7 @@ from ..middleware import dingtalk_exempt
 from ..models import AuditAction, Delivery
 from ..selectors import audit_entries_visible_to, deliveries_visible_to, inbox_for
 from ..services.notifications import delivery_retry, notification_mark_read, notifications_mark_all_read
+from ..services.security import has_second_factor
 from ..services.tenants import tenant_dingtalk_update, tenant_sign_up, user_password_change
 
 PAGE_SIZE = 25
@@ -66,6 +68,14 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        """Log in, or hold the login for the code step when the account has a second factor."""
+        user = form.get_user()
+        if has_second_factor(user):
+            two_factor.begin_login(self.request, user, next_url=self.get_success_url())
+            return redirect("accounts:login_verify")
+        return super().form_valid(form)
 
 
 login_view = dingtalk_exempt(LoginView.as_view())

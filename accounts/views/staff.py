@@ -1,6 +1,7 @@
 """Staff management pages (R-9 … R-16): list, add, detail, edit, lifecycle actions, binding."""
 
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
@@ -19,6 +20,8 @@ from ..forms import BindForm, HandOverForm, RebindForm, StaffFilterForm, StaffFo
 from ..middleware import dingtalk_exempt
 from ..models import Invitation, User
 from ..selectors import can_list_staff, staff_visible_to
+from ..lockout import locked_addresses_count
+from ..services import security as security_services
 from ..services import staff as staff_services
 from .core import attach_errors, paginate
 
@@ -164,6 +167,8 @@ def staff_detail(request, pk):
         "has_pending_invitation": Invitation.objects.filter(user=staff).usable().exists(),
         "can_manage": request.user.is_owner,
         "owned": handover.owned_by(staff) if request.user.is_owner else [],
+        "has_second_factor": security_services.has_second_factor(staff),
+        "locked_addresses": locked_addresses_count(staff.username) if request.user.is_owner else 0,
     }
     return render(request, "accounts/staff_detail.html", context)
 
@@ -236,6 +241,7 @@ ACTIONS = {
         gettext_lazy("The person is unbound; the account and its settings are kept."),
     ),
     "revoke": (staff_services.invitation_revoke, gettext_lazy("The pending invitation is revoked.")),
+    "unlock": (security_services.staff_unlock, gettext_lazy("Login is unlocked; the staff member can log in again.")),
 }
 
 
@@ -321,6 +327,10 @@ def bind(request, token):
         except ValidationError as exc:
             attach_errors(form, exc)
         else:
+            if form.cleaned_data["setup_two_factor"]:
+                # Straight on to enrolment (R-12): the person has just proved the link and chosen the password.
+                login(request, staff, backend="accounts.backends.TenantAuthBackend")
+                return redirect("accounts:two_factor_setup")
             messages.success(
                 request, _("Your account is bound. Log in as %(login)s.") % {"login": staff.username}
             )

@@ -362,6 +362,7 @@ def test_position_create_update_delete_are_audited(owner):
     assert last_entry("position.create").after == {
         "name": "Reviewer",
         "description": "Checks products",
+        "requires_2fa": False,
         "permissions": ["review_enrollments"],
     }
 
