@@ -1,9 +1,10 @@
 """Tenants, users, audit log and notifications."""
 
 from .audit import AuditEntry
+from .identity import IdentityVerification
 from .invitations import Invitation
 from .notifications import Delivery, Notification
 from .tenants import Tenant
 from .users import User
 
-__all__ = ["AuditEntry", "Invitation", "Delivery", "Notification", "Tenant", "User"]
+__all__ = ["AuditEntry", "IdentityVerification", "Invitation", "Delivery", "Notification", "Tenant", "User"]
