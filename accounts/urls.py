@@ -10,6 +10,7 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("password/", views.password_change, name="password_change"),
+    path("account/verification/", views.verification, name="verification"),
     path("settings/dingtalk/", views.dingtalk_info, name="dingtalk"),
     path("settings/deliveries/", views.delivery_list, name="deliveries"),
     path("settings/deliveries/<int:pk>/retry/", views.delivery_retry_view, name="delivery_retry"),

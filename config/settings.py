@@ -50,9 +50,6 @@ if PRODUCTION:
         raise ImproperlyConfigured("IDENTITY_HASH_KEY must be at least 32 characters in production.")
 else:
     IDENTITY_HASH_KEY = env.str("IDENTITY_HASH_KEY", default="dev-only-identity-hash-key-3c9e1f7a2b6d4e8f")
-# Real-person verification deadlines: days after binding, and after the owner unfreezes.
-VERIFY_DAYS = env.int("VERIFY_DAYS", default=7)
-UNFREEZE_VERIFY_DAYS = env.int("UNFREEZE_VERIFY_DAYS", default=2)
 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # How many reverse proxies in front of the app append to X-Forwarded-For (0: none, trust REMOTE_ADDR).
