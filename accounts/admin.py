@@ -1,10 +1,15 @@
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
-from .models import AuditEntry, Delivery, Notification, Tenant, User
+from .forms import RejectVerificationForm
+from .models import AuditEntry, Delivery, IdentityVerification, Notification, Tenant, User
 from .services.audit import SECRET_MASK, audit_record
+from .services.identity import is_platform_operator, verification_approve, verification_reject
 from .services.notifications import delivery_retry
 
 SECRET_FIELDS = {"password", "dingtalk_secret"}
@@ -173,3 +178,103 @@ class DeliveryAdmin(ReadOnlyAdmin):
             delivery_retry(actor=request.user, delivery=delivery)
             retried += 1
         self.message_user(request, _("%(count)d deliveries queued again.") % {"count": retried}, messages.SUCCESS)
+
+
+@admin.register(IdentityVerification)
+class IdentityVerificationAdmin(admin.ModelAdmin):
+    """Platform operators review real-person verifications (R-17): masked ID and name only (R-19).
+
+    Nothing is edited here: approve and reject are actions that call the services, which check
+    the operator's right and write the audit entry.
+    """
+
+    list_display = ["real_name", "id_number_masked", "tenant", "user", "status", "submitted_at", "reviewed_at"]
+    list_filter = ["status", "submitted_at"]
+    search_fields = ["real_name", "user__username", "tenant__slug", "tenant__name"]
+    list_select_related = ["tenant", "user"]
+    fields = [
+        "tenant",
+        "user",
+        "real_name",
+        "id_number_masked",
+        "mobile",
+        "status",
+        "rejection_reason",
+        "submitted_at",
+        "reviewed_by",
+        "reviewed_at",
+        "removed_at",
+    ]
+    readonly_fields = fields
+    actions = ["approve_selected", "reject_selected"]
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("reviewed_by")
+
+    def has_view_permission(self, request, obj=None):
+        return is_platform_operator(request.user)
+
+    def has_module_permission(self, request):
+        return is_platform_operator(request.user)
+
+    def has_review_permission(self, request):
+        return is_platform_operator(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def _report(self, request, done, skipped, done_message):
+        if done:
+            self.message_user(request, done_message % {"count": done}, messages.SUCCESS)
+        if skipped:
+            self.message_user(
+                request,
+                _("%(count)d skipped: no longer pending review.") % {"count": skipped},
+                messages.WARNING,
+            )
+
+    @admin.action(description=_("Approve the selected verifications"), permissions=["review"])
+    def approve_selected(self, request, queryset):
+        done = skipped = 0
+        for verification in queryset:
+            try:
+                verification_approve(actor=request.user, verification=verification)
+            except ValidationError:
+                skipped += 1
+            else:
+                done += 1
+        self._report(request, done, skipped, _("%(count)d verifications approved."))
+
+    @admin.action(description=_("Reject the selected verifications…"), permissions=["review"])
+    def reject_selected(self, request, queryset):
+        form = RejectVerificationForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            done = skipped = 0
+            for verification in queryset:
+                try:
+                    verification_reject(actor=request.user, verification=verification, reason=form.cleaned_data["reason"])
+                except ValidationError:
+                    skipped += 1
+                else:
+                    done += 1
+            self._report(request, done, skipped, _("%(count)d verifications rejected."))
+            return None
+        return TemplateResponse(
+            request,
+            "admin/accounts/identityverification/reject.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Reject verifications"),
+                "opts": self.model._meta,
+                "form": form,
+                "queryset": queryset,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
