@@ -24,6 +24,12 @@ _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK_CHARS = "10X98765432"
 
 
+def id_check_character(first17):
+    """The GB 11643 check character (0–9 or X) of the first 17 digits of an ID number."""
+    total = sum(int(digit) * weight for digit, weight in zip(first17, _ID_WEIGHTS))
+    return _ID_CHECK_CHARS[total % 11]
+
+
 def normalize_id_number(value):
     """Return ``value`` as the canonical 18-character form: NFKC (full-width digits), no spaces, upper X."""
     value = unicodedata.normalize("NFKC", value or "")
@@ -52,8 +58,7 @@ def validate_id_number(value):
             _("The birth date inside this ID number (characters 7–14) is not a real date."),
             code="id_birth_date",
         )
-    total = sum(int(digit) * weight for digit, weight in zip(number[:17], _ID_WEIGHTS))
-    if _ID_CHECK_CHARS[total % 11] != number[17]:
+    if id_check_character(number[:17]) != number[17]:
         raise ValidationError(
             _("This ID number is not valid: its last character does not match the others. Check for a typo."),
             code="id_checksum",
