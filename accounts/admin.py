@@ -210,7 +210,7 @@ class IdentityVerificationAdmin(admin.ModelAdmin):
     show_full_result_count = False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("reviewed_by")
+        return super().get_queryset(request).select_related("tenant", "user", "reviewed_by")
 
     def has_view_permission(self, request, obj=None):
         return is_platform_operator(request.user)
