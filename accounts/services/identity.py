@@ -102,7 +102,7 @@ def verification_submit(*, actor, real_name, id_number, mobile):
         raise PermissionDenied
     if actor.is_temporary:
         raise ValidationError(_("Temporary customer-service accounts need no real-person verification."))
-    staff = User.objects.select_for_update().select_related("tenant").get(pk=actor.pk)
+    staff = User.objects.select_for_update(of=("self",)).select_related("tenant").get(pk=actor.pk)
     if staff.identity_status not in {User.IdentityStatus.UNVERIFIED, User.IdentityStatus.REJECTED}:
         raise ValidationError(_("Your verification has already been submitted; you cannot change it now."))
 
@@ -299,7 +299,7 @@ def staff_freeze(*, staff, now=None):
     member and the main account are notified.
     """
     now = now or timezone.now()
-    staff = freezable(now).select_for_update().select_related("tenant").filter(pk=staff.pk).first()
+    staff = freezable(now).select_for_update(of=("self",)).select_related("tenant").filter(pk=staff.pk).first()
     if staff is None:
         return None
     staff.status = User.Status.FROZEN
