@@ -1,7 +1,9 @@
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
 
 from .backends import normalize_login
 from .models import Tenant, User
@@ -279,6 +281,7 @@ class VerificationForm(forms.Form):
     )
     mobile = forms.CharField(label=_("Mobile"), max_length=11, validators=[mainland_mobile_validator])
 
+    @method_decorator(sensitive_variables("number"))
     def clean_id_number(self):
         from .models.identity import normalize_id_number, validate_id_number
 

@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
 
 from .tenants import mainland_mobile_validator
 
@@ -30,12 +31,14 @@ def id_check_character(first17):
     return _ID_CHECK_CHARS[total % 11]
 
 
+@sensitive_variables()  # an error report must not show the number (R-19)
 def normalize_id_number(value):
     """Return ``value`` as the canonical 18-character form: NFKC (full-width digits), no spaces, upper X."""
     value = unicodedata.normalize("NFKC", value or "")
     return "".join(value.split()).upper()
 
 
+@sensitive_variables()  # an error report must not show the number (R-19)
 def validate_id_number(value):
     """Raise ``ValidationError`` unless ``value`` is a valid PRC resident ID number (GB 11643).
 
@@ -65,12 +68,14 @@ def validate_id_number(value):
         )
 
 
+@sensitive_variables()  # an error report must not show the number (R-19)
 def id_number_hash(number):
     """HMAC-SHA256 of the normalised number keyed by ``settings.IDENTITY_HASH_KEY``, as 64 hex digits."""
     key = settings.IDENTITY_HASH_KEY.encode()
     return hmac.new(key, normalize_id_number(number).encode(), hashlib.sha256).hexdigest()
 
 
+@sensitive_variables()  # an error report must not show the number (R-19)
 def mask_id_number(number):
     """The form operators see: first 4 and last 4 characters, e.g. ``1101**********1234``."""
     number = normalize_id_number(number)

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.debug import sensitive_variables
 
 from ..models import IdentityVerification, Notification, User
 from ..models.identity import id_number_hash, mask_id_number, normalize_id_number, validate_id_number
@@ -86,6 +87,7 @@ def _taken_errors(tenant, number_hash, mobile, exclude_user=None):
     return errors
 
 
+@sensitive_variables()  # all: transaction.atomic's frame holds the keyword arguments too
 @transaction.atomic
 def verification_submit(*, actor, real_name, id_number, mobile):
     """Submit the actor's real name, resident ID number and mobile for review (R-17, R-19).
@@ -136,6 +138,7 @@ def verification_submit(*, actor, real_name, id_number, mobile):
         mobile=mobile,
     )
     del number, id_number  # nothing below needs the raw number
+    verification.full_clean(validate_constraints=False)  # uniqueness: checked above, enforced below
     try:
         with transaction.atomic():
             verification.save()

@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
 from ..forms import VerificationForm
 from ..models import IdentityVerification, User
@@ -19,6 +19,7 @@ SUBMITTABLE = {User.IdentityStatus.UNVERIFIED, User.IdentityStatus.REJECTED}
 
 @sensitive_post_parameters("id_number")
 @login_required
+@sensitive_variables("form", "data")
 def verification(request):
     """Show the account's verification state and, while unverified or rejected, the form.
 

@@ -207,3 +207,23 @@ def test_no_database_row_or_session_holds_the_number(submitted):
         assert_clean(json.dumps(session.get_decoded(), default=str), "a session")
     entries = AuditEntry.objects.filter(action="identity.submit")
     assert entries.count() == 2 and all("*" in e.after["id_number"] for e in entries)
+
+
+def test_an_error_report_hides_the_number(settings, rf, west_staff):
+    """A crash mid-submission must not put the number into the error report (e-mail, DEBUG page)."""
+    import sys
+
+    from django.views.debug import ExceptionReporter
+
+    settings.IDENTITY_HASH_KEY = None  # hashing crashes deep inside, with the number in its frame
+    from accounts.views import verification
+
+    request = rf.post("/account/verification/", {"real_name": "王五", "id_number": VALID, "mobile": "13911112222"})
+    request.user = west_staff
+    try:
+        verification(request)  # the page itself, with its sensitive_post_parameters
+    except AttributeError:
+        report = ExceptionReporter(request, *sys.exc_info())
+        text = report.get_traceback_text() + report.get_traceback_html()
+    assert "id_number_hash" in text and "verification_submit" in text
+    assert_clean(text, "the error report")
