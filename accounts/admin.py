@@ -230,6 +230,11 @@ class IdentityVerificationAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The change page offers the same two actions as the list, for this one verification.
+        extra_context = {**(extra_context or {}), "can_review": self.has_review_permission(request)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def _report(self, request, done, skipped, done_message):
         if done:
             self.message_user(request, done_message % {"count": done}, messages.SUCCESS)

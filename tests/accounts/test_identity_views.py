@@ -327,3 +327,16 @@ def test_the_admin_list_stays_flat(client, operator, owner, org, django_assert_m
     client.get("/admin/")
     with django_assert_max_num_queries(10):
         assert client.get(CHANGELIST).status_code == 200
+
+
+def test_the_change_page_offers_approve_and_reject_while_pending(client, operator, west_staff):
+    verification = submit(west_staff)
+    client.force_login(operator)
+    url = f"{CHANGELIST}{verification.pk}/change/"
+    html = client.get(url).content.decode()
+    assert 'data-testid="approve"' in html and 'data-testid="reject"' in html
+    form = client.post(CHANGELIST, {"action": "reject_selected", "_selected_action": [verification.pk]})
+    assert "Reject verifications" in form.content.decode()
+    client.post(CHANGELIST, {"action": "approve_selected", "_selected_action": [verification.pk]})
+    html = client.get(url).content.decode()
+    assert 'data-testid="approve"' not in html and "Verified" in html
