@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from .models import User
 from .models.identity import id_check_character
-from .services import identity
+from .services import freeze, identity
 
 UNVERIFIED = "songer"  # stays unverified: muted, 7 days from binding
 PENDING = "linsan"  # submitted, waiting for the operator in /admin/
@@ -38,7 +38,7 @@ def seed_identity(*, tenant, owner, password):
             continue
         if person.account_name == FROZEN:
             User.objects.filter(pk=person.pk).update(verify_deadline=timezone.now() - datetime.timedelta(minutes=1))
-            identity.staff_freeze(staff=person)
+            freeze.staff_freeze(staff=person)
             continue
         verification = _submit(person, n)
         if person.account_name != PENDING and operator is not None:

@@ -8,7 +8,7 @@ from django.views.decorators.debug import sensitive_variables
 from .backends import normalize_login
 from .models import Tenant, User
 from .models.tenants import mainland_mobile_validator, tenant_slug_validator
-from .services.identity import freezable, staff_freeze
+from .services.freeze import freezable, staff_freeze
 
 
 class SignUpForm(forms.Form):

@@ -21,7 +21,7 @@ def freeze_unverified_daily():
 
     from django.utils import timezone
 
-    from .services.identity import run_deadlines
+    from .services.freeze import run_deadlines
 
     try:
         warned, frozen = run_deadlines()

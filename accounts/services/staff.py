@@ -18,7 +18,7 @@ from .. import handover
 from ..models import Invitation, Notification, User
 from ..models.invitations import hash_token, new_token
 from ..models.users import staff_username
-from . import identity
+from . import freeze, identity
 from .audit import audit_entry, audit_record, audit_record_many
 from .notifications import notifications_send_many
 
@@ -375,8 +375,8 @@ def invitation_accept(*, token, password):
     staff.set_password(password)
     staff.status = User.Status.ACTIVE
     staff.bound_at = timezone.now()
-    identity.set_deadline_on_bind(staff, staff.bound_at)  # verify within 7 days or freeze
-    staff.save(update_fields=["password", "status", "bound_at", *identity.DEADLINE_FIELDS])
+    freeze.set_deadline_on_bind(staff, staff.bound_at)  # verify within 7 days or freeze
+    staff.save(update_fields=["password", "status", "bound_at", *freeze.DEADLINE_FIELDS])
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
     audit_record(actor=staff, action="staff.bind", target=staff, after={"status": staff.status})

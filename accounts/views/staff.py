@@ -19,7 +19,7 @@ from ..forms import BindForm, HandOverForm, RebindForm, StaffFilterForm, StaffFo
 from ..middleware import dingtalk_exempt
 from ..models import Invitation, User
 from ..selectors import can_list_staff, staff_visible_to
-from ..services import identity as identity_services
+from ..services import freeze as freeze_services
 from ..services import staff as staff_services
 from .core import attach_errors, paginate
 
@@ -238,7 +238,7 @@ ACTIONS = {
     ),
     "revoke": (staff_services.invitation_revoke, gettext_lazy("The pending invitation is revoked.")),
     "unfreeze": (
-        identity_services.staff_unfreeze,
+        freeze_services.staff_unfreeze,
         gettext_lazy("The account is unfrozen. It must complete real-person verification within 2 days."),
     ),
 }

@@ -8,8 +8,13 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.models import AuditEntry, IdentityVerification, Notification, User
-from accounts.models.identity import id_number_hash, mask_id_number, normalize_id_number, validate_id_number
-from accounts.services import identity
+from accounts.models.identity import (
+    id_number_hash,
+    mask_id_number,
+    normalize_id_number,
+    validate_id_number,
+)
+from accounts.services import freeze, identity
 from accounts.services.staff import invitation_accept, staff_offboard, staff_rebind
 from tests.factories import PASSWORD
 from tests.personas import hire, next_mobile, token_of
@@ -253,7 +258,7 @@ def test_offboarding_removes_the_verification_and_the_next_person_verifies(owner
 def test_the_freeze_command_freezes_at_day_seven_not_before(client, owner, west_staff):
     client.force_login(west_staff)
     bound = west_staff.bound_at
-    assert identity.staff_freeze_overdue(now=bound + datetime.timedelta(days=6, hours=23)) == 0
+    assert freeze.staff_freeze_overdue(now=bound + datetime.timedelta(days=6, hours=23)) == 0
     assert reload(west_staff).status == User.Status.ACTIVE
 
     # Move the deadline instead of the clock so the command itself runs at "now".
@@ -286,7 +291,7 @@ def test_pending_verified_temporary_and_disabled_accounts_are_not_frozen(owner, 
         temporary_starts_at=timezone.now(), temporary_ends_at=later + datetime.timedelta(days=30)
     )
     unverified = hire(owner, "late_one", org.west, org.clerk)
-    assert identity.staff_freeze_overdue(now=later) == 1
+    assert freeze.staff_freeze_overdue(now=later) == 1
     statuses = dict(User.objects.filter(kind="staff").values_list("account_name", "status"))
     assert statuses == {"pending_one": "active", "verified_one": "active", "temp_one": "active", "late_one": "frozen"}
     assert unverified.pk == User.objects.get(status="frozen").pk
@@ -295,46 +300,46 @@ def test_pending_verified_temporary_and_disabled_accounts_are_not_frozen(owner, 
 def test_warnings_go_out_two_days_and_one_day_before_each_once(west_staff):
     deadline = reload(west_staff).verify_deadline
     warnings = Notification.objects.filter(recipient=west_staff, kind=Notification.Kind.FREEZE_WARNING)
-    assert identity.staff_warn_before_freeze(now=deadline - datetime.timedelta(days=3)) == 0
-    assert identity.staff_warn_before_freeze(now=deadline - datetime.timedelta(days=2)) == 1
-    assert identity.staff_warn_before_freeze(now=deadline - datetime.timedelta(days=1, hours=12)) == 0
-    assert identity.staff_warn_before_freeze(now=deadline - datetime.timedelta(days=1)) == 1
-    assert identity.staff_warn_before_freeze(now=deadline - datetime.timedelta(hours=1)) == 0
+    assert freeze.staff_warn_before_freeze(now=deadline - datetime.timedelta(days=3)) == 0
+    assert freeze.staff_warn_before_freeze(now=deadline - datetime.timedelta(days=2)) == 1
+    assert freeze.staff_warn_before_freeze(now=deadline - datetime.timedelta(days=1, hours=12)) == 0
+    assert freeze.staff_warn_before_freeze(now=deadline - datetime.timedelta(days=1)) == 1
+    assert freeze.staff_warn_before_freeze(now=deadline - datetime.timedelta(hours=1)) == 0
     assert warnings.count() == 2
     assert "Verify your identity by" in warnings.first().subject
 
 
 def test_a_late_first_run_sends_only_the_nearer_warning(west_staff):
     deadline = reload(west_staff).verify_deadline
-    assert identity.staff_warn_before_freeze(now=deadline - datetime.timedelta(hours=6)) == 1
-    assert identity.staff_warn_before_freeze(now=deadline - datetime.timedelta(hours=5)) == 0
+    assert freeze.staff_warn_before_freeze(now=deadline - datetime.timedelta(hours=6)) == 1
+    assert freeze.staff_warn_before_freeze(now=deadline - datetime.timedelta(hours=5)) == 0
 
 
 def test_unfreeze_gives_two_days_then_freezes_again(owner, west_staff):
     User.objects.filter(pk=west_staff.pk).update(verify_deadline=timezone.now() - datetime.timedelta(seconds=1))
-    identity.staff_freeze_overdue()
+    freeze.staff_freeze_overdue()
     before = timezone.now()
-    staff = identity.staff_unfreeze(actor=owner, staff=reload(west_staff))
+    staff = freeze.staff_unfreeze(actor=owner, staff=reload(west_staff))
     staff = reload(staff)
     assert staff.status == User.Status.ACTIVE and staff.frozen_at is None and staff.can_log_in
     assert before + datetime.timedelta(days=2) <= staff.verify_deadline <= timezone.now() + datetime.timedelta(days=2)
     assert AuditEntry.objects.filter(action="staff.unfreeze", actor=owner).exists()
     # The unfreeze notice names the deadline; only the last-day warning is still to come.
-    assert identity.staff_warn_before_freeze(now=staff.verify_deadline - datetime.timedelta(days=2)) == 0
-    assert identity.staff_warn_before_freeze(now=staff.verify_deadline - datetime.timedelta(days=1)) == 1
-    assert identity.staff_freeze_overdue(now=staff.verify_deadline - datetime.timedelta(minutes=1)) == 0
-    assert identity.staff_freeze_overdue(now=staff.verify_deadline) == 1
+    assert freeze.staff_warn_before_freeze(now=staff.verify_deadline - datetime.timedelta(days=2)) == 0
+    assert freeze.staff_warn_before_freeze(now=staff.verify_deadline - datetime.timedelta(days=1)) == 1
+    assert freeze.staff_freeze_overdue(now=staff.verify_deadline - datetime.timedelta(minutes=1)) == 0
+    assert freeze.staff_freeze_overdue(now=staff.verify_deadline) == 1
     assert reload(staff).status == User.Status.FROZEN
 
 
 def test_only_the_own_main_account_unfreezes_a_frozen_account(owner, other_owner, west_staff, plain_staff):
     User.objects.filter(pk=west_staff.pk).update(verify_deadline=timezone.now())
-    identity.staff_freeze_overdue()
+    freeze.staff_freeze_overdue()
     for actor in (other_owner, plain_staff):
         with pytest.raises(PermissionDenied):
-            identity.staff_unfreeze(actor=actor, staff=reload(west_staff))
+            freeze.staff_unfreeze(actor=actor, staff=reload(west_staff))
     with pytest.raises(ValidationError, match="Only frozen accounts"):
-        identity.staff_unfreeze(actor=owner, staff=plain_staff)
+        freeze.staff_unfreeze(actor=owner, staff=plain_staff)
     assert reload(west_staff).status == User.Status.FROZEN
 
 

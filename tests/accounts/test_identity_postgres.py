@@ -41,29 +41,35 @@ def run_together(jobs):
     return crashes
 
 
+def race_once(tenant, round_no, same):
+    """Two fresh accounts submit at once, sharing the ID number or the mobile; return the outcomes."""
+    first, second = StaffFactory(tenant=tenant), StaffFactory(tenant=tenant)
+    outcomes = []
+    lock = threading.Lock()
+
+    def job(staff, n, mobile):
+        id_number = valid_id(round_no * 10) if same == "id_number" else valid_id(round_no * 10 + n)
+        try:
+            verification_submit(actor=staff, real_name="张三", id_number=id_number, mobile=mobile)
+        except ValidationError as exc:
+            with lock:
+                outcomes.append(("refused", exc.message_dict))
+        else:
+            with lock:
+                outcomes.append(("ok", None))
+
+    shared = f"1390000{round_no:02d}01"
+    mobiles = (shared, shared) if same == "mobile" else (f"1390001{round_no:02d}11", f"1390001{round_no:02d}12")
+    crashes = run_together([lambda: job(first, 1, mobiles[0]), lambda: job(second, 2, mobiles[1])])
+    assert crashes == []
+    return first, second, outcomes
+
+
 @pytest.mark.parametrize("same", ["id_number", "mobile"])
 def test_two_accounts_submitting_the_same_person_at_once_one_wins(same):
     tenant = TenantFactory(slug="acme")
     for round_no in range(ROUNDS):
-        first, second = StaffFactory(tenant=tenant), StaffFactory(tenant=tenant)
-        outcomes = []
-        lock = threading.Lock()
-
-        def job(staff, n, mobile):
-            id_number = valid_id(round_no * 10) if same == "id_number" else valid_id(round_no * 10 + n)
-            try:
-                verification_submit(actor=staff, real_name="张三", id_number=id_number, mobile=mobile)
-            except ValidationError as exc:
-                with lock:
-                    outcomes.append(("refused", exc.message_dict))
-            else:
-                with lock:
-                    outcomes.append(("ok", None))
-
-        mobiles = ("13900000001", "13900000001") if same == "mobile" else ("13900000011", "13900000012")
-        mobiles = tuple(f"{m[:-2]}{round_no}{m[-1]}" for m in mobiles)
-        crashes = run_together([lambda: job(first, 1, mobiles[0]), lambda: job(second, 2, mobiles[1])])
-        assert crashes == []
+        first, second, outcomes = race_once(tenant, round_no, same)
         assert sorted(o[0] for o in outcomes) == ["ok", "refused"], outcomes
         refused = next(o[1] for o in outcomes if o[0] == "refused")
         assert "already verified or under review for another account of this organisation" in refused[same][0]

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEntry, IdentityVerification, User
-from accounts.services import identity
+from accounts.services import freeze, identity
 from tests.factories import PASSWORD, StaffFactory
 from tests.personas import hire, next_mobile
 
@@ -149,7 +149,7 @@ def test_a_rejected_account_sees_the_reason_and_the_form_again(client, west_staf
 
 def banner(client):
     html = client.get(reverse("accounts:dashboard")).content.decode()
-    match = re.search(r'<div class="notice mute-banner".*?</div>', html, re.S)
+    match = re.search(r'<div class="notice mute-banner".*?</div>', html, re.DOTALL)
     return match.group(0) if match else None
 
 
@@ -196,9 +196,9 @@ def test_a_wrong_password_freezes_but_does_not_say_so(client, west_staff):
 
 def test_after_unfreezing_the_account_logs_in_again(client, owner, west_staff):
     overdue(west_staff)
-    identity.staff_freeze_overdue()
+    freeze.staff_freeze_overdue()
     assert "This account is frozen" in login(client, west_staff.username).content.decode()
-    identity.staff_unfreeze(actor=owner, staff=west_staff)
+    freeze.staff_unfreeze(actor=owner, staff=west_staff)
     assert login(client, west_staff.username).status_code == 302
 
 
@@ -211,7 +211,7 @@ def test_staff_detail_shows_the_state_and_the_unfreeze_button(client, owner, wes
     html = client.get(url).content.decode()
     assert 'data-testid="identity-status">Unverified' in html and "Unfreeze" not in html
     overdue(west_staff)
-    identity.staff_freeze_overdue()
+    freeze.staff_freeze_overdue()
     html = client.get(url).content.decode()
     assert "Frozen at" in html and "Unfreeze for 2 days" in html
     response = client.post(reverse("accounts:staff_action", args=[west_staff.pk, "unfreeze"]), follow=True)
@@ -223,7 +223,7 @@ def test_unfreeze_is_refused_to_a_department_admin_and_absent_for_another_tenant
     client, owner, other_owner, west_staff, sales_admin
 ):
     overdue(west_staff)
-    identity.staff_freeze_overdue()
+    freeze.staff_freeze_overdue()
     url = reverse("accounts:staff_action", args=[west_staff.pk, "unfreeze"])
     client.force_login(sales_admin)
     assert client.post(url).status_code == 403
@@ -237,11 +237,11 @@ def test_unfreeze_is_refused_to_a_department_admin_and_absent_for_another_tenant
 def test_the_staff_list_shows_status_and_verification(client, owner, west_staff, plain_staff, operator):
     identity.verification_approve(actor=operator, verification=submit(plain_staff))
     overdue(west_staff)
-    identity.staff_freeze_overdue()
+    freeze.staff_freeze_overdue()
     client.force_login(owner)
     html = client.get(reverse("accounts:staff_list")).content.decode()
-    west_row = re.search(r'<tr data-account="west_staff">.*?</tr>', html, re.S).group(0)
-    plain_row = re.search(r'<tr data-account="plain_staff">.*?</tr>', html, re.S).group(0)
+    west_row = re.search(r'<tr data-account="west_staff">.*?</tr>', html, re.DOTALL).group(0)
+    plain_row = re.search(r'<tr data-account="plain_staff">.*?</tr>', html, re.DOTALL).group(0)
     assert "Frozen" in west_row and "Unverified" in west_row
     assert "Verified" in plain_row
 

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from accounts.services.identity import run_deadlines
+from accounts.services.freeze import run_deadlines
 from accounts.tasks import schedule_freeze_unverified
 
 
