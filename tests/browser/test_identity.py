@@ -99,3 +99,29 @@ def test_frozen_by_the_command_refused_at_login_then_unfrozen_by_the_owner(page,
     call_command("freeze_unverified", stdout=StringIO())
     staff.reload()
     expect(staff).to_have_url(f"{url}/login/?next=/")
+
+
+def test_operator_rejects_from_the_change_page_with_a_reason_the_staff_member_sees(live_server, west_staff, operator, browser_as):
+    from accounts.services.identity import verification_submit
+
+    url = live_server.url
+    verification_submit(actor=west_staff, real_name="王五", id_number=valid_id(22), mobile="13911112222")
+    admin = browser_as()
+    admin.goto(f"{url}/admin/login/?next=/admin/accounts/identityverification/")
+    admin.get_by_label("Username").fill(operator.username)
+    admin.get_by_label("Password").fill(PASSWORD)
+    admin.get_by_role("button", name="Log in").click()
+    admin.get_by_role("link", name="王五").click()
+    admin.get_by_test_id("reject").click()
+    expect(admin.get_by_role("heading", name="Reject verifications")).to_be_visible()
+    expect(admin.get_by_label("Reason")).to_have_attribute("required", "")  # the server refuses it too
+    admin.get_by_label("Reason").fill("The name does not match the ID card")
+    admin.get_by_role("button", name="Reject").click()
+    expect(admin.locator(".messagelist")).to_contain_text("1 verifications rejected.")
+
+    staff = browser_as(west_staff.username)
+    expect(staff.get_by_test_id("mute-banner")).to_be_visible()
+    staff.goto(f"{url}/account/verification/")
+    expect(staff.get_by_test_id("identity-status")).to_have_text("Rejected")
+    expect(staff.get_by_test_id("rejection-reason")).to_have_text("The name does not match the ID card")
+    expect(staff.get_by_role("button", name="Submit for review")).to_be_visible()
