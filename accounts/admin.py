@@ -4,22 +4,34 @@ from axes import admin as axes_admin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .models import AuditAction, AuditEntry, Delivery, Notification, Tenant, User
+from .forms import RejectVerificationForm
+from .models import AuditAction, AuditEntry, Delivery, IdentityVerification, Notification, Tenant, User
 from .services.audit import SECRET_MASK, audit_record
+from .services.identity import is_platform_operator, verification_approve, verification_reject
 from .services.notifications import delivery_retry
 from .services.security import login_attempts_reset, two_factor_reset
+from .services.staff import seats_used
 from .services.tenants import tenant_set_quotas, user_password_set_by_operator
 
-SECRET_FIELDS = {"password", "dingtalk_secret"}
+SECRET_FIELDS = {"dingtalk_secret", "usable_password"}
+
+
+def _secret(name):
+    """Fields whose value never reaches the audit log: any password field (password, password1,
+    password2 of the add form …) and the robot secret."""
+    return "password" in name or name in SECRET_FIELDS
 
 
 def _plain(value):
@@ -38,14 +50,16 @@ class AuditedAdminMixin:
             before = {}
             if change:
                 before = {
-                    name: (SECRET_MASK if name in SECRET_FIELDS else _plain(form.initial.get(name)))
+                    name: (SECRET_MASK if _secret(name) else _plain(form.initial.get(name)))
                     for name in form.changed_data
                 }
             super().save_model(request, obj, form, change)
             after = {
-                name: (SECRET_MASK if name in SECRET_FIELDS else _plain(form.cleaned_data.get(name)))
+                name: (SECRET_MASK if _secret(name) else _plain(form.cleaned_data.get(name)))
                 for name in form.changed_data
             }
+            if change and not after:
+                return  # saved without a change: nothing happened worth a line in the log
             audit_record(
                 actor=request.user,
                 tenant=obj if isinstance(obj, Tenant) else getattr(obj, "tenant", None),
@@ -138,6 +152,15 @@ class TenantAdmin(admin.ModelAdmin):
                 tenant=obj,
                 staff_quota=data["staff_quota"],
                 temporary_quota=data["temporary_quota"],
+            )
+        used = seats_used(obj)
+        if used > data["staff_quota"]:
+            # Allowed (nothing is taken away), but the owner can add no one until seats are freed.
+            self.message_user(
+                request,
+                _("%(tenant)s now holds %(used)d staff accounts, more than its quota of %(quota)d: it cannot add staff until some are offboarded.")
+                % {"tenant": obj.name, "used": used, "quota": data["staff_quota"]},
+                messages.WARNING,
             )
 
 
@@ -382,3 +405,111 @@ class AccessLogAdmin(ReadOnlyAdmin, axes_admin.AccessLogAdmin):
 for _model in (TOTPDevice, StaticDevice):
     if admin.site.is_registered(_model):
         admin.site.unregister(_model)
+
+
+# --- Real-person verification (R-17, R-19) --------------------------------------------------
+
+
+@admin.register(IdentityVerification)
+class IdentityVerificationAdmin(admin.ModelAdmin):
+    """Platform operators review real-person verifications (R-17): masked ID and name only (R-19).
+
+    Nothing is edited here: approve and reject are actions that call the services, which check
+    the operator's right and write the audit entry.
+    """
+
+    list_display = ["real_name", "id_number_masked", "tenant", "user", "status", "submitted_at", "reviewed_at"]
+    list_filter = ["status", "submitted_at"]
+    search_fields = ["real_name", "user__username", "tenant__slug", "tenant__name"]
+    list_select_related = ["tenant", "user"]
+    fields = [
+        "tenant",
+        "user",
+        "real_name",
+        "id_number_masked",
+        "mobile",
+        "status",
+        "rejection_reason",
+        "submitted_at",
+        "reviewed_by",
+        "reviewed_at",
+        "removed_at",
+    ]
+    readonly_fields = fields
+    actions = ["approve_selected", "reject_selected"]
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("tenant", "user", "reviewed_by")
+
+    def has_view_permission(self, request, obj=None):
+        return is_platform_operator(request.user)
+
+    def has_module_permission(self, request):
+        return is_platform_operator(request.user)
+
+    def has_review_permission(self, request):
+        return is_platform_operator(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The change page offers the same two actions as the list, for this one verification.
+        extra_context = {**(extra_context or {}), "can_review": self.has_review_permission(request)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _report(self, request, done, skipped, done_message):
+        if done:
+            self.message_user(request, done_message % {"count": done}, messages.SUCCESS)
+        if skipped:
+            self.message_user(
+                request,
+                _("%(count)d skipped: no longer pending review.") % {"count": skipped},
+                messages.WARNING,
+            )
+
+    @admin.action(description=_("Approve the selected verifications"), permissions=["review"])
+    def approve_selected(self, request, queryset):
+        done = skipped = 0
+        for verification in queryset:
+            try:
+                verification_approve(actor=request.user, verification=verification)
+            except ValidationError:
+                skipped += 1
+            else:
+                done += 1
+        self._report(request, done, skipped, _("%(count)d verifications approved."))
+
+    @admin.action(description=_("Reject the selected verifications…"), permissions=["review"])
+    def reject_selected(self, request, queryset):
+        form = RejectVerificationForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            done = skipped = 0
+            for verification in queryset:
+                try:
+                    verification_reject(actor=request.user, verification=verification, reason=form.cleaned_data["reason"])
+                except ValidationError:
+                    skipped += 1
+                else:
+                    done += 1
+            self._report(request, done, skipped, _("%(count)d verifications rejected."))
+            return None
+        return TemplateResponse(
+            request,
+            "admin/accounts/identityverification/reject.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Reject verifications"),
+                "opts": self.model._meta,
+                "form": form,
+                "queryset": queryset,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            },
+        )

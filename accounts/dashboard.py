@@ -13,6 +13,8 @@ a fixed number of queries whatever the tenant's size (R-41).
 from dataclasses import dataclass
 from typing import Callable
 
+from orgchart import permissions as catalogue
+
 COUNT_CAP = 99  # a dashboard count stops here: "99+" says enough and costs a LIMIT 100
 
 
@@ -102,7 +104,8 @@ def _failed_deliveries(request):
 def _alerts(request):
     from .selectors import unread_alerts_for
 
-    if not request.user.is_staff_account:
+    # Commission alerts reach only those who hold the right to receive them.
+    if not request.user.is_staff_account or not request.user.has_perm(catalogue.perm(catalogue.COMMISSION_ALERTS)):
         return None
     return _listed(unread_alerts_for(request.user))
 

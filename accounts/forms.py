@@ -2,15 +2,18 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils import formats, timezone
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
 
 from utilities.forms import IdentifierField, MobileField
 
 from .backends import normalize_login
 from .lockout import account_cap_retry_at, is_locked
-from .request_context import client_ip
 from .models import Tenant, User
 from .models.tenants import mainland_mobile_validator, tenant_slug_validator
+from .request_context import client_ip
+from .services.freeze import freezable, staff_freeze
 
 
 class SignUpForm(forms.Form):
@@ -75,6 +78,10 @@ class LoginForm(AuthenticationForm):
             "Too many failed logins for this account in the last hour. Try again after %(time)s, or from a "
             "network you have logged in from before."
         ),
+        "frozen": _(
+            "This account is frozen: real-person verification was not completed in time. Ask your main "
+            "account %(tenant)s (DingTalk contact: %(contact)s, %(mobile)s) to unfreeze it."
+        ),
     }
 
     def __init__(self, request=None, *args, **kwargs):
@@ -100,13 +107,17 @@ class LoginForm(AuthenticationForm):
         if username and password:
             blocked = self._blocked_staff_account(normalize_login(username), password)
             if blocked:
-                raise forms.ValidationError(self.error_messages[blocked], code=blocked)
+                raise forms.ValidationError(
+                    self.error_messages[blocked], code=blocked, params=_main_account_params(normalize_login(username))
+                )
         return super().clean()
 
     @staticmethod
     def _blocked_staff_account(login, password):
         """Name why a staff account may not log in, when the caller proved who they are."""
         user = User.objects.filter(username=login, kind=User.Kind.STAFF).first()
+        if user is not None and user.status == User.Status.ACTIVE and freezable().filter(pk=user.pk).exists():
+            user = staff_freeze(staff=user) or user  # overdue: freeze now, not at the next scheduled run (R-18)
         if user is None or user.status == User.Status.ACTIVE:
             return None
         if user.status == User.Status.PENDING:
@@ -114,6 +125,14 @@ class LoginForm(AuthenticationForm):
         if user.has_usable_password() and user.check_password(password):
             return user.status
         return None
+
+
+def _main_account_params(login):
+    """Whom a refused staff member should contact: the main account and its DingTalk contact."""
+    tenant = Tenant.objects.filter(users__username=login).first()
+    if tenant is None:
+        return {"tenant": "", "contact": "", "mobile": ""}
+    return {"tenant": tenant.name, "contact": tenant.dingtalk_contact_name, "mobile": tenant.dingtalk_mobile}
 
 
 class DingTalkInfoForm(forms.ModelForm):
@@ -268,3 +287,38 @@ class StaffImportForm(forms.Form):
         if upload.size > 1024 * 1024:
             raise forms.ValidationError(_("The file is larger than 1 MB. Split it and upload the parts."))
         return upload
+
+
+class UnrenderedTextInput(forms.TextInput):
+    """A text box that never puts the submitted value back into the page (R-19: no ID read-back)."""
+
+    def format_value(self, value):
+        return None
+
+
+class VerificationForm(forms.Form):
+    """Real-person verification (R-17): real name, resident ID number and mobile."""
+
+    real_name = forms.CharField(label=_("Real name"), max_length=50)
+    id_number = forms.CharField(
+        label=_("Resident ID number"),
+        max_length=40,
+        strip=True,
+        widget=UnrenderedTextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        help_text=_("18 characters, as on your ID card. It is never shown again, not even to you."),
+    )
+    mobile = forms.CharField(label=_("Mobile"), max_length=11, validators=[mainland_mobile_validator])
+
+    @method_decorator(sensitive_variables("number"))
+    def clean_id_number(self):
+        from .models.identity import normalize_id_number, validate_id_number
+
+        number = normalize_id_number(self.cleaned_data["id_number"])
+        validate_id_number(number)
+        return number
+
+
+class RejectVerificationForm(forms.Form):
+    """The operator's reason for rejecting verifications (shown to each staff member)."""
+
+    reason = forms.CharField(label=_("Reason"), max_length=200)

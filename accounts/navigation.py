@@ -25,6 +25,11 @@ def _member(user):
     return user.tenant_id is not None
 
 
+def _verifiable(user):
+    """Bound staff accounts verify a real person (R-17); temporary ones need not (R-20)."""
+    return user.is_staff_account and not user.is_temporary
+
+
 def _staff_lister(user):
     return user.is_owner or (user.is_staff_account and user.is_department_admin)
 
@@ -39,6 +44,7 @@ MENU = [
     MenuItem("accounts:dingtalk", _("DingTalk info"), _owner, _("Settings")),
     MenuItem("accounts:deliveries", _("Notification deliveries"), _owner, _("Settings")),
     MenuItem("accounts:audit_log", _("Audit log"), _owner, _("Settings")),
+    MenuItem("accounts:verification", _("Real-person verification"), _verifiable, _("Settings")),
     MenuItem("accounts:password_change", _("Change password"), _member, _("Settings")),
     MenuItem("accounts:two_factor", _("Two-factor authentication"), _member, _("Settings")),
 ]

@@ -1,5 +1,7 @@
 from django.urls import path
 
+import utilities.converters  # noqa: F401  (registers the table_format converter)
+
 from . import views
 
 app_name = "accounts"
@@ -15,6 +17,7 @@ urlpatterns = [
     path("security/two-factor/setup/", views.two_factor_setup, name="two_factor_setup"),
     path("security/two-factor/backup-codes/", views.two_factor_backup_codes, name="two_factor_backup_codes"),
     path("security/two-factor/disable/", views.two_factor_disable, name="two_factor_disable"),
+    path("account/verification/", views.verification, name="verification"),
     path("settings/dingtalk/", views.dingtalk_info, name="dingtalk"),
     path("settings/deliveries/", views.delivery_list, name="deliveries"),
     path("settings/deliveries/<int:pk>/retry/", views.delivery_retry_view, name="delivery_retry"),
@@ -26,8 +29,8 @@ urlpatterns = [
     path("staff/import/", views.staff_import_upload, name="staff_import"),
     path("staff/import/preview/", views.staff_import_preview, name="staff_import_preview"),
     path("staff/import/commit/", views.staff_import_commit, name="staff_import_commit"),
-    path("staff/import/template.<str:fmt>", views.staff_import_template, name="staff_import_template"),
-    path("staff/contacts.<str:fmt>", views.staff_contacts_export, name="staff_contacts_export"),
+    path("staff/import/template.<table_format:fmt>", views.staff_import_template, name="staff_import_template"),
+    path("staff/contacts.<table_format:fmt>", views.staff_contacts_export, name="staff_contacts_export"),
     path("staff/<int:pk>/", views.staff_detail, name="staff_detail"),
     path("staff/<int:pk>/permissions/", views.staff_permissions, name="staff_permissions"),
     path("staff/<int:pk>/edit/", views.staff_edit, name="staff_edit"),

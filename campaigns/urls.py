@@ -1,5 +1,7 @@
 from django.urls import path
 
+import utilities.converters  # noqa: F401  (registers the table_format converter)
+
 from . import views
 
 app_name = "campaigns"
@@ -15,7 +17,7 @@ urlpatterns = [
     path("products/<int:pk>/attention/", views.product_attention, name="product_attention"),
     path("products/<int:pk>/<str:decision>/", views.product_review, name="product_review"),
     path("reports/", views.report, name="report"),
-    path("reports/export.<str:fmt>", views.report_export, name="report_export"),
+    path("reports/export.<table_format:fmt>", views.report_export, name="report_export"),
     path("reports/upload/", views.effect_upload, name="effect_upload"),
     path("reports/template.csv", views.effect_template, name="effect_template"),
     path("enroll/<str:token>/", views.enroll, name="enroll"),

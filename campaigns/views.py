@@ -17,6 +17,7 @@ from accounts.pagination import capped_page
 from accounts.request_context import client_ip
 from accounts.views import attach_errors
 from orgchart import permissions as catalogue
+from utilities.text import normalize_identifier
 
 from . import reports, services
 from .forms import (
@@ -180,7 +181,10 @@ def product_list(request):
     products = products_visible_to(user, scope, status=data.get("status") or None)
     if data.get("q"):
         q = data["q"].strip()
-        products = products.filter(Q(title__icontains=q) | Q(shop_name__icontains=q) | Q(product_id=q))
+        # Titles as typed; the product ID in its normalised form (full-width digits, issue 15).
+        products = products.filter(
+            Q(title__icontains=q) | Q(shop_name__icontains=q) | Q(product_id=normalize_identifier(q))
+        )
     page = capped_page(request, products.select_related("campaign", "contact_person").order_by("-id"))
     mark_reviewable(user, page.object_list, scope)  # one query for the page, not one per product
     return render(

@@ -10,6 +10,8 @@ echo "==> Migrating the database"
 .venv/bin/python manage.py migrate --no-input -v 0
 echo "==> Loading demo data"
 .venv/bin/python manage.py seed_demo
+# The worker then runs the real-person verification deadlines daily; no-op when queued.
+.venv/bin/python manage.py freeze_unverified --schedule
 
 .venv/bin/python manage.py db_worker --no-reload -v 0 &
 worker=$!

@@ -40,6 +40,18 @@ else:
     )
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 
+# Key of the HMAC that stands in for resident ID numbers: the number itself is never stored.
+# Changing it makes every stored hash useless for uniqueness, so set it once per installation.
+if PRODUCTION:
+    try:
+        IDENTITY_HASH_KEY = env.str("IDENTITY_HASH_KEY")
+    except ImproperlyConfigured as exc:
+        raise ImproperlyConfigured("IDENTITY_HASH_KEY must be set when DJANGO_ENV=production.") from exc
+    if len(IDENTITY_HASH_KEY) < 32:
+        raise ImproperlyConfigured("IDENTITY_HASH_KEY must be at least 32 characters in production.")
+else:
+    IDENTITY_HASH_KEY = env.str("IDENTITY_HASH_KEY", default="dev-only-identity-hash-key-3c9e1f7a2b6d4e8f")
+
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # How many reverse proxies in front of the app append to X-Forwarded-For (0: none, trust REMOTE_ADDR).
 TRUSTED_PROXY_HOPS = env.int("TRUSTED_PROXY_HOPS", default=0)

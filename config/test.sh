@@ -70,6 +70,7 @@ DATABASE_URL= .venv/bin/python manage.py makemigrations --check --dry-run >/dev/
   || { echo "Model changes without migrations (run manage.py makemigrations)." >&2; exit 1; }
 DATABASE_URL= .venv/bin/python manage.py check --fail-level WARNING || exit 1
 DJANGO_ENV=production SECRET_KEY=$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(64))') ALLOWED_HOSTS=example.com \
+  IDENTITY_HASH_KEY=$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(48))') \
   .venv/bin/python manage.py check --deploy --fail-level WARNING || exit 1
 
 echo "==> Test suite on SQLite"

@@ -15,7 +15,7 @@ PO = ROOT / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
 
 
 def _manage(*args, env_extra):
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_ENV", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_ENV", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE", "IDENTITY_HASH_KEY"}}
     env.update(env_extra)
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True)
 
@@ -30,6 +30,7 @@ def test_check_deploy_is_clean_in_production_mode():
             "DJANGO_ENV": "production",
             "SECRET_KEY": secrets.token_urlsafe(64),
             "ALLOWED_HOSTS": "shop.example.com",
+            "IDENTITY_HASH_KEY": secrets.token_urlsafe(48),
         },
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -40,6 +41,19 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = _manage("check", env_extra={"DJANGO_ENV": "production", "ALLOWED_HOSTS": "shop.example.com"})
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_to_start_without_an_identity_hash_key():
+    result = _manage(
+        "check",
+        env_extra={
+            "DJANGO_ENV": "production",
+            "SECRET_KEY": secrets.token_urlsafe(64),
+            "ALLOWED_HOSTS": "shop.example.com",
+        },
+    )
+    assert result.returncode != 0
+    assert "IDENTITY_HASH_KEY must be set" in result.stderr
 
 
 def test_zh_hans_catalogue_is_complete_and_compiled():

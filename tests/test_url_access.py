@@ -28,6 +28,7 @@ PERSONAL = {
     "accounts:inbox_detail",
     "accounts:inbox_read_all",
     "accounts:two_factor",
+    "accounts:verification",
     "accounts:two_factor_setup",
     "accounts:two_factor_backup_codes",
     "accounts:two_factor_disable",
@@ -143,3 +144,12 @@ def test_a_member_without_the_right_is_refused(client, world, name):  # noqa: F8
 
     assert client.post(url_for(name)).status_code == 403, name
     assert client.get(url_for(name)).status_code in {403, 405}, name
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/campaigns/reports/export.pdf", "/staff/contacts.pdf", "/staff/import/template.exe"])
+def test_a_download_in_an_unknown_format_does_not_exist(client, owner, path):
+    """They answered 200 with a CSV named after the asked-for format."""
+    client.force_login(owner)
+
+    assert client.get(path).status_code == 404

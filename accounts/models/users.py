@@ -140,6 +140,13 @@ class User(AbstractUser):
         null=True,
         blank=True,
     )
+    freeze_warned_days = models.PositiveSmallIntegerField(
+        verbose_name=_("freeze warning sent"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Days before the verify-by time of the last freeze warning sent for it (R-18)."),
+    )
     temporary_starts_at = models.DateTimeField(
         verbose_name=_("temporary from"),
         null=True,

@@ -18,6 +18,7 @@ from .. import handover
 from ..models import Invitation, Notification, User
 from ..models.invitations import hash_token, new_token
 from ..models.users import staff_username
+from . import freeze, identity
 from .audit import audit_entry, audit_record, audit_record_many
 from .notifications import notifications_send_many
 from .security import two_factor_remove_on_offboard
@@ -249,6 +250,7 @@ def staff_offboard(*, actor, staff):
     staff.set_unusable_password()
     two_factor_remove_on_offboard(staff=staff)
     staff.save(update_fields=["status", "resigned_at", "mobile", "bound_at", "password"])
+    identity.verification_remove(actor=actor, staff=staff)  # the next person verifies anew
     sync_scope_groups(staff.tenant)
     audit_record(actor=actor, action="staff.offboard", target=staff, before=before, after=_snapshot(staff))
     return staff
@@ -375,7 +377,8 @@ def invitation_accept(*, token, password):
     staff.set_password(password)
     staff.status = User.Status.ACTIVE
     staff.bound_at = timezone.now()
-    staff.save(update_fields=["password", "status", "bound_at"])
+    freeze.set_deadline_on_bind(staff, staff.bound_at)  # verify within 7 days or freeze
+    staff.save(update_fields=["password", "status", "bound_at", *freeze.DEADLINE_FIELDS])
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
     audit_record(actor=staff, action="staff.bind", target=staff, after={"status": staff.status})

@@ -2,6 +2,7 @@
 
 from .core import *  # noqa: F401,F403
 from .core import attach_errors, paginate  # noqa: F401
+from .identity import *  # noqa: F401,F403
 from .imports import *  # noqa: F401,F403
 from .security import *  # noqa: F401,F403
 from .staff import *  # noqa: F401,F403

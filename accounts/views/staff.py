@@ -22,6 +22,7 @@ from ..models import Invitation, User
 from ..selectors import can_list_staff, staff_visible_to
 from ..lockout import locked_addresses_count
 from ..services import security as security_services
+from ..services import freeze as freeze_services
 from ..services import staff as staff_services
 from .core import attach_errors, paginate
 
@@ -242,6 +243,10 @@ ACTIONS = {
     ),
     "revoke": (staff_services.invitation_revoke, gettext_lazy("The pending invitation is revoked.")),
     "unlock": (security_services.staff_unlock, gettext_lazy("Login is unlocked; the staff member can log in again.")),
+    "unfreeze": (
+        freeze_services.staff_unfreeze,
+        gettext_lazy("The account is unfrozen. It must complete real-person verification within 2 days."),
+    ),
 }
 
 

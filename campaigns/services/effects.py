@@ -84,12 +84,18 @@ def _parse_row(values, mapping, line, products):
     numbers = {}
     for key in METRICS:
         raw = normalize_identifier(cell(key)).replace(",", "")
+        whole = key in ("clicks", "paid_orders")
         try:
-            value = int(raw) if key in ("clicks", "paid_orders") else Decimal(raw).quantize(Decimal("0.01"))
+            value = int(raw) if whole else Decimal(raw).quantize(Decimal("0.01"))
             if value < 0:
                 raise ValueError
         except (ValueError, InvalidOperation):
-            errors.append(_("%(column)s %(value)r is not a non-negative number") % {"column": COLUMNS[key][1], "value": raw})
+            message = (
+                _("%(column)s %(value)r is not a whole number of 0 or more")
+                if whole
+                else _("%(column)s %(value)r is not a non-negative number")
+            )
+            errors.append(message % {"column": COLUMNS[key][1], "value": raw})
             continue
         highest = METRIC_BOUNDS[key][1]
         if value > highest:

@@ -158,3 +158,35 @@ def test_the_org_chart_and_its_scope_groups_are_view_only_in_the_admin(operator_
         assert obj.name != data["name"].lower() and obj.name != data["name"]
     for name in ("admin:orgchart_department_add", "admin:orgchart_position_add", "admin:auth_group_add"):
         assert operator_client.get(reverse(name)).status_code == 403
+
+
+def test_no_password_typed_in_the_admin_reaches_the_audit_log(operator_client):
+    """The add form's password1/password2 were recorded in clear in the append-only log."""
+    operator_client.post(
+        reverse("admin:accounts_user_add"),
+        {"username": "third_op", "password1": "Secret-Plain-2026!", "password2": "Secret-Plain-2026!", "usable_password": "true"},
+    )
+
+    entries = " ".join(f"{e.before} {e.after}" for e in AuditEntry.objects.all())
+    assert "Secret-Plain-2026!" not in entries
+    assert AuditEntry.objects.filter(action="admin.user.add").exists()
+
+
+def test_saving_without_a_change_writes_no_entry(operator_client, operator):
+    operator_client.post(
+        change_url(operator),
+        {"username": operator.username, "first_name": "", "last_name": "", "email": operator.email, "is_active": "on", "is_staff": "on", "is_superuser": "on"},
+    )
+
+    assert not AuditEntry.objects.filter(action="admin.user.change").exists()
+
+
+def test_a_quota_below_the_seats_in_use_is_saved_with_a_warning(operator_client, owner):
+    StaffFactory.create_batch(3, tenant=owner.tenant)
+    form = {"name": owner.tenant.name, "kind": owner.tenant.kind, "staff_quota": 2, "temporary_quota": 20}
+
+    response = operator_client.post(change_url(owner.tenant), form, follow=True)
+
+    owner.tenant.refresh_from_db()
+    assert owner.tenant.staff_quota == 2
+    assert "more than its quota of 2" in response.content.decode()

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEntry, Delivery, Invitation, Notification, User
-from tests.personas import hire
+from tests.personas import catalogue, hire
 
 DASHBOARD = reverse("accounts:dashboard")
 
@@ -167,6 +167,8 @@ def test_staff_see_their_own_unread_commission_alerts(client, owner, org, plain_
     mine = alert(plain_staff, "Commission cut: Red dress")
     alert(plain_staff, "Commission cut: Old news", read=True)
     alert(east_admin, "Commission cut: Admin's shoes")
+    assert 'data-testid="panel-alerts"' not in dashboard_of(client, plain_staff)  # no right to alerts
+    plain_staff.user_permissions.add(*catalogue("commission_alerts"))
 
     alerts = panel(dashboard_of(client, plain_staff), "alerts")
 

@@ -449,7 +449,7 @@ def test_effect_upload_shows_row_errors_then_stores_a_good_file(owner_page, live
     expect(errors.nth(1).locator("td").first).to_have_text("4")
     expect(errors.nth(0)).to_contain_text("is not YYYY-MM-DD")
     expect(errors.nth(1)).to_contain_text("product 99999 is not an approved product")
-    expect(errors.nth(1)).to_contain_text("点击数 'x' is not a non-negative number")
+    expect(errors.nth(1)).to_contain_text("点击数 'x' is not a whole number of 0 or more")
     assert not EffectDaily.objects.exists()
 
     page.get_by_label("Daily report (CSV)").set_input_files(

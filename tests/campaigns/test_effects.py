@@ -152,7 +152,7 @@ def test_a_file_with_bad_rows_stores_nothing_and_lists_each_line(owner_client, w
     assert "product 1000002 is not an approved product of campaign" in errors[3]
     assert "product 9999999 is not an approved product" in errors[4]
     assert "date '2026-13-01' is not YYYY-MM-DD" in errors[5]
-    assert "点击数 '-3' is not a non-negative number" in errors[6]
+    assert "点击数 '-3' is not a whole number of 0 or more" in errors[6]
     assert "the same product and day is already on line 2" in errors[7]
     assert "product 1000007 is not an approved product" in errors[8]
 

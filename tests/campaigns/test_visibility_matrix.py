@@ -228,3 +228,12 @@ def test_campaign_titles_are_read_from_the_viewers_tenant_only(world):
     titles = campaign_titles_for(world.reviewer_in, [world.c_dept.pk, world.c_other.pk])
 
     assert titles == {world.c_dept.pk: world.c_dept.title}
+
+
+def test_a_product_id_typed_in_full_width_digits_finds_the_product(client, world):
+    client.force_login(world.owner)
+    typed = world.p_approved.product_id.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+
+    response = client.get(reverse("campaigns:products"), {"q": typed})
+
+    assert [p.pk for p in response.context["page_obj"].object_list] == [world.p_approved.pk]

@@ -33,10 +33,11 @@ class Command(BaseCommand):
 
     def _extensions(self):
         """Later apps add their demo data here, each an idempotent function returning extra logins."""
+        from accounts.demo import seed_identity
         from campaigns.demo import seed_campaigns
         from orgchart.demo import seed_org
 
-        return [seed_org, seed_campaigns]
+        return [seed_org, seed_identity, seed_campaigns]
 
     def _tenant_and_owner(self):
         tenant, created = Tenant.objects.get_or_create(
