@@ -141,3 +141,20 @@ def test_every_action_has_a_label_in_both_languages():
 
     english, chinese = labels("en"), labels("zh-hans")
     assert [code for code in english if english[code] == chinese[code]] == []
+
+
+def test_the_audit_page_shows_each_change_as_old_then_new(owner_client, owner):
+    audit_record(
+        actor=owner,
+        action="staff.update",
+        target=owner,
+        before={"position": "Clerk", "is_department_admin": False, "permissions": []},
+        after={"position": "Publisher", "is_department_admin": True, "permissions": ["view_campaigns", "publish_campaigns"]},
+    )
+
+    page = owner_client.get(reverse("accounts:audit_log")).content.decode()
+
+    assert "Clerk → Publisher" in page
+    assert "— → view_campaigns, publish_campaigns" in page
+    assert "No → Yes" in page
+    assert "{&#x27;" not in page and "{'" not in page
