@@ -43,8 +43,9 @@ def test_submit_verification_operator_approves_in_the_admin_and_the_banner_goes(
     expect(banner).to_have_count(0)  # under review the account works normally
 
     admin = browser_as()
+    # The admin's login is the site's own (it holds the second-factor step, off in these tests).
     admin.goto(f"{url}/admin/login/?next=/admin/accounts/identityverification/")
-    admin.get_by_label("Username").fill(operator.username)
+    admin.get_by_label("User name").fill(operator.username)
     admin.get_by_label("Password").fill(PASSWORD)
     admin.get_by_role("button", name="Log in").click()
     row = admin.locator("#result_list tbody tr", has_text="王五")
@@ -107,8 +108,9 @@ def test_operator_rejects_from_the_change_page_with_a_reason_the_staff_member_se
     url = live_server.url
     verification_submit(actor=west_staff, real_name="王五", id_number=valid_id(22), mobile="13911112222")
     admin = browser_as()
+    # The admin's login is the site's own (it holds the second-factor step, off in these tests).
     admin.goto(f"{url}/admin/login/?next=/admin/accounts/identityverification/")
-    admin.get_by_label("Username").fill(operator.username)
+    admin.get_by_label("User name").fill(operator.username)
     admin.get_by_label("Password").fill(PASSWORD)
     admin.get_by_role("button", name="Log in").click()
     admin.get_by_role("link", name="王五").click()

@@ -166,7 +166,7 @@ def test_batch_add_refuses_two_bad_rows_then_imports_the_fixed_file(owner_page, 
         expect(row).to_contain_text(f"acme:{account}")
         expect(row.locator("td").nth(3)).to_have_text(path)
         expect(row.locator("td").nth(4)).to_have_text(position)
-        expect(row.locator(".status").last).to_have_text("Awaiting binding")
+        expect(row.get_by_test_id("account-status")).to_have_text("Awaiting binding")
     expect(admin_badge(page, "wangwu")).to_have_text("Admin")
     expect(admin_badge(page, "lilei")).to_have_count(0)
 
@@ -212,7 +212,7 @@ def test_batch_add_from_the_xlsx_template(owner_page, live_server, owner, org, t
     expect(row).to_contain_text("赵六")
     expect(row).to_contain_text("13500000011")
     expect(row.locator("td").nth(3)).to_have_text("Sales/East/East One")
-    expect(row.locator(".status").last).to_have_text("Awaiting binding")
+    expect(row.get_by_test_id("account-status")).to_have_text("Awaiting binding")
 
 
 def test_batch_add_says_why_a_file_cannot_be_read(owner_page, live_server, org, tmp_path):
@@ -317,7 +317,7 @@ def test_old_contacts_round_trip_changes_nothing(owner_page, live_server, owner,
         ("west_staff", "Active"),
         ("ops_staff", "Disabled"),
     ):
-        expect(staff_row(page, account).locator(".status").last).to_have_text(status)
+        expect(staff_row(page, account).get_by_test_id("account-status")).to_have_text(status)
     expect(staff_row(page, "east_one_staff")).to_have_count(0)
 
     assert staff_snapshot(owner.tenant) == before
@@ -351,7 +351,7 @@ def test_old_contacts_corrected_and_reuploaded_update_the_account(owner_page, li
     expect(row.locator("td").nth(3)).to_have_text("Ops")
     expect(row.locator("td").nth(4)).to_have_text("Publisher")
     expect(admin_badge(page, "plain_staff")).to_have_text("Admin")
-    expect(row.locator(".status").last).to_have_text("Active")
+    expect(row.get_by_test_id("account-status")).to_have_text("Active")
     assert User.objects.get(account_name="plain_staff").has_perm("orgchart.publish_campaigns")
     assert AuditEntry.objects.filter(action="staff.update", target_label__contains="Plain Staff").count() == 1
 
