@@ -39,6 +39,7 @@ MENU = [
     MenuItem("accounts:dingtalk", _("DingTalk info"), _owner, _("Settings")),
     MenuItem("accounts:deliveries", _("Notification deliveries"), _owner, _("Settings")),
     MenuItem("accounts:audit_log", _("Audit log"), _owner, _("Settings")),
+    MenuItem("accounts:sessions", _("My sessions"), _member, _("Settings")),
     MenuItem("accounts:password_change", _("Change password"), _member, _("Settings")),
 ]
 

@@ -10,6 +10,9 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("password/", views.password_change, name="password_change"),
+    path("sessions/", views.session_list, name="sessions"),
+    path("sessions/end-others/", views.session_end_others_view, name="sessions_end_others"),
+    path("sessions/<str:public_id>/end/", views.session_end_view, name="session_end"),
     path("settings/dingtalk/", views.dingtalk_info, name="dingtalk"),
     path("settings/deliveries/", views.delivery_list, name="deliveries"),
     path("settings/deliveries/<int:pk>/retry/", views.delivery_retry_view, name="delivery_retry"),
@@ -28,6 +31,8 @@ urlpatterns = [
     path("staff/<int:pk>/edit/", views.staff_edit, name="staff_edit"),
     path("staff/<int:pk>/rebind/", views.staff_rebind, name="staff_rebind"),
     path("staff/<int:pk>/hand-over/", views.staff_hand_over, name="staff_hand_over"),
+    path("staff/<int:pk>/sessions/end-all/", views.staff_sessions_end_all, name="staff_sessions_end_all"),
+    path("staff/<int:pk>/sessions/<str:public_id>/end/", views.staff_session_end, name="staff_session_end"),
     path(
         "staff/<int:pk>/<str:action>/",
         views.staff_action,

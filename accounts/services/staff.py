@@ -20,6 +20,7 @@ from ..models.invitations import hash_token, new_token
 from ..models.users import staff_username
 from .audit import audit_entry, audit_record, audit_record_many
 from .notifications import notifications_send_many
+from .sessions import sessions_end
 
 STAFF_FIELDS = ["display_name", "mobile", "department", "position", "is_department_admin", "status"]
 
@@ -44,8 +45,12 @@ def _snapshot(staff, with_permissions=True):
 
 
 def seats_used(tenant):
-    """Staff accounts holding a seat: every one but the resigned (R-11)."""
-    return User.objects.filter(tenant=tenant, kind=User.Kind.STAFF).exclude(status=User.Status.RESIGNED).count()
+    """Staff accounts holding a seat: every one but the resigned and the temporary (R-11, R-20)."""
+    return (
+        User.objects.filter(tenant=tenant, kind=User.Kind.STAFF, temporary_ends_at__isnull=True)
+        .exclude(status=User.Status.RESIGNED)
+        .count()
+    )
 
 
 def check_quota(tenant, adding=1):
@@ -172,7 +177,11 @@ def staff_update(
     is_department_admin,
     supplementary_permissions=(),
 ):
-    """Change department, position, admin flag or rights; they apply on the next request (R-14)."""
+    """Change department, position, admin flag or rights; they apply on the next request (R-14).
+
+    Changing a pending account's mobile revokes its outstanding binding link and sends a new one
+    to the new mobile (audited as ``staff.invite``): a link belongs to one person (R-12).
+    """
     tenant = staff.tenant
     _require_owner(actor, tenant)
     lock_tenant(tenant)
@@ -183,6 +192,7 @@ def staff_update(
     _check_refs(tenant, department, position, supplementary_permissions)
     _check_free(tenant, None, mobile.strip(), exclude_pk=staff.pk)
     before = _snapshot(staff)
+    mobile_changed = staff.mobile != mobile.strip()
     staff.display_name = display_name.strip()
     staff.mobile = mobile.strip()
     staff.department = department
@@ -195,6 +205,9 @@ def staff_update(
     after = _snapshot(staff)
     if before != after:
         audit_record(actor=actor, action="staff.update", target=staff, before=before, after=after)
+    if mobile_changed and staff.status == User.Status.PENDING:
+        # The link went to the old number, maybe another person: it must not bind this account.
+        invitation_send(actor=actor, staff=staff)
     return staff
 
 
@@ -216,11 +229,12 @@ def _locked_staff(actor, staff):
 
 @transaction.atomic
 def staff_disable(*, actor, staff):
-    """Disable an account; its sessions end on their next request (R-15)."""
+    """Disable an account and delete its sessions, so re-enabling it revives no old cookie (R-15)."""
     staff = _locked_staff(actor, staff)
     if staff.status not in {User.Status.ACTIVE, User.Status.PENDING}:
         raise ValidationError(_("Only active or pending accounts can be disabled."))
     _revoke_pending(staff)
+    sessions_end(user=staff)
     return _set_status(actor, staff, User.Status.DISABLED, "staff.disable")
 
 
@@ -235,11 +249,12 @@ def staff_enable(*, actor, staff):
 
 @transaction.atomic
 def staff_offboard(*, actor, staff):
-    """Unbind the person (离职): keep the account and its settings, free the seat (R-15)."""
+    """Unbind the person (离职): keep the account and its settings, free the seat, end its sessions (R-15)."""
     staff = _locked_staff(actor, staff)
     if staff.status == User.Status.RESIGNED:
         raise ValidationError(_("This account has already been offboarded."))
     _revoke_pending(staff)
+    sessions_end(user=staff)
     before = _snapshot(staff)
     staff.status = User.Status.RESIGNED
     staff.resigned_at = timezone.now()

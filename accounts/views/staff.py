@@ -20,6 +20,7 @@ from ..middleware import dingtalk_exempt
 from ..models import Invitation, User
 from ..selectors import can_list_staff, staff_visible_to
 from ..services import staff as staff_services
+from ..services.sessions import sessions_of
 from .core import attach_errors, paginate
 
 __all__ = [
@@ -164,6 +165,7 @@ def staff_detail(request, pk):
         "has_pending_invitation": Invitation.objects.filter(user=staff).usable().exists(),
         "can_manage": request.user.is_owner,
         "owned": handover.owned_by(staff) if request.user.is_owner else [],
+        "sessions": sessions_of(staff) if request.user.is_owner else [],
     }
     return render(request, "accounts/staff_detail.html", context)
 
