@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from .backends import normalize_login
@@ -207,6 +208,14 @@ class HandOverForm(forms.Form):
 
 
 class BindForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from the SMS"),
+        min_length=6,
+        max_length=6,
+        validators=[RegexValidator(r"^\d{6}$", _("Enter the 6 digits of the code."))],
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+        help_text=_("Proves that the link reached the owner of this mobile. Send a code first."),
+    )
     password1 = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput)
     password2 = forms.CharField(label=_("Password again"), strip=False, widget=forms.PasswordInput)
 

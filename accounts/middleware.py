@@ -78,6 +78,12 @@ class SessionTouchMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
+    @classmethod
+    def seen_at_login(cls, sender, request, user, **kwargs):
+        """Receiver of ``user_logged_in``: the login itself is the first sighting, saved with it."""
+        if request is not None and hasattr(request, "session"):
+            request.session[cls.SEEN_KEY] = int(time.time())
+
     def __call__(self, request):
         session = getattr(request, "session", None)
         if session is not None and session.session_key and request.user.is_authenticated:

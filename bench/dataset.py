@@ -102,7 +102,7 @@ def _perm_id(app_label, codename):
 def build_big_org():
     """The large tenant: owner, 100 departments (4 × 4 × 5), 5 positions, 50 bound staff."""
     from accounts.models import Tenant, User
-    from accounts.services.staff import invitation_accept, staff_add
+    from accounts.services.staff import invitation_accept_on_behalf, staff_add
     from orgchart import permissions as catalogue
     from orgchart.services import department_create, position_create
 
@@ -154,7 +154,7 @@ def build_big_org():
             position=pos,
             is_department_admin=admin,
         )
-        invitation_accept(token=link.rstrip("/").rsplit("/", 1)[-1], password=PASSWORD)
+        invitation_accept_on_behalf(token=link.rstrip("/").rsplit("/", 1)[-1], password=PASSWORD)
         people.append(staff)
         return staff
 

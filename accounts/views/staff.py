@@ -312,14 +312,25 @@ def staff_hand_over(request, pk):
 
 @dingtalk_exempt
 def bind(request, token):
-    """The invitation link: set a password and activate the account (R-12). No login needed."""
+    """The invitation link: prove the mobile by an SMS code, set a password, activate (R-12). No login needed."""
     invitation = staff_services.invitation_for_token(token)
     if invitation is None:
         return render(request, "accounts/bind_invalid.html", status=404)
+    masked = staff_services.mask_mobile(invitation.mobile)
+    if request.method == "POST" and "send_code" in request.POST:
+        try:
+            staff_services.binding_code_send(token=token)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("A 6-digit code was sent by SMS to %(mobile)s.") % {"mobile": masked})
+        return redirect("accounts:bind", token=token)
     form = BindForm(request.POST or None, user=invitation.user)
     if request.method == "POST" and form.is_valid():
         try:
-            staff = staff_services.invitation_accept(token=token, password=form.cleaned_data["password1"])
+            staff = staff_services.invitation_accept(
+                token=token, code=form.cleaned_data["code"], password=form.cleaned_data["password1"]
+            )
         except ValidationError as exc:
             attach_errors(form, exc)
         else:
@@ -327,5 +338,4 @@ def bind(request, token):
                 request, _("Your account is bound. Log in as %(login)s.") % {"login": staff.username}
             )
             return redirect("accounts:login")
-    return render(request, "accounts/bind.html", {"form": form, "invitation": invitation})
-
+    return render(request, "accounts/bind.html", {"form": form, "invitation": invitation, "masked_mobile": masked})
