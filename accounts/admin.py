@@ -61,7 +61,7 @@ class AuditedAdminMixin:
 
 @admin.register(Tenant)
 class TenantAdmin(AuditedAdminMixin, admin.ModelAdmin):
-    list_display = ["slug", "name", "kind", "staff_quota", "has_dingtalk_info", "created_at"]
+    list_display = ["slug", "name", "kind", "staff_quota", "temporary_quota", "has_dingtalk_info", "created_at"]
     list_filter = ["kind"]
     search_fields = ["slug", "name"]
     fields = [
@@ -69,6 +69,7 @@ class TenantAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "name",
         "kind",
         "staff_quota",
+        "temporary_quota",
         "dingtalk_contact_name",
         "dingtalk_mobile",
         "dingtalk_webhook",

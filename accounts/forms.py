@@ -67,6 +67,7 @@ class LoginForm(AuthenticationForm):
         "pending": _("This account is not bound yet. Follow the invitation link sent to your mobile."),
         "disabled": _("This account has been disabled. Ask your main account to enable it."),
         "resigned": _("This account has been unbound. Ask your main account to bind it again."),
+        "outside_window": _("This temporary account works only from %(window)s. Log in inside that window."),
     }
 
     def __init__(self, request=None, *args, **kwargs):
@@ -80,13 +81,16 @@ class LoginForm(AuthenticationForm):
         if username and password:
             blocked = self._blocked_staff_account(normalize_login(username), password)
             if blocked:
-                raise forms.ValidationError(self.error_messages[blocked], code=blocked)
+                params = _window_params(normalize_login(username)) if blocked == "outside_window" else None
+                raise forms.ValidationError(self.error_messages[blocked], code=blocked, params=params)
         return super().clean()
 
     @staticmethod
     def _blocked_staff_account(login, password):
         """Name why a staff account may not log in, when the caller proved who they are."""
         user = User.objects.filter(username=login, kind=User.Kind.STAFF).first()
+        if user is not None and user.status == User.Status.ACTIVE and not user.in_window():
+            return "outside_window" if user.check_password(password) else None
         if user is None or user.status == User.Status.ACTIVE:
             return None
         if user.status == User.Status.PENDING:
@@ -94,6 +98,13 @@ class LoginForm(AuthenticationForm):
         if user.has_usable_password() and user.check_password(password):
             return user.status
         return None
+
+
+def _window_params(login):
+    """The window of the temporary account ``login``, in Asia/Shanghai, for the login error (R-20)."""
+    from .services.temporary import window_text
+
+    return {"window": window_text(User.objects.get(username=login))}
 
 
 class DingTalkInfoForm(forms.ModelForm):
@@ -249,3 +260,35 @@ class StaffImportForm(forms.Form):
         if upload.size > 1024 * 1024:
             raise forms.ValidationError(_("The file is larger than 1 MB. Split it and upload the parts."))
         return upload
+
+
+class WindowFormMixin:
+    """Start and end of a temporary account's window, entered in Asia/Shanghai (R-20)."""
+
+    def _add_window_fields(self):
+        widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+        help_text = _("Asia/Shanghai time. The account can log in only inside the window.")
+        self.fields["starts_at"] = forms.DateTimeField(label=_("Window starts"), widget=widget, help_text=help_text)
+        self.fields["ends_at"] = forms.DateTimeField(label=_("Window ends"), widget=widget)
+
+    def clean(self):
+        cleaned = super().clean()
+        starts_at, ends_at = cleaned.get("starts_at"), cleaned.get("ends_at")
+        if starts_at and ends_at and ends_at <= starts_at:
+            self.add_error("ends_at", _("The window must end after it starts."))
+        return cleaned
+
+
+class TemporaryWindowForm(WindowFormMixin, forms.Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._add_window_fields()
+
+
+class TemporaryStaffForm(WindowFormMixin, StaffForm):
+    """Add a temporary customer-service account (临时客服, R-20): a staff form plus its window."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["is_department_admin"]
+        self._add_window_fields()

@@ -72,6 +72,29 @@ def check_quota(tenant, adding=1):
         )
 
 
+def temporary_seats_used(tenant):
+    """Temporary customer-service accounts counted against ``Tenant.temporary_quota`` (R-20)."""
+    return (
+        User.objects.filter(tenant=tenant, kind=User.Kind.STAFF, temporary_ends_at__isnull=False)
+        .exclude(status=User.Status.RESIGNED)
+        .count()
+    )
+
+
+def check_temporary_quota(tenant, adding=1):
+    """Raise unless ``adding`` more temporary accounts fit. Call with the tenant row locked (``lock_tenant``)."""
+    used = temporary_seats_used(tenant)
+    if used + adding > tenant.temporary_quota:
+        raise ValidationError(
+            _(
+                "The temporary account quota is %(quota)d and %(used)d are taken. Offboard one whose "
+                "promotion is over or ask the platform for a higher limit."
+            )
+            % {"quota": tenant.temporary_quota, "used": used},
+            code="temporary_quota",
+        )
+
+
 def _check_refs(tenant, department, position, supplementary_permissions):
     errors = {}
     if department is None:
@@ -279,7 +302,10 @@ def staff_rebind(*, actor, staff, display_name, mobile):
         raise ValidationError(_("Only offboarded accounts can be bound to a new person."))
     tenant = lock_tenant(staff.tenant)
     _check_free(tenant, None, mobile.strip(), exclude_pk=staff.pk)
-    check_quota(tenant)
+    if staff.is_temporary:
+        check_temporary_quota(tenant)
+    else:
+        check_quota(tenant)
     before = _snapshot(staff)
     staff.display_name = display_name.strip()
     staff.mobile = mobile.strip()

@@ -5,3 +5,4 @@ from .core import attach_errors, paginate  # noqa: F401
 from .imports import *  # noqa: F401,F403
 from .staff import *  # noqa: F401,F403
 from .sessions import *  # noqa: F401,F403
+from .temporary import *  # noqa: F401,F403

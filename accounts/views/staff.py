@@ -85,6 +85,20 @@ def _filtered_staff(request, resigned):
 def _render_list(request, resigned):
     _require_staff_list(request)
     form, staff, departments = _filtered_staff(request, resigned)
+    temporaries = []
+    if not resigned:
+        # Temporary accounts are listed on their own, with their window.
+        temporaries = _with_paths(
+            list(
+                staff_visible_to(request.user)
+                .filter(temporary_ends_at__isnull=False)
+                .exclude(status=User.Status.RESIGNED)
+                .select_related("position")
+                .order_by("temporary_starts_at", "account_name")
+            ),
+            departments,
+        )
+        staff = staff.filter(temporary_ends_at__isnull=True)
     page = paginate(request, staff)
     _with_paths(page.object_list, departments)
     query = request.GET.copy()
@@ -96,10 +110,13 @@ def _render_list(request, resigned):
         "query": query.urlencode(),
         "resigned": resigned,
         "can_manage": request.user.is_owner,
+        "temporaries": temporaries,
     }
     if request.user.is_owner:
         context["seats_used"] = staff_services.seats_used(tenant)
         context["quota"] = tenant.staff_quota
+        context["temporary_used"] = len(temporaries)
+        context["temporary_quota"] = tenant.temporary_quota
     return render(request, "accounts/staff_list.html", context)
 
 
