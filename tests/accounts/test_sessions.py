@@ -135,7 +135,12 @@ def test_one_cannot_end_someone_elses_session_by_its_id(owner, plain_staff, west
 
 
 def test_session_pages_need_login_and_post(client, plain_staff):
-    for url in (reverse("accounts:sessions"), reverse("accounts:sessions_end_others")):
+    staff_urls = [
+        reverse("accounts:staff_sessions_end_all", args=[plain_staff.pk]),
+        reverse("accounts:staff_session_end", args=[plain_staff.pk, "0" * 20]),
+        reverse("accounts:session_end", args=["0" * 20]),
+    ]
+    for url in (reverse("accounts:sessions"), reverse("accounts:sessions_end_others"), *staff_urls):
         response = client.post(url)
         assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
     here = logged_in(plain_staff.username)
@@ -220,3 +225,14 @@ def test_last_seen_moves_at_most_once_a_minute(plain_staff, monkeypatch):
     monkeypatch.setattr("accounts.middleware.time.time", lambda: later)
     here.get(reverse("accounts:dashboard"))
     assert Session.objects.get(pk=key).updated_at > first
+
+
+def test_a_session_id_only_works_under_its_own_staff_member(owner, plain_staff, west_staff):
+    boss = logged_in(owner.username)
+    west_browser = logged_in(west_staff.username)
+    west_id = session_public_id(west_browser.cookies["sessionid"].value)
+
+    response = boss.post(reverse("accounts:staff_session_end", args=[plain_staff.pk, west_id]))
+
+    assert response.status_code == 404
+    assert is_logged_in(west_browser)
