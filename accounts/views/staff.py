@@ -243,6 +243,12 @@ def staff_edit(request, pk):
             attach_errors(form, exc)
         else:
             messages.success(request, _("Changes saved. They apply on the staff member's next page load."))
+            if staff.status == User.Status.PENDING and data["mobile"].strip() != staff.mobile:
+                messages.info(
+                    request,
+                    _("A new binding link was sent to %(mobile)s; the link sent to the old mobile no longer works.")
+                    % {"mobile": data["mobile"].strip()},
+                )
             return redirect("accounts:staff_detail", pk=staff.pk)
     return render(request, "accounts/staff_form.html", {"form": form, "staff": staff})
 
