@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from .backends import normalize_login
 from .models import Tenant, User
 from .models.tenants import mainland_mobile_validator, tenant_slug_validator
+from .services.temporary import window_text
 
 
 class SignUpForm(forms.Form):
@@ -102,8 +103,6 @@ class LoginForm(AuthenticationForm):
 
 def _window_params(login):
     """The window of the temporary account ``login``, in Asia/Shanghai, for the login error (R-20)."""
-    from .services.temporary import window_text
-
     return {"window": window_text(User.objects.get(username=login))}
 
 

@@ -1,13 +1,17 @@
 """Temporary customer-service accounts (临时客服, R-20): created for a promotion window, outside
 which they cannot log in; every session ends when the window closes."""
 
+import datetime
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from qsessions.models import Session
 
 from orgchart.locks import lock_tenant
 from orgchart.scope import sync_scope_groups
@@ -28,6 +32,8 @@ from .staff import (
 # Windows are entered and shown in the merchants' time, whatever the server's.
 WINDOW_TIMEZONE = ZoneInfo("Asia/Shanghai")
 WINDOW_FORMAT = "%Y-%m-%d %H:%M"
+# How far back end_temporary_sessions looks for closed windows without sessions to record.
+RECENTLY_CLOSED = datetime.timedelta(days=2)
 
 
 def window_text(staff):
@@ -150,8 +156,12 @@ def temporary_sessions_end_closed(*, now=None):
     Returns ``(accounts newly closed, sessions deleted)``.
     """
     now = now or timezone.now()
+    # Only accounts that still hold a session or closed lately: long-closed, session-less ones
+    # (thousands across tenants) were recorded by an earlier run and need nothing.
+    with_sessions = Session.objects.filter(user_id=OuterRef("pk"))
     closed = list(
         User.objects.filter(kind=User.Kind.STAFF, temporary_ends_at__lte=now)
+        .filter(Q(Exists(with_sessions)) | Q(temporary_ends_at__gte=now - RECENTLY_CLOSED))
         .exclude(status=User.Status.RESIGNED)
         .select_related("tenant")
     )

@@ -298,3 +298,14 @@ def test_the_operator_sets_the_temporary_quota_in_the_admin(client, operator, ow
     assert owner.tenant.temporary_quota == 35
     entry = AuditEntry.objects.get(action="admin.tenant.change")
     assert entry.after == {"temporary_quota": 35}
+
+
+def test_the_command_records_a_session_less_closed_window_once_and_skips_old_ones(owner, org):
+    recent = add_temporary(owner, org, "kefu_recent", starts=timezone.now() - 48 * HOUR)
+    old = add_temporary(owner, org, "kefu_old", starts=timezone.now() - 30 * 24 * HOUR)
+    User.objects.filter(pk=recent.pk).update(temporary_ends_at=timezone.now() - HOUR)
+    User.objects.filter(pk=old.pk).update(temporary_ends_at=timezone.now() - 10 * 24 * HOUR)
+
+    assert temporary_sessions_end_closed() == (1, 0)
+    assert temporary_sessions_end_closed() == (0, 0)
+    assert AuditEntry.objects.filter(action="temporary.window_closed").get().target_id == str(recent.pk)
