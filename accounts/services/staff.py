@@ -432,7 +432,7 @@ def binding_code_send(*, token):
     invitation = invitation_for_token(token)
     if invitation is None:
         raise ValidationError(INVALID_LINK)
-    invitation = Invitation.objects.select_for_update().select_related("user__tenant").get(pk=invitation.pk)
+    invitation = Invitation.objects.select_for_update(of=("self",)).select_related("user__tenant").get(pk=invitation.pk)
     now = timezone.now()
     if invitation.code_sent_at:
         wait = settings.BINDING_CODE_RESEND_SECONDS - int((now - invitation.code_sent_at).total_seconds())
@@ -502,7 +502,7 @@ def invitation_accept(*, token, code, password):
         invitation = invitation_for_token(token)
         if invitation is None:
             raise ValidationError(INVALID_LINK)
-        invitation = Invitation.objects.select_for_update().select_related("user").get(pk=invitation.pk)
+        invitation = Invitation.objects.select_for_update(of=("self",)).select_related("user").get(pk=invitation.pk)
         if invitation.accepted_at or invitation.revoked_at:
             raise ValidationError(INVALID_LINK)
         problem = _code_problem(invitation, code)
