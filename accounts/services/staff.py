@@ -516,6 +516,10 @@ def invitation_accept(*, token, code, password):
             invitation.accepted_at = timezone.now()
             invitation.code_hash = ""
             invitation.save(update_fields=["accepted_at", "code_hash"])
+            # The codes did their work: they need not wait in the new account's inbox as unread.
+            Notification.objects.filter(
+                recipient=staff, kind=Notification.Kind.BINDING_CODE, read_at__isnull=True
+            ).update(read_at=timezone.now())
             audit_record(actor=staff, action="staff.bind", target=staff, after={"status": staff.status})
             return staff
     # Outside the atomic block, so that the wrong try stays counted.

@@ -249,3 +249,11 @@ def test_the_edit_page_says_a_new_link_went_to_the_new_mobile(owner_client, owne
 
     assert "A new binding link was sent to 13687654321" in response.content.decode()
     assert owner_client.get(first_link).status_code == 404
+
+
+def test_after_binding_the_codes_do_not_wait_unread_in_the_inbox(pending):
+    staff, link = pending
+    accept_invitation(link)
+
+    unread = Notification.objects.filter(recipient=staff, read_at__isnull=True)
+    assert list(unread.values_list("kind", flat=True)) == ["binding_invitation"]

@@ -376,7 +376,7 @@ def test_audit_log_filter_and_csv_export(owner_page, live_server, owner, org, pl
     expected = list(
         AuditEntry.objects.filter(tenant=owner.tenant, action__startswith="staff.").values_list("action", flat=True)
     )
-    assert set(expected) == {"staff.add", "staff.invite", "staff.bind"}
+    assert set(expected) == {"staff.add", "staff.invite", "staff.bind_code_send", "staff.bind"}
     expect(actions).to_have_text(expected)
 
     with page.expect_download() as download_info:
