@@ -236,3 +236,17 @@ def test_a_session_id_only_works_under_its_own_staff_member(owner, plain_staff, 
 
     assert response.status_code == 404
     assert is_logged_in(west_browser)
+
+
+def test_staff_detail_sessions_do_not_add_a_query_per_session(owner, plain_staff, django_assert_max_num_queries):
+    boss = logged_in(owner.username)
+    url = reverse("accounts:staff_detail", args=[plain_staff.pk])
+    logged_in(plain_staff.username)
+    boss.get(url)
+    with django_assert_max_num_queries(11):
+        boss.get(url)
+    for _ in range(6):
+        logged_in(plain_staff.username, user_agent=IPHONE)
+    with django_assert_max_num_queries(11):
+        response = boss.get(url)
+    assert response.content.decode().count("<tr data-session=") == 7
