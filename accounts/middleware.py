@@ -2,8 +2,8 @@ import time
 
 from django.conf import settings
 from django.shortcuts import redirect
-from qsessions.middleware import SessionMiddleware as QSessionMiddleware
 from django.urls import reverse
+from qsessions.middleware import SessionMiddleware as QSessionMiddleware
 
 from .request_context import client_ip, reset_current_ip, set_current_ip
 

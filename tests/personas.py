@@ -24,9 +24,13 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
-from accounts.models import User
-from accounts.models import Delivery, Notification
-from accounts.services.staff import binding_code_send, invitation_accept, invitation_for_token, staff_add
+from accounts.models import Delivery, Notification, User
+from accounts.services.staff import (
+    binding_code_send,
+    invitation_accept,
+    invitation_for_token,
+    staff_add,
+)
 from orgchart.permissions import catalogue_permissions
 from orgchart.services import department_create, position_create
 from tests.factories import PASSWORD

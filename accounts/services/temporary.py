@@ -10,7 +10,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-
 from qsessions.models import Session
 
 from orgchart.locks import lock_tenant

@@ -18,7 +18,7 @@ from ..services.sessions import (
     sessions_of,
 )
 
-__all__ = ["session_list", "session_end_view", "session_end_others_view", "staff_session_end", "staff_sessions_end_all"]
+__all__ = ["session_end_others_view", "session_end_view", "session_list", "staff_session_end", "staff_sessions_end_all"]
 
 
 def _current_id(request):

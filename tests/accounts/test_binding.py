@@ -12,8 +12,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.channels import SmsChannel, DeliveryError, sms_signature
-from accounts.models import AuditEntry, Delivery, Invitation, Notification, User
+from accounts.channels import DeliveryError, SmsChannel, sms_signature
+from accounts.models import AuditEntry, Invitation, Notification, User
 from accounts.services import staff as staff_services
 from tests.factories import PASSWORD
 from tests.personas import accept_invitation, fresh, sms_code_for, token_of
@@ -155,7 +155,7 @@ def test_a_code_can_be_resent_once_a_minute_and_the_old_one_dies(pending):
 
 
 def test_at_most_ten_codes_per_link(pending, settings):
-    staff, link = pending
+    _staff, link = pending
     settings.BINDING_CODE_RESEND_SECONDS = 0
     for _ in range(10):
         staff_services.binding_code_send(token=token_of(link))

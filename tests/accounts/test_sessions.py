@@ -91,7 +91,7 @@ def test_my_sessions_lists_device_address_and_marks_this_one(owner, plain_staff)
     assert "203.0.113.7" in body and "198.51.100.9" in body and "192.0.2.1" not in body
     assert "iPhone" in body and "Chrome" in body
     assert body.count('data-testid="this-device"') == 1
-    this_row = re.search(r'<tr data-session="[0-9a-f]+">(?:(?!</tr>).)*this-device', body, re.S).group(0)
+    this_row = re.search(r'<tr data-session="[0-9a-f]+">(?:(?!</tr>).)*this-device', body, re.DOTALL).group(0)
     assert "Chrome" in this_row
     for key in Session.objects.values_list("session_key", flat=True):
         assert key not in body  # the bearer credential never reaches a page

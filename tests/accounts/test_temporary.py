@@ -2,6 +2,7 @@
 that end when the window closes, the separate list and the window edit."""
 
 import datetime
+from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,7 +15,11 @@ from qsessions.models import Session
 
 from accounts.models import AuditEntry, Invitation, User
 from accounts.services import staff as staff_services
-from accounts.services.temporary import temporary_sessions_end_closed, temporary_staff_add, temporary_window_update
+from accounts.services.temporary import (
+    temporary_sessions_end_closed,
+    temporary_staff_add,
+    temporary_window_update,
+)
 from tests.factories import PASSWORD, StaffFactory
 from tests.personas import accept_invitation, fresh, hire, next_mobile
 
@@ -157,10 +162,15 @@ def test_when_the_window_closes_the_session_ends_and_the_command_deletes_it_once
     assert client.get(reverse("accounts:dashboard")).status_code == 302  # at once, through can_log_in
     assert Session.objects.filter(user=staff).exists()
 
-    call_command("end_temporary_sessions", stdout=open("/dev/null", "w"))
-    call_command("end_temporary_sessions", stdout=open("/dev/null", "w"))
+    out = StringIO()
+    call_command("end_temporary_sessions", stdout=out)
+    call_command("end_temporary_sessions", stdout=out)
 
     assert not Session.objects.filter(user=staff).exists()
+    assert out.getvalue().splitlines() == [
+        "1 temporary accounts closed, 1 sessions ended.",
+        "0 temporary accounts closed, 0 sessions ended.",
+    ]
     entries = AuditEntry.objects.filter(action="temporary.window_closed", target_id=str(staff.pk))
     assert entries.count() == 1 and entries.get().after["sessions_ended"] == 1
 
@@ -176,7 +186,7 @@ def test_the_command_leaves_open_windows_and_regular_staff_alone(owner, org, pla
 
 def test_moving_the_window_is_audited_and_ends_sessions_outside_it(owner, org):
     staff = add_temporary(owner, org)
-    client, _response = log_in(staff.username)
+    log_in(staff.username)
     later = timezone.now() + 48 * HOUR
 
     temporary_window_update(actor=owner, staff=staff, starts_at=later, ends_at=later + HOUR)
