@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from .models import AuditEntry, Delivery, Notification, Tenant, User
 from .services.audit import SECRET_MASK, audit_record
 from .services.notifications import delivery_retry
+from .services.sessions import sessions_end
 
 SECRET_FIELDS = {"password", "dingtalk_secret"}
 
@@ -117,6 +118,29 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
             },
         ),
     ]
+
+
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            if change and not obj.can_log_in:
+                # An operator disabling an account ends its sessions for real, as staff_disable does.
+                sessions_end(user=obj)
+
+    def user_change_password(self, request, id, form_url=""):
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            user = self.get_object(request, id)
+            with transaction.atomic():
+                # A new password ends every other session of that user.
+                ended = sessions_end(user=user, keep_session_key=request.session.session_key)
+                audit_record(
+                    actor=request.user,
+                    action="admin.user.password_change",
+                    target=user,
+                    after={"sessions_ended": ended},
+                )
+        return response
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

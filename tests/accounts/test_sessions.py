@@ -250,3 +250,35 @@ def test_staff_detail_sessions_do_not_add_a_query_per_session(owner, plain_staff
     with django_assert_max_num_queries(11):
         response = boss.get(url)
     assert response.content.decode().count("<tr data-session=") == 7
+
+
+# --- the platform operator in the admin ----------------------------------------------------------
+
+
+def test_an_operator_deactivating_an_account_in_the_admin_ends_its_sessions(client, operator, owner):
+    owner_browser = logged_in(owner.username)
+    client.force_login(operator)
+    url = reverse("admin:accounts_user_change", args=[owner.pk])
+    form = client.get(url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None and name != "password"}
+    data.pop("is_active")  # unticked
+    data.update({"date_joined_0": "2026-01-01", "date_joined_1": "00:00:00", "last_login_0": "", "last_login_1": "",
+                 "user_permissions": [], "groups": []})
+    response = client.post(url, data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert not Session.objects.filter(user=owner).exists()
+    assert not is_logged_in(owner_browser)
+
+
+def test_an_operator_setting_a_password_in_the_admin_ends_that_users_sessions(client, operator, plain_staff):
+    staff_browser = logged_in(plain_staff.username)
+    client.force_login(operator)
+    url = reverse("admin:auth_user_password_change", args=[plain_staff.pk])
+    response = client.post(url, {"password1": "Operator-set-77x", "password2": "Operator-set-77x", "usable_password": "true"})
+
+    assert response.status_code == 302
+    assert not Session.objects.filter(user=plain_staff).exists()  # deleted, not merely unusable
+    assert not is_logged_in(staff_browser)
+    assert client.get(reverse("admin:index")).status_code == 200  # the operator's own session stays
+    assert AuditEntry.objects.get(action="admin.user.password_change").after == {"sessions_ended": 1}
