@@ -22,6 +22,7 @@ from .services.audit import SECRET_MASK, audit_record
 from .services.identity import is_platform_operator, verification_approve, verification_reject
 from .services.notifications import delivery_retry
 from .services.security import login_attempts_reset, two_factor_reset
+from .services.sessions import sessions_end
 from .services.staff import seats_used
 from .services.tenants import tenant_set_quotas, user_password_set_by_operator
 
@@ -285,7 +286,11 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
             obj.kind = User.Kind.OPERATOR
             obj.tenant = None
             obj.is_staff = True
-        super().save_model(request, obj, form, change)
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            if change and not obj.can_log_in:
+                # An operator deactivating an operator ends its sessions for real, as staff_disable does.
+                sessions_end(user=obj)
 
 
 class ReadOnlyGroupAdmin(GroupAdmin):

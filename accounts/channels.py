@@ -1,8 +1,9 @@
-"""Notification backends (R-32): console, database inbox and the DingTalk custom robot."""
+"""Notification backends (R-32): console, database inbox, the DingTalk custom robot and SMS."""
 
 import base64
 import hashlib
 import hmac
+import json
 import logging
 import time
 import urllib.parse
@@ -110,8 +111,49 @@ class DingTalkChannel:
             raise DeliveryError(f"DingTalk refused: {body.get('errcode')} {body.get('errmsg', '')}".strip())
 
 
+def sms_signature(secret, body, timestamp):
+    """Return hex(HMAC-SHA256(secret, "<timestamp>\n<body>")), the ``X-Staffdesk-Signature`` header."""
+    return hmac.new(secret.encode(), f"{timestamp}\n".encode() + body, hashlib.sha256).hexdigest()
+
+
+class SmsChannel:
+    """Send a text to ``notification.mobile`` only: the channel that reaches one person alone.
+
+    With ``SMS_GATEWAY_URL`` set it POSTs JSON ``{"mobile": …, "text": …}`` to it, signed with
+    ``SMS_GATEWAY_SECRET`` (headers ``X-Staffdesk-Timestamp`` and ``X-Staffdesk-Signature``), so a
+    merchant plugs in any SMS provider through a small relay. Without it, in development, it
+    prints the text like Django's console e-mail backend; in production it fails (the delivery
+    stays visible and retryable) rather than let a binding code reach a shared log.
+    """
+
+    def send(self, notification):
+        if not notification.mobile:
+            raise DeliveryError("The message has no mobile to send an SMS to.")
+        text = _text(notification)
+        url = settings.SMS_GATEWAY_URL
+        if not url:
+            if settings.PRODUCTION:
+                raise DeliveryError("No SMS gateway is configured (SMS_GATEWAY_URL).")
+            print(f"[sms] to {notification.mobile}: {text}", flush=True)
+            return
+        body = json.dumps({"mobile": notification.mobile, "text": text}, ensure_ascii=False).encode()
+        timestamp = str(int(time.time()))
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "X-Staffdesk-Timestamp": timestamp,
+            "X-Staffdesk-Signature": sms_signature(settings.SMS_GATEWAY_SECRET, body, timestamp),
+        }
+        try:
+            response = requests.post(url, data=body, headers=headers, timeout=settings.SMS_TIMEOUT_SECONDS)
+        except requests.RequestException as exc:
+            raise DeliveryError(f"SMS gateway unreachable: {exc.__class__.__name__}") from exc
+        if not 200 <= response.status_code < 300:
+            raise DeliveryError(f"SMS gateway answered HTTP {response.status_code}.")
+
+
 CHANNELS = {
     "inbox": InboxChannel(),
     "console": ConsoleChannel(),
     "dingtalk": DingTalkChannel(),
+    "sms": SmsChannel(),
 }

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import RegexValidator
 from django.utils import formats, timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +15,7 @@ from .models import Tenant, User
 from .models.tenants import mainland_mobile_validator, tenant_slug_validator
 from .request_context import client_ip
 from .services.freeze import freezable, staff_freeze
+from .services.temporary import window_text
 
 
 class SignUpForm(forms.Form):
@@ -82,6 +84,7 @@ class LoginForm(AuthenticationForm):
             "This account is frozen: real-person verification was not completed in time. Ask your main "
             "account %(tenant)s (DingTalk contact: %(contact)s, %(mobile)s) to unfreeze it."
         ),
+        "outside_window": _("This temporary account works only from %(window)s. Log in inside that window."),
     }
 
     def __init__(self, request=None, *args, **kwargs):
@@ -107,9 +110,9 @@ class LoginForm(AuthenticationForm):
         if username and password:
             blocked = self._blocked_staff_account(normalize_login(username), password)
             if blocked:
-                raise forms.ValidationError(
-                    self.error_messages[blocked], code=blocked, params=_main_account_params(normalize_login(username))
-                )
+                login = normalize_login(username)
+                params = _window_params(login) if blocked == "outside_window" else _main_account_params(login)
+                raise forms.ValidationError(self.error_messages[blocked], code=blocked, params=params)
         return super().clean()
 
     @staticmethod
@@ -118,6 +121,8 @@ class LoginForm(AuthenticationForm):
         user = User.objects.filter(username=login, kind=User.Kind.STAFF).first()
         if user is not None and user.status == User.Status.ACTIVE and freezable().filter(pk=user.pk).exists():
             user = staff_freeze(staff=user) or user  # overdue: freeze now, not at the next scheduled run (R-18)
+        if user is not None and user.status == User.Status.ACTIVE and not user.in_window():
+            return "outside_window" if user.check_password(password) else None
         if user is None or user.status == User.Status.ACTIVE:
             return None
         if user.status == User.Status.PENDING:
@@ -133,6 +138,9 @@ def _main_account_params(login):
     if tenant is None:
         return {"tenant": "", "contact": "", "mobile": ""}
     return {"tenant": tenant.name, "contact": tenant.dingtalk_contact_name, "mobile": tenant.dingtalk_mobile}
+def _window_params(login):
+    """The window of the temporary account ``login``, in Asia/Shanghai, for the login error (R-20)."""
+    return {"window": window_text(User.objects.get(username=login))}
 
 
 class DingTalkInfoForm(forms.ModelForm):
@@ -249,6 +257,14 @@ class HandOverForm(forms.Form):
 
 
 class BindForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from the SMS"),
+        min_length=6,
+        max_length=6,
+        validators=[RegexValidator(r"^\d{6}$", _("Enter the 6 digits of the code."))],
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+        help_text=_("Proves that the link reached the owner of this mobile. Send a code first."),
+    )
     password1 = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput)
     password2 = forms.CharField(label=_("Password again"), strip=False, widget=forms.PasswordInput)
     setup_two_factor = forms.BooleanField(
@@ -322,3 +338,33 @@ class RejectVerificationForm(forms.Form):
     """The operator's reason for rejecting verifications (shown to each staff member)."""
 
     reason = forms.CharField(label=_("Reason"), max_length=200)
+class WindowFormMixin:
+    """Start and end of a temporary account's window, entered in Asia/Shanghai (R-20)."""
+
+    def _add_window_fields(self):
+        widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+        help_text = _("Asia/Shanghai time. The account can log in only inside the window.")
+        self.fields["starts_at"] = forms.DateTimeField(label=_("Window starts"), widget=widget, help_text=help_text)
+        self.fields["ends_at"] = forms.DateTimeField(label=_("Window ends"), widget=widget)
+
+    def clean(self):
+        cleaned = super().clean()
+        starts_at, ends_at = cleaned.get("starts_at"), cleaned.get("ends_at")
+        if starts_at and ends_at and ends_at <= starts_at:
+            self.add_error("ends_at", _("The window must end after it starts."))
+        return cleaned
+
+
+class TemporaryWindowForm(WindowFormMixin, forms.Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._add_window_fields()
+
+
+class TemporaryStaffForm(WindowFormMixin, StaffForm):
+    """Add a temporary customer-service account (临时客服, R-20): a staff form plus its window."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["is_department_admin"]
+        self._add_window_fields()

@@ -45,6 +45,7 @@ MENU = [
     MenuItem("accounts:deliveries", _("Notification deliveries"), _owner, _("Settings")),
     MenuItem("accounts:audit_log", _("Audit log"), _owner, _("Settings")),
     MenuItem("accounts:verification", _("Real-person verification"), _verifiable, _("Settings")),
+    MenuItem("accounts:sessions", _("My sessions"), _member, _("Settings")),
     MenuItem("accounts:password_change", _("Change password"), _member, _("Settings")),
     MenuItem("accounts:two_factor", _("Two-factor authentication"), _member, _("Settings")),
 ]

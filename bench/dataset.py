@@ -102,7 +102,7 @@ def _perm_id(app_label, codename):
 def build_big_org():
     """The large tenant: owner, 100 departments (4 × 4 × 5), 5 positions, 50 bound staff."""
     from accounts.models import Tenant, User
-    from accounts.services.staff import invitation_accept, staff_add
+    from accounts.services.staff import invitation_accept_on_behalf, staff_add
     from orgchart import permissions as catalogue
     from orgchart.services import department_create, position_create
 
@@ -154,7 +154,7 @@ def build_big_org():
             position=pos,
             is_department_admin=admin,
         )
-        invitation_accept(token=link.rstrip("/").rsplit("/", 1)[-1], password=PASSWORD)
+        invitation_accept_on_behalf(token=link.rstrip("/").rsplit("/", 1)[-1], password=PASSWORD)
         people.append(staff)
         return staff
 
@@ -258,7 +258,7 @@ def _small_tenants(count):
         [today - datetime.timedelta(days=30), today + datetime.timedelta(days=30), now, now],
     )
     _sql(
-        f"""
+        """
         INSERT INTO campaigns_enrolledproduct (shop_name, product_id, product_url, title, price,
             proposed_commission_rate, merchant_contact, status, reject_reason, attention, is_legacy, created_at,
             campaign_id, contact_person_id, tenant_id)

@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.SessionTouchMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.RequestContextMiddleware",
@@ -209,6 +210,18 @@ DINGTALK_TIMEOUT_SECONDS = env.float("DINGTALK_TIMEOUT_SECONDS", default=5.0)
 # The only places robot messages may be POSTed to (scheme and host): DingTalk's documented
 # custom-robot endpoint, https://oapi.dingtalk.com/robot/send?access_token=…
 DINGTALK_ROBOT_ORIGINS = env.list("DINGTALK_ROBOT_ORIGINS", default=["https://oapi.dingtalk.com"])
+# SMS (binding codes go only here, R-12): a relay that takes signed JSON {mobile, text}. Unset in
+# development: the text is printed. Unset in production: SMS deliveries fail visibly.
+SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
+SMS_GATEWAY_SECRET = env.str("SMS_GATEWAY_SECRET", default="")
+SMS_TIMEOUT_SECONDS = env.float("SMS_TIMEOUT_SECONDS", default=5.0)
+if SMS_GATEWAY_URL and not SMS_GATEWAY_SECRET:
+    raise ImproperlyConfigured("SMS_GATEWAY_SECRET must be set with SMS_GATEWAY_URL.")
+# Binding codes: valid this long, burnt after this many wrong tries, resent at most this often.
+BINDING_CODE_TTL_SECONDS = env.int("BINDING_CODE_TTL_SECONDS", default=600)
+BINDING_CODE_MAX_FAILURES = 5
+BINDING_CODE_RESEND_SECONDS = 60
+BINDING_CODE_MAX_SENDS = 10  # per invitation: an SMS bomb through a leaked link stops here
 
 # Where links inside notifications point (invitation links leave the site by DingTalk).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")

@@ -104,7 +104,7 @@ def _ensure_staff(tenant, owner, password, departments, positions):
             if status != "pending":
                 # Accept the invitation exactly as the employee would through the link.
                 token = link.rstrip("/").rsplit("/", 1)[-1]
-                staff_services.invitation_accept(token=token, password=password)
+                staff_services.invitation_accept_on_behalf(token=token, password=password)
             if status == "disabled":
                 staff_services.staff_disable(actor=owner, staff=staff)
             elif status == "resigned":

@@ -109,14 +109,31 @@ def operator(db):
 
 
 @pytest.fixture
-def client():
-    """Django's test client, with sessions recorded as a real login records them (tests/clients.py)."""
-    from tests.clients import Client
-
-    return Client()
-
-
-@pytest.fixture
 def owner_client(client, owner):
     client.force_login(owner)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _force_login_sessions_know_the_test_client(monkeypatch):
+    """Let ``force_login`` sessions record the test client's address and user agent.
+
+    django-qsessions stores them with the session and rewrites the row when they change; the
+    request ``force_login`` builds has neither, so every test's first request would write the
+    session once and throw query counts off. A real login happens in a request that has them.
+    """
+    from django.conf import settings
+    from django.test.client import ClientMixin
+    from qsessions.backends.db import SessionStore
+
+    original = ClientMixin._login
+
+    def _login(self, user, backend=None):
+        original(self, user, backend)
+        cookie = self.cookies.get(settings.SESSION_COOKIE_NAME)
+        if cookie:
+            store = SessionStore(session_key=cookie.value, ip="127.0.0.1", user_agent="")
+            store.load()
+            store.save()
+
+    monkeypatch.setattr(ClientMixin, "_login", _login)

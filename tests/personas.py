@@ -18,12 +18,19 @@ Tenant ``globex`` has its own ``Globex HQ`` department, ``Globex Clerk`` positio
 """
 
 import itertools
+import re
 from types import SimpleNamespace
 
 import pytest
+from django.utils import timezone
 
-from accounts.models import User
-from accounts.services.staff import invitation_accept, staff_add
+from accounts.models import Delivery, Notification, User
+from accounts.services.staff import (
+    binding_code_send,
+    invitation_accept,
+    invitation_for_token,
+    staff_add,
+)
 from orgchart.permissions import catalogue_permissions
 from orgchart.services import department_create, position_create
 from tests.factories import PASSWORD
@@ -46,6 +53,31 @@ def token_of(link):
     return link.rstrip("/").rsplit("/", 1)[-1]
 
 
+def sms_code_for(staff):
+    """The latest binding code texted to ``staff``, read from its SMS outbox row (R-12)."""
+    delivery = (
+        Delivery.objects.filter(
+            backend=Delivery.Backend.SMS,
+            notification__recipient=staff,
+            notification__kind=Notification.Kind.BINDING_CODE,
+        )
+        .select_related("notification")
+        .latest("id")
+    )
+    return re.search(r"\b(\d{6})\b", delivery.notification.body).group(1)
+
+
+def accept_invitation(link, password=PASSWORD):
+    """Bind as the invitee does: ask for the SMS code (unless one is still live), enter it and a password."""
+    token = token_of(link)
+    invitation = invitation_for_token(token)
+    if invitation is None:
+        return invitation_accept(token=token, code="000000", password=password)  # raises: link unusable
+    if not invitation.code_hash or invitation.code_expires_at <= timezone.now():
+        binding_code_send(token=token)
+    return invitation_accept(token=token, code=sms_code_for(invitation.user), password=password)
+
+
 def fresh(obj):
     """Re-read a row: mptt bounds and cached permissions go stale in memory."""
     return type(obj)._default_manager.get(pk=obj.pk)
@@ -65,7 +97,7 @@ def hire(owner, account_name, department, position, *, admin=False, supplementar
         supplementary_permissions=catalogue(*supplementary),
     )
     if bind:
-        invitation_accept(token=token_of(link), password=PASSWORD)
+        accept_invitation(link)
     return User.objects.get(pk=staff.pk)
 
 

@@ -113,3 +113,18 @@ def test_demo_owner_can_log_in(client):
 def test_makemigrations_is_clean():
     result = _manage("makemigrations", "--check", "--dry-run", env_extra={})
     assert result.returncode == 0, result.stdout
+
+
+@pytest.mark.django_db
+def test_seed_demo_has_a_temporary_account_whose_window_is_open(client, capsys):
+    from accounts.models import User
+
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+
+    temporary = User.objects.get(username="demo:kefu_zhou")
+    assert temporary.is_temporary and temporary.temporary_state == "open"
+    line = next(line for line in out.splitlines() if "demo:kefu_zhou" in line)
+    assert "temporary, window" in line and "(Asia/Shanghai)" in line
+    response = client.post(reverse("accounts:login"), {"username": "demo:kefu_zhou", "password": "Demo-pass-2026"})
+    assert response.status_code == 302

@@ -69,6 +69,31 @@ class Invitation(models.Model):
         null=True,
         blank=True,
     )
+    # The one-time code sent by SMS to ``mobile``: whoever opens the link must prove that mobile.
+    code_hash = models.CharField(
+        verbose_name=_("code hash"),
+        max_length=64,
+        blank=True,
+        editable=False,
+    )
+    code_sent_at = models.DateTimeField(
+        verbose_name=_("code sent at"),
+        null=True,
+        blank=True,
+    )
+    code_expires_at = models.DateTimeField(
+        verbose_name=_("code expires at"),
+        null=True,
+        blank=True,
+    )
+    codes_sent = models.PositiveSmallIntegerField(
+        verbose_name=_("codes sent"),
+        default=0,
+    )
+    code_failures = models.PositiveSmallIntegerField(
+        verbose_name=_("wrong codes"),
+        default=0,
+    )
 
     objects = InvitationQuerySet.as_manager()
 

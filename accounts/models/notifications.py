@@ -8,6 +8,7 @@ class Notification(models.Model):
 
     class Kind(models.TextChoices):
         BINDING_INVITATION = "binding_invitation", _("Binding invitation")
+        BINDING_CODE = "binding_code", _("Binding code")
         COMMISSION_ALERT = "commission_alert", _("Commission alert")
         VERIFICATION_RESULT = "verification_result", _("Verification result")
         FREEZE_WARNING = "freeze_warning", _("Freeze warning")
@@ -83,6 +84,7 @@ class Delivery(models.Model):
         INBOX = "inbox", _("Inbox")
         CONSOLE = "console", _("Console")
         DINGTALK = "dingtalk", _("DingTalk robot")
+        SMS = "sms", _("SMS")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")

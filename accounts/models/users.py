@@ -231,6 +231,19 @@ class User(AbstractUser):
         return self.temporary_starts_at <= now < self.temporary_ends_at
 
     @property
+    def temporary_state(self):
+        """``upcoming``, ``open`` or ``closed`` for a temporary account's window; ``""`` otherwise (R-20)."""
+        if not self.is_temporary:
+            return ""
+        now = timezone.now()
+        if now < self.temporary_starts_at:
+            return "upcoming"
+        return "open" if now < self.temporary_ends_at else "closed"
+
+    def get_temporary_state_display(self):
+        return {"upcoming": _("Upcoming"), "open": _("Open"), "closed": _("Closed")}.get(self.temporary_state, "")
+
+    @property
     def is_muted(self):
         """Muted (禁言, R-17): a staff account not yet verified; it may log in but not chat.
 

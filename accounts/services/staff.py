@@ -1,27 +1,32 @@
 """The staff lifecycle: add, edit, bind, disable, offboard, re-bind and hand over (R-9 … R-16)."""
 
 import datetime
+import secrets
 
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from orgchart.locks import lock_tenant
 from orgchart.permissions import catalogue_permissions
 from orgchart.scope import sync_scope_groups
 
 from .. import handover
-from ..models import Invitation, Notification, User
+from ..models import Delivery, Invitation, Notification, User
 from ..models.invitations import hash_token, new_token
 from ..models.users import staff_username
 from . import freeze, identity
 from .audit import audit_entry, audit_record, audit_record_many
-from .notifications import notifications_send_many
+from .notifications import notification_send, notifications_send_many
 from .security import two_factor_remove_on_offboard
+from .sessions import sessions_end
 
 STAFF_FIELDS = ["display_name", "mobile", "department", "position", "is_department_admin", "status"]
 
@@ -46,8 +51,12 @@ def _snapshot(staff, with_permissions=True):
 
 
 def seats_used(tenant):
-    """Staff accounts holding a seat: every one but the resigned (R-11)."""
-    return User.objects.filter(tenant=tenant, kind=User.Kind.STAFF).exclude(status=User.Status.RESIGNED).count()
+    """Staff accounts holding a seat: every one but the resigned and the temporary (R-11, R-20)."""
+    return (
+        User.objects.filter(tenant=tenant, kind=User.Kind.STAFF, temporary_ends_at__isnull=True)
+        .exclude(status=User.Status.RESIGNED)
+        .count()
+    )
 
 
 def check_quota(tenant, adding=1):
@@ -62,6 +71,29 @@ def check_quota(tenant, adding=1):
             )
             % {"quota": tenant.staff_quota, "used": used, "adding": adding, "over": over},
             code="quota",
+        )
+
+
+def temporary_seats_used(tenant):
+    """Temporary customer-service accounts counted against ``Tenant.temporary_quota`` (R-20)."""
+    return (
+        User.objects.filter(tenant=tenant, kind=User.Kind.STAFF, temporary_ends_at__isnull=False)
+        .exclude(status=User.Status.RESIGNED)
+        .count()
+    )
+
+
+def check_temporary_quota(tenant, adding=1):
+    """Raise unless ``adding`` more temporary accounts fit. Call with the tenant row locked (``lock_tenant``)."""
+    used = temporary_seats_used(tenant)
+    if used + adding > tenant.temporary_quota:
+        raise ValidationError(
+            _(
+                "The temporary account quota is %(quota)d and %(used)d are taken. Offboard one whose "
+                "promotion is over or ask the platform for a higher limit."
+            )
+            % {"quota": tenant.temporary_quota, "used": used},
+            code="temporary_quota",
         )
 
 
@@ -174,7 +206,11 @@ def staff_update(
     is_department_admin,
     supplementary_permissions=(),
 ):
-    """Change department, position, admin flag or rights; they apply on the next request (R-14)."""
+    """Change department, position, admin flag or rights; they apply on the next request (R-14).
+
+    Changing a pending account's mobile revokes its outstanding binding link and sends a new one
+    to the new mobile (audited as ``staff.invite``): a link belongs to one person (R-12).
+    """
     tenant = staff.tenant
     _require_owner(actor, tenant)
     lock_tenant(tenant)
@@ -185,6 +221,7 @@ def staff_update(
     _check_refs(tenant, department, position, supplementary_permissions)
     _check_free(tenant, None, mobile.strip(), exclude_pk=staff.pk)
     before = _snapshot(staff)
+    mobile_changed = staff.mobile != mobile.strip()
     staff.display_name = display_name.strip()
     staff.mobile = mobile.strip()
     staff.department = department
@@ -197,6 +234,9 @@ def staff_update(
     after = _snapshot(staff)
     if before != after:
         audit_record(actor=actor, action="staff.update", target=staff, before=before, after=after)
+    if mobile_changed and staff.status == User.Status.PENDING:
+        # The link went to the old number, maybe another person: it must not bind this account.
+        invitation_send(actor=actor, staff=staff)
     return staff
 
 
@@ -218,11 +258,12 @@ def _locked_staff(actor, staff):
 
 @transaction.atomic
 def staff_disable(*, actor, staff):
-    """Disable an account; its sessions end on their next request (R-15)."""
+    """Disable an account and delete its sessions, so re-enabling it revives no old cookie (R-15)."""
     staff = _locked_staff(actor, staff)
     if staff.status not in {User.Status.ACTIVE, User.Status.PENDING}:
         raise ValidationError(_("Only active or pending accounts can be disabled."))
     _revoke_pending(staff)
+    sessions_end(user=staff)
     return _set_status(actor, staff, User.Status.DISABLED, "staff.disable")
 
 
@@ -237,11 +278,12 @@ def staff_enable(*, actor, staff):
 
 @transaction.atomic
 def staff_offboard(*, actor, staff):
-    """Unbind the person (离职): keep the account and its settings, free the seat (R-15)."""
+    """Unbind the person (离职): keep the account and its settings, free the seat, end its sessions (R-15)."""
     staff = _locked_staff(actor, staff)
     if staff.status == User.Status.RESIGNED:
         raise ValidationError(_("This account has already been offboarded."))
     _revoke_pending(staff)
+    sessions_end(user=staff)
     before = _snapshot(staff)
     staff.status = User.Status.RESIGNED
     staff.resigned_at = timezone.now()
@@ -264,7 +306,10 @@ def staff_rebind(*, actor, staff, display_name, mobile):
         raise ValidationError(_("Only offboarded accounts can be bound to a new person."))
     tenant = lock_tenant(staff.tenant)
     _check_free(tenant, None, mobile.strip(), exclude_pk=staff.pk)
-    check_quota(tenant)
+    if staff.is_temporary:
+        check_temporary_quota(tenant)
+    else:
+        check_quota(tenant)
     before = _snapshot(staff)
     staff.display_name = display_name.strip()
     staff.mobile = mobile.strip()
@@ -354,35 +399,141 @@ def invitation_revoke(*, actor, staff):
 
 
 def invitation_for_token(token):
-    """Return the usable invitation for ``token`` or ``None`` (expired, used, revoked, unknown)."""
+    """Return the usable invitation for ``token`` or ``None`` (expired, used, revoked, unknown).
+
+    A link works only while the account still has the mobile it was sent to (R-12).
+    """
     return (
         Invitation.objects.usable()
         .select_related("user__tenant")
-        .filter(token_hash=hash_token(token), user__status=User.Status.PENDING)
+        .filter(token_hash=hash_token(token), user__status=User.Status.PENDING, user__mobile=F("mobile"))
         .first()
     )
 
 
+INVALID_LINK = _lazy("This invitation link is invalid, used, revoked or expired. Ask for a new one.")
+
+
+def mask_mobile(mobile):
+    """``13612345678`` → ``136****5678``: enough for the invitee to recognise, not to learn."""
+    return f"{mobile[:3]}****{mobile[-4:]}" if len(mobile) >= 7 else "****"
+
+
+def _code_hash(invitation, code):
+    return salted_hmac("accounts.binding_code", f"{invitation.pk}:{code}", algorithm="sha256").hexdigest()
+
+
 @transaction.atomic
-def invitation_accept(*, token, password):
-    """Bind the account: set the password, activate it and use up the link (R-12)."""
+def binding_code_send(*, token):
+    """Text a fresh one-time 6-digit code to the mobile the owner entered; return the code (R-12).
+
+    The code goes through the ``sms`` channel only (never the DingTalk group or the console
+    log), is stored as a keyed hash, works for ``BINDING_CODE_TTL_SECONDS`` and replaces any
+    earlier one. The return value is for callers that bind on someone's behalf (seed_demo, the
+    benchmark); pages never show it. Raises ``ValidationError`` for an unusable link, a second
+    request within ``BINDING_CODE_RESEND_SECONDS`` or more than ``BINDING_CODE_MAX_SENDS`` codes.
+    """
     invitation = invitation_for_token(token)
     if invitation is None:
-        raise ValidationError(_("This invitation link is invalid, used, revoked or expired. Ask for a new one."))
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-    if invitation.accepted_at or invitation.revoked_at:
-        raise ValidationError(_("This invitation link is invalid, used, revoked or expired. Ask for a new one."))
+        raise ValidationError(INVALID_LINK)
+    invitation = Invitation.objects.select_for_update(of=("self",)).select_related("user__tenant").get(pk=invitation.pk)
+    now = timezone.now()
+    if invitation.code_sent_at:
+        wait = settings.BINDING_CODE_RESEND_SECONDS - int((now - invitation.code_sent_at).total_seconds())
+        if wait > 0:
+            raise ValidationError(
+                _("A code was sent less than a minute ago. Wait %(seconds)d seconds before asking again.")
+                % {"seconds": wait},
+                code="too_soon",
+            )
+    if invitation.codes_sent >= settings.BINDING_CODE_MAX_SENDS:
+        raise ValidationError(_("Too many codes were sent for this link. Ask your main account for a new one."))
+    code = f"{secrets.randbelow(10**6):06d}"
+    invitation.code_hash = _code_hash(invitation, code)
+    invitation.code_sent_at = now
+    invitation.code_expires_at = now + datetime.timedelta(seconds=settings.BINDING_CODE_TTL_SECONDS)
+    invitation.code_failures = 0
+    invitation.codes_sent += 1
+    invitation.save(update_fields=["code_hash", "code_sent_at", "code_expires_at", "code_failures", "codes_sent"])
     staff = invitation.user
-    password_validation.validate_password(password, staff)
-    staff.set_password(password)
-    staff.status = User.Status.ACTIVE
-    staff.bound_at = timezone.now()
-    freeze.set_deadline_on_bind(staff, staff.bound_at)  # verify within 7 days or freeze (R-18)
-    staff.save(update_fields=["password", "status", "bound_at", *freeze.DEADLINE_FIELDS])
-    invitation.accepted_at = timezone.now()
-    invitation.save(update_fields=["accepted_at"])
-    audit_record(actor=staff, action="staff.bind", target=staff, after={"status": staff.status})
-    return staff
+    notification_send(
+        recipient=staff,
+        kind=Notification.Kind.BINDING_CODE,
+        subject=_("Your binding code"),
+        body=_("%(code)s is your code to bind %(login)s. It expires in %(minutes)d minutes. Never tell it to anyone.")
+        % {"code": code, "login": staff.username, "minutes": settings.BINDING_CODE_TTL_SECONDS // 60},
+        mobile=invitation.mobile,
+        backends=[Delivery.Backend.SMS],
+    )
+    audit_record(
+        actor=None,
+        tenant=staff.tenant,
+        action="staff.bind_code_send",
+        target=staff,
+        after={"mobile": mask_mobile(invitation.mobile)},
+    )
+    return code
+
+
+def _code_problem(invitation, code):
+    """Check ``code`` against the invitation (locked); count a wrong one. Return an error or ``None``."""
+    if not invitation.code_hash:
+        if invitation.code_failures >= settings.BINDING_CODE_MAX_FAILURES:
+            return _("Too many wrong codes: this one no longer works. Send a new code.")
+        return _("Send a code to your mobile first, then enter it here.")
+    if invitation.code_expires_at <= timezone.now():
+        return _("The code has expired. Send a new one.")
+    if constant_time_compare(_code_hash(invitation, (code or "").strip()), invitation.code_hash):
+        return None
+    invitation.code_failures += 1
+    left = settings.BINDING_CODE_MAX_FAILURES - invitation.code_failures
+    if left <= 0:
+        invitation.code_hash = ""  # burnt: guessing on is pointless
+    invitation.save(update_fields=["code_failures", "code_hash"])
+    if left <= 0:
+        return _("Too many wrong codes: this one no longer works. Send a new code.")
+    return _("Wrong code. %(left)d tries left.") % {"left": left}
+
+
+def invitation_accept(*, token, code, password):
+    """Bind the account: prove the mobile by ``code``, set the password, activate it, use up the link (R-12).
+
+    Raises ``ValidationError`` (``{"code": …}`` for a missing, wrong, expired or burnt code; a
+    wrong try is recorded even so, and the fifth burns the code), for a bad password, or for an
+    unusable link.
+    """
+    with transaction.atomic():
+        invitation = invitation_for_token(token)
+        if invitation is None:
+            raise ValidationError(INVALID_LINK)
+        invitation = Invitation.objects.select_for_update(of=("self",)).select_related("user").get(pk=invitation.pk)
+        if invitation.accepted_at or invitation.revoked_at:
+            raise ValidationError(INVALID_LINK)
+        problem = _code_problem(invitation, code)
+        if problem is None:
+            staff = invitation.user
+            password_validation.validate_password(password, staff)
+            staff.set_password(password)
+            staff.status = User.Status.ACTIVE
+            staff.bound_at = timezone.now()
+            freeze.set_deadline_on_bind(staff, staff.bound_at)  # verify within 7 days or freeze (R-18)
+            staff.save(update_fields=["password", "status", "bound_at", *freeze.DEADLINE_FIELDS])
+            invitation.accepted_at = timezone.now()
+            invitation.code_hash = ""
+            invitation.save(update_fields=["accepted_at", "code_hash"])
+            # The codes did their work: they need not wait in the new account's inbox as unread.
+            Notification.objects.filter(
+                recipient=staff, kind=Notification.Kind.BINDING_CODE, read_at__isnull=True
+            ).update(read_at=timezone.now())
+            audit_record(actor=staff, action="staff.bind", target=staff, after={"status": staff.status})
+            return staff
+    # Outside the atomic block, so that the wrong try stays counted.
+    raise ValidationError({"code": problem})
+
+
+def invitation_accept_on_behalf(*, token, password):
+    """Send a code and bind with it at once: for seed_demo and the benchmark, never for a page."""
+    return invitation_accept(token=token, code=binding_code_send(token=token), password=password)
 
 
 @transaction.atomic

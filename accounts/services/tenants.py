@@ -94,11 +94,16 @@ def tenant_dingtalk_update(*, actor, tenant, contact_name, mobile, webhook="", s
 
 
 @transaction.atomic
-def user_password_change(*, actor, new_password):
-    """Set the actor's own new password and record that it changed (never the password itself)."""
+def user_password_change(*, actor, new_password, keep_session_key=None):
+    """Set the actor's own new password and record that it changed (never the password itself).
+
+    Every other session of the actor is deleted (R-21); ``keep_session_key`` is the session the
+    change was made from, which stays logged in.
+    """
     actor.set_password(new_password)
     actor.save(update_fields=["password"])
-    audit_record(actor=actor, action="user.password_change", target=actor)
+    ended = sessions_end(user=actor, keep_session_key=keep_session_key)
+    audit_record(actor=actor, action="user.password_change", target=actor, after={"sessions_ended": ended})
     return actor
 
 

@@ -87,7 +87,11 @@ logout_view = dingtalk_exempt(auth_views.LogoutView.as_view())
 def password_change(request):
     form = PasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user_password_change(actor=request.user, new_password=form.cleaned_data["new_password1"])
+        user_password_change(
+            actor=request.user,
+            new_password=form.cleaned_data["new_password1"],
+            keep_session_key=request.session.session_key,
+        )
         update_session_auth_hash(request, request.user)
         messages.success(request, _("Your password has been changed."))
         return redirect("accounts:dashboard")

@@ -24,6 +24,7 @@ from ..lockout import locked_addresses_count
 from ..services import security as security_services
 from ..services import freeze as freeze_services
 from ..services import staff as staff_services
+from ..services.sessions import sessions_of
 from .core import attach_errors, paginate
 
 __all__ = [
@@ -88,6 +89,20 @@ def _filtered_staff(request, resigned):
 def _render_list(request, resigned):
     _require_staff_list(request)
     form, staff, departments = _filtered_staff(request, resigned)
+    temporaries = []
+    if not resigned:
+        # Temporary accounts are listed on their own, with their window (R-20).
+        temporaries = _with_paths(
+            list(
+                staff_visible_to(request.user)
+                .filter(temporary_ends_at__isnull=False)
+                .exclude(status=User.Status.RESIGNED)
+                .select_related("position")
+                .order_by("temporary_starts_at", "account_name")
+            ),
+            departments,
+        )
+        staff = staff.filter(temporary_ends_at__isnull=True)
     page = paginate(request, staff)
     _with_paths(page.object_list, departments)
     query = request.GET.copy()
@@ -99,10 +114,13 @@ def _render_list(request, resigned):
         "query": query.urlencode(),
         "resigned": resigned,
         "can_manage": request.user.is_owner,
+        "temporaries": temporaries,
     }
     if request.user.is_owner:
         context["seats_used"] = staff_services.seats_used(tenant)
         context["quota"] = tenant.staff_quota
+        context["temporary_used"] = len(temporaries)
+        context["temporary_quota"] = tenant.temporary_quota
     return render(request, "accounts/staff_list.html", context)
 
 
@@ -170,6 +188,7 @@ def staff_detail(request, pk):
         "owned": handover.owned_by(staff) if request.user.is_owner else [],
         "has_second_factor": security_services.has_second_factor(staff),
         "locked_addresses": locked_addresses_count(staff.username) if request.user.is_owner else 0,
+        "sessions": sessions_of(staff) if request.user.is_owner else [],
     }
     return render(request, "accounts/staff_detail.html", context)
 
@@ -230,6 +249,12 @@ def staff_edit(request, pk):
             attach_errors(form, exc)
         else:
             messages.success(request, _("Changes saved. They apply on the staff member's next page load."))
+            if staff.status == User.Status.PENDING and data["mobile"].strip() != staff.mobile:
+                messages.info(
+                    request,
+                    _("A new binding link was sent to %(mobile)s; the link sent to the old mobile no longer works.")
+                    % {"mobile": data["mobile"].strip()},
+                )
             return redirect("accounts:staff_detail", pk=staff.pk)
     return render(request, "accounts/staff_form.html", {"form": form, "staff": staff})
 
@@ -321,14 +346,25 @@ def staff_hand_over(request, pk):
 
 @dingtalk_exempt
 def bind(request, token):
-    """The invitation link: set a password and activate the account (R-12). No login needed."""
+    """The invitation link: prove the mobile by an SMS code, set a password, activate (R-12). No login needed."""
     invitation = staff_services.invitation_for_token(token)
     if invitation is None:
         return render(request, "accounts/bind_invalid.html", status=404)
+    masked = staff_services.mask_mobile(invitation.mobile)
+    if request.method == "POST" and "send_code" in request.POST:
+        try:
+            staff_services.binding_code_send(token=token)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("A 6-digit code was sent by SMS to %(mobile)s.") % {"mobile": masked})
+        return redirect("accounts:bind", token=token)
     form = BindForm(request.POST or None, user=invitation.user)
     if request.method == "POST" and form.is_valid():
         try:
-            staff = staff_services.invitation_accept(token=token, password=form.cleaned_data["password1"])
+            staff = staff_services.invitation_accept(
+                token=token, code=form.cleaned_data["code"], password=form.cleaned_data["password1"]
+            )
         except ValidationError as exc:
             attach_errors(form, exc)
         else:
@@ -340,5 +376,4 @@ def bind(request, token):
                 request, _("Your account is bound. Log in as %(login)s.") % {"login": staff.username}
             )
             return redirect("accounts:login")
-    return render(request, "accounts/bind.html", {"form": form, "invitation": invitation})
-
+    return render(request, "accounts/bind.html", {"form": form, "invitation": invitation, "masked_mobile": masked})

@@ -23,7 +23,7 @@ def test_management_pages_redirect_to_the_dingtalk_form_until_it_is_filled(clien
     assert response["Location"].startswith(reverse("accounts:dingtalk"))
 
 
-@pytest.mark.parametrize("name", ["accounts:inbox", "accounts:password_change", "accounts:dingtalk"])
+@pytest.mark.parametrize("name", ["accounts:inbox", "accounts:password_change", "accounts:sessions", "accounts:dingtalk"])
 def test_personal_pages_stay_reachable_before_the_dingtalk_info(client, fresh_owner, name):
     assert client.get(reverse(name)).status_code == 200
 

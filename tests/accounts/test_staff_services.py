@@ -12,7 +12,7 @@ from accounts.models import AuditEntry, Invitation, Notification, User
 from accounts.selectors import inbox_for
 from accounts.services import staff as staff_services
 from tests.factories import PASSWORD, StaffFactory
-from tests.personas import catalogue, fresh, hire, next_mobile, token_of
+from tests.personas import accept_invitation, catalogue, fresh, hire, next_mobile
 
 pytestmark = pytest.mark.django_db
 
@@ -228,7 +228,7 @@ def test_rebinding_a_resigned_account_needs_a_free_seat(owner, org, west_staff):
 def test_accepting_the_invitation_sets_the_password_and_activates(client, owner, org):
     staff, link = add(owner, "zhangsan", department=org.east, position=org.clerk)
 
-    staff_services.invitation_accept(token=token_of(link), password="Fresh-password-88")
+    accept_invitation(link, "Fresh-password-88")
 
     staff = fresh(staff)
     assert staff.status == User.Status.ACTIVE and staff.bound_at is not None
@@ -239,10 +239,10 @@ def test_accepting_the_invitation_sets_the_password_and_activates(client, owner,
 
 def test_an_invitation_works_once(owner, org):
     staff, link = add(owner, "zhangsan", department=org.east, position=org.clerk)
-    staff_services.invitation_accept(token=token_of(link), password="Fresh-password-88")
+    accept_invitation(link, "Fresh-password-88")
 
     with pytest.raises(ValidationError, match=BIND_ERROR):
-        staff_services.invitation_accept(token=token_of(link), password="Hijack-password-99")
+        accept_invitation(link, "Hijack-password-99")
 
     assert fresh(staff).check_password("Fresh-password-88")
 
@@ -252,7 +252,7 @@ def test_an_expired_invitation_does_not_bind(owner, org):
     Invitation.objects.filter(user=staff).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
 
     with pytest.raises(ValidationError, match=BIND_ERROR):
-        staff_services.invitation_accept(token=token_of(link), password="Fresh-password-88")
+        accept_invitation(link, "Fresh-password-88")
 
     staff = fresh(staff)
     assert staff.status == User.Status.PENDING and not staff.has_usable_password()
@@ -273,7 +273,7 @@ def test_a_revoked_invitation_does_not_bind(owner, org):
     staff_services.invitation_revoke(actor=owner, staff=staff)
 
     with pytest.raises(ValidationError, match=BIND_ERROR):
-        staff_services.invitation_accept(token=token_of(link), password="Fresh-password-88")
+        accept_invitation(link, "Fresh-password-88")
     with pytest.raises(ValidationError, match="no pending invitation"):
         staff_services.invitation_revoke(actor=owner, staff=staff)
     assert AuditEntry.objects.filter(action="staff.invite_revoke").count() == 1
@@ -286,20 +286,20 @@ def test_resending_invalidates_the_old_link(owner, org):
 
     assert new_link != old_link
     with pytest.raises(ValidationError, match=BIND_ERROR):
-        staff_services.invitation_accept(token=token_of(old_link), password="Fresh-password-88")
-    staff_services.invitation_accept(token=token_of(new_link), password="Fresh-password-88")
+        accept_invitation(old_link, "Fresh-password-88")
+    accept_invitation(new_link, "Fresh-password-88")
     assert fresh(staff).status == User.Status.ACTIVE
-    assert inbox_for(staff).count() == 2
+    assert inbox_for(staff).filter(kind="binding_invitation").count() == 2
 
 
 def test_a_weak_password_keeps_the_link_usable(owner, org):
     staff, link = add(owner, "zhangsan", department=org.east, position=org.clerk)
 
     with pytest.raises(ValidationError):
-        staff_services.invitation_accept(token=token_of(link), password="123")
+        accept_invitation(link, "123")
 
     assert fresh(staff).status == User.Status.PENDING
-    staff_services.invitation_accept(token=token_of(link), password="Fresh-password-88")
+    accept_invitation(link, "Fresh-password-88")
     assert fresh(staff).status == User.Status.ACTIVE
 
 
@@ -331,7 +331,7 @@ def test_disabling_a_pending_account_kills_its_invitation(owner, org):
     staff_services.staff_disable(actor=owner, staff=staff)
 
     with pytest.raises(ValidationError, match=BIND_ERROR):
-        staff_services.invitation_accept(token=token_of(link), password="Fresh-password-88")
+        accept_invitation(link, "Fresh-password-88")
 
 
 def test_enabling_restores_login(client, owner, west_staff):
@@ -430,7 +430,7 @@ def test_rebinding_gives_the_account_to_a_new_person_with_a_new_invitation(clien
     assert AuditEntry.objects.get(action="staff.rebind").after["display_name"] == "Wang Wu"
     assert "not bound yet" in log_in(client, "acme:west_staff").content.decode()
 
-    staff_services.invitation_accept(token=token_of(link), password="Wang-wu-pass-77")
+    accept_invitation(link, "Wang-wu-pass-77")
     assert log_in(client, "acme:west_staff", "Wang-wu-pass-77").status_code == 302
 
 

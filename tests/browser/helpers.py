@@ -38,8 +38,18 @@ def bind_link_in_message(page):
 
 
 def bind_account(page, link, password=PASSWORD):
-    """Follow a binding link and choose a password, as the invited person does."""
+    """Follow a binding link, ask for the SMS code, type it and choose a password, as the invited person does.
+
+    The code is read from the SMS outbox row in the test database (R-12).
+    """
+    from accounts.services.staff import invitation_for_token
+    from tests.personas import sms_code_for, token_of
+
     page.goto(link)
+    page.get_by_role("button", name="Send code").click()
+    expect(page.locator(".message.success").filter(has_text="code was sent")).to_be_visible()
+    invitation = invitation_for_token(token_of(link))
+    page.get_by_label("Code from the SMS").fill(sms_code_for(invitation.user))
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_label("Password again").fill(password)
     page.get_by_role("button", name="Bind account").click()

@@ -190,7 +190,7 @@ def test_staff_member_changes_their_password(live_server, browser_as, org, plain
 
 def test_staff_edit_changes_department_position_and_rights(owner_page, live_server, browser_as, org, plain_staff, west_staff):
     staff_page = browser_as(plain_staff.username)
-    expect(sidebar_links(staff_page)).to_have_text(["Dashboard", "Inbox", "Campaigns", "Official campaigns", "Real-person verification", "Change password", "Two-factor authentication"])
+    expect(sidebar_links(staff_page)).to_have_text(["Dashboard", "Inbox", "Campaigns", "Official campaigns", "Real-person verification", "My sessions", "Change password", "Two-factor authentication"])
 
     page = owner_page
     page.goto(f"{live_server.url}/staff/")
@@ -231,7 +231,7 @@ def test_staff_edit_changes_department_position_and_rights(owner_page, live_serv
     # The staff member's next page load follows: publishing, effect reports and the staff list.
     staff_page.reload()
     expect(sidebar_links(staff_page)).to_have_text(
-        ["Dashboard", "Inbox", "Campaigns", "Official campaigns", "Effect reports", "Staff", "Real-person verification", "Change password", "Two-factor authentication"]
+        ["Dashboard", "Inbox", "Campaigns", "Official campaigns", "Effect reports", "Staff", "Real-person verification", "My sessions", "Change password", "Two-factor authentication"]
     )
     sidebar_links(staff_page).get_by_text("Campaigns", exact=True).click()
     expect(staff_page.get_by_role("link", name="Publish campaign")).to_be_visible()

@@ -108,7 +108,7 @@ def test_org_chart_position_and_staff_from_invitation_to_lost_access(page, live_
     sign_in(staff_page, url, "acme:xiaoli", PASSWORD)
     expect(staff_page.get_by_test_id("current-user")).to_have_text("小李")
     expect(sidebar_links(staff_page)).to_have_text(
-        ["Dashboard", "Inbox", "Campaigns", "Official campaigns", "Effect reports", "Real-person verification", "Change password", "Two-factor authentication"]
+        ["Dashboard", "Inbox", "Campaigns", "Official campaigns", "Effect reports", "Real-person verification", "My sessions", "Change password", "Two-factor authentication"]
     )
     sidebar_links(staff_page).get_by_text("Effect reports").click()
     expect(staff_page.get_by_role("heading", level=1)).to_have_text("Effect reports")
@@ -128,7 +128,7 @@ def test_org_chart_position_and_staff_from_invitation_to_lost_access(page, live_
     staff_page.goto(f"{url}/")
     expect(staff_page.get_by_test_id("current-user")).to_have_text("小李")
     expect(sidebar_links(staff_page)).to_have_text(
-        ["Dashboard", "Inbox", "Campaigns", "Official campaigns", "Real-person verification", "Change password", "Two-factor authentication"]
+        ["Dashboard", "Inbox", "Campaigns", "Official campaigns", "Real-person verification", "My sessions", "Change password", "Two-factor authentication"]
     )
     assert staff_page.goto(f"{url}/campaigns/reports/").status == 403
 

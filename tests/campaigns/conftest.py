@@ -17,12 +17,13 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services.staff import invitation_accept, staff_add
+from accounts.services.staff import staff_add
 from campaigns import rollups, services
 from campaigns.models import Campaign, EffectDaily, EnrolledProduct
 from orgchart import permissions as catalogue
 from orgchart.services import department_create, position_create
 from tests.factories import OwnerFactory, TenantFactory
+from tests.personas import accept_invitation
 
 PASSWORD = "Correct-horse-42"
 _mobiles = itertools.count(1)
@@ -57,7 +58,7 @@ def make_staff(owner, name, department, position, admin=False):
         position=position,
         is_department_admin=admin,
     )
-    invitation_accept(token=link.rstrip("/").rsplit("/", 1)[-1], password=PASSWORD)
+    accept_invitation(link)
     return User.objects.get(pk=staff.pk)
 
 
