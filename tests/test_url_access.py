@@ -29,6 +29,9 @@ PERSONAL = {
     "accounts:inbox_read_all",
     "accounts:two_factor",
     "accounts:verification",
+    "accounts:sessions",
+    "accounts:sessions_end_others",
+    "accounts:session_end",
     "accounts:two_factor_setup",
     "accounts:two_factor_backup_codes",
     "accounts:two_factor_disable",
@@ -41,6 +44,7 @@ PERSONAL = {
 EXTRA_ARGS = {
     "accounts:staff_action": ["disable"],
     "campaigns:product_review": ["approve"],
+    "accounts:staff_session_end": ["no-such-session"],
 }
 # Pages whose only argument is not an object: the value to use.
 PLAIN_ARGS = {
@@ -49,6 +53,7 @@ PLAIN_ARGS = {
     "campaigns:report_export": ["csv"],
     "campaigns:enroll": ["no-such-token"],
     "accounts:bind": ["no-such-token"],
+    "accounts:session_end": ["no-such-session"],
 }
 
 # For each page about one object: how to find such an object of ANOTHER tenant.
@@ -59,6 +64,9 @@ OTHER_TENANT_OBJECT = {
     "accounts:staff_rebind": lambda w: w.other_staff.pk,
     "accounts:staff_hand_over": lambda w: w.other_staff.pk,
     "accounts:staff_action": lambda w: w.other_staff.pk,
+    "accounts:temporary_window": lambda w: w.other_staff.pk,
+    "accounts:staff_sessions_end_all": lambda w: w.other_staff.pk,
+    "accounts:staff_session_end": lambda w: w.other_staff.pk,
     "accounts:delivery_retry": lambda w: Delivery.objects.filter(tenant=w.other_owner.tenant).first().pk,
     "accounts:inbox_detail": lambda w: Notification.objects.filter(recipient=w.other_owner).first().pk,
     "orgchart:department_edit": lambda w: w.other_staff.department_id,
