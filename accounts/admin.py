@@ -186,7 +186,9 @@ class OperatorPasswordChangeForm(AdminPasswordChangeForm):
 
 
 # What no service lets anyone change on a tenant's account, and what only the owner's pages change
-# (with the quota, the scope groups and the audit entry that go with it): read-only here.
+# (with the quota, the scope groups and the audit entry that go with it): read-only here. An
+# operator may still deactivate an account (is_active, e.g. an abusive main account): audited, and
+# its sessions end at once.
 TENANT_USER_READONLY = [
     "username",
     "password",
@@ -206,7 +208,6 @@ TENANT_USER_READONLY = [
     "frozen_at",
     "temporary_starts_at",
     "temporary_ends_at",
-    "is_active",
     "is_staff",
     "is_superuser",
     "groups",
@@ -289,7 +290,7 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
         with transaction.atomic():
             super().save_model(request, obj, form, change)
             if change and not obj.can_log_in:
-                # An operator deactivating an operator ends its sessions for real, as staff_disable does.
+                # An operator deactivating an account ends its sessions for real, as staff_disable does.
                 sessions_end(user=obj)
 
 

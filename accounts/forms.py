@@ -257,11 +257,11 @@ class HandOverForm(forms.Form):
 
 
 class BindForm(forms.Form):
-    code = forms.CharField(
+    code = IdentifierField(
         label=_("Code from the SMS"),
         min_length=6,
         max_length=6,
-        validators=[RegexValidator(r"^\d{6}$", _("Enter the 6 digits of the code."))],
+        validators=[RegexValidator(r"^[0-9]{6}$", _("Enter the 6 digits of the code."))],
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
         help_text=_("Proves that the link reached the owner of this mobile. Send a code first."),
     )

@@ -15,7 +15,7 @@ from accounts.models.identity import (
     validate_id_number,
 )
 from accounts.services import freeze, identity
-from accounts.services.staff import invitation_accept, staff_offboard, staff_rebind
+from accounts.services.staff import invitation_accept_on_behalf, staff_offboard, staff_rebind
 from tests.factories import PASSWORD
 from tests.personas import hire, next_mobile, token_of
 
@@ -243,7 +243,7 @@ def test_offboarding_removes_the_verification_and_the_next_person_verifies(owner
     # The person who left may verify elsewhere in the tenant; the re-bound account gets a new person.
     submit(plain_staff, n=1)
     staff, link = staff_rebind(actor=owner, staff=staff, display_name="New Person", mobile=next_mobile())
-    invitation_accept(token=token_of(link), password=PASSWORD)
+    invitation_accept_on_behalf(token=token_of(link), password=PASSWORD)
     staff = reload(staff)
     assert staff.is_muted and staff.verify_deadline == staff.bound_at + datetime.timedelta(days=7)
     second = submit(staff, n=2)

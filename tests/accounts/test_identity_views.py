@@ -258,7 +258,7 @@ def test_the_staff_list_stays_flat_with_verification_states(client, owner, org, 
         )
     client.force_login(owner)
     client.get(reverse("accounts:dashboard"))  # the session records its device on the first request
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         assert client.get(reverse("accounts:staff_list")).status_code == 200
 
 

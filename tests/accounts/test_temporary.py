@@ -306,8 +306,9 @@ def test_the_operator_sets_the_temporary_quota_in_the_admin(client, operator, ow
     assert response.status_code == 302, response.content.decode()[:2000]
     owner.tenant.refresh_from_db()
     assert owner.tenant.temporary_quota == 35
-    entry = AuditEntry.objects.get(action="admin.tenant.change")
-    assert entry.after == {"temporary_quota": 35}
+    entry = AuditEntry.objects.get(action="tenant.quotas")
+    assert entry.before == {"staff_quota": 50, "temporary_quota": 20}
+    assert entry.after == {"staff_quota": 50, "temporary_quota": 35}
 
 
 def test_the_command_records_a_session_less_closed_window_once_and_skips_old_ones(owner, org):

@@ -194,16 +194,17 @@ def test_disable_needs_the_current_password(owner_client, owner):
 
 
 def test_binding_with_two_factor_leads_to_enrolment(client, owner, org):
-    from accounts.services.staff import staff_add
+    from accounts.services.staff import binding_code_send, staff_add
     from tests.personas import token_of
 
     staff, link = staff_add(
         actor=owner, tenant=owner.tenant, display_name="Li", account_name="li", mobile="13612345678",
         department=org.east, position=org.clerk, is_department_admin=False, supplementary_permissions=[],
     )
+    code = binding_code_send(token=token_of(link))
     response = client.post(
         reverse("accounts:bind", args=[token_of(link)]),
-        {"password1": PASSWORD, "password2": PASSWORD, "setup_two_factor": "on"},
+        {"code": code, "password1": PASSWORD, "password2": PASSWORD, "setup_two_factor": "on"},
     )
     assert response.status_code == 302 and response["Location"] == reverse("accounts:two_factor_setup")
     page = client.get(response["Location"])
@@ -212,14 +213,17 @@ def test_binding_with_two_factor_leads_to_enrolment(client, owner, org):
 
 
 def test_binding_without_the_box_goes_to_login(client, owner, org):
-    from accounts.services.staff import staff_add
+    from accounts.services.staff import binding_code_send, staff_add
     from tests.personas import token_of
 
     _staff, link = staff_add(
         actor=owner, tenant=owner.tenant, display_name="Li", account_name="li", mobile="13612345678",
         department=org.east, position=org.clerk, is_department_admin=False, supplementary_permissions=[],
     )
-    response = client.post(reverse("accounts:bind", args=[token_of(link)]), {"password1": PASSWORD, "password2": PASSWORD})
+    code = binding_code_send(token=token_of(link))
+    response = client.post(
+        reverse("accounts:bind", args=[token_of(link)]), {"code": code, "password1": PASSWORD, "password2": PASSWORD}
+    )
     assert response["Location"] == reverse("accounts:login")
 
 
