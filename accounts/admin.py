@@ -189,9 +189,7 @@ class OperatorPasswordChangeForm(AdminPasswordChangeForm):
 # (with the quota, the scope groups and the audit entry that go with it): read-only here. An
 # operator may still deactivate an account (is_active, e.g. an abusive main account): audited, and
 # its sessions end at once.
-TENANT_USER_READONLY = [
-    "username",
-    "password",
+TENANT_FIELDS = [
     "tenant",
     "kind",
     "account_name",
@@ -208,6 +206,11 @@ TENANT_USER_READONLY = [
     "frozen_at",
     "temporary_starts_at",
     "temporary_ends_at",
+]
+TENANT_USER_READONLY = [
+    "username",
+    "password",
+    *TENANT_FIELDS,
     "is_staff",
     "is_superuser",
     "groups",
@@ -232,29 +235,7 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
     actions = ["reset_two_factor"]
     fieldsets = [
         *DjangoUserAdmin.fieldsets,
-        (
-            _("Tenant"),
-            {
-                "fields": [
-                    "tenant",
-                    "kind",
-                    "account_name",
-                    "display_name",
-                    "mobile",
-                    "status",
-                    "department",
-                    "position",
-                    "is_department_admin",
-                    "bound_at",
-                    "resigned_at",
-                    "identity_status",
-                    "verify_deadline",
-                    "frozen_at",
-                    "temporary_starts_at",
-                    "temporary_ends_at",
-                ]
-            },
-        ),
+        (_("Tenant"), {"fields": TENANT_FIELDS}),
     ]
 
     def get_readonly_fields(self, request, obj=None):
