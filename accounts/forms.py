@@ -323,7 +323,7 @@ class VerificationForm(forms.Form):
         widget=UnrenderedTextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
         help_text=_("18 characters, as on your ID card. It is never shown again, not even to you."),
     )
-    mobile = forms.CharField(label=_("Mobile"), max_length=11, validators=[mainland_mobile_validator])
+    mobile = MobileField(label=_("Mobile"), max_length=11, validators=[mainland_mobile_validator])
 
     @method_decorator(sensitive_variables("number"))
     def clean_id_number(self):

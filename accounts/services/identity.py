@@ -21,6 +21,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_variables
 
+from utilities.text import normalize_mobile
+
 from ..models import IdentityVerification, Notification, User
 from ..models.identity import (
     id_number_hash,
@@ -90,7 +92,7 @@ def verification_submit(*, actor, real_name, id_number, mobile):
         validate_id_number(number)
     except ValidationError as exc:
         errors["id_number"] = exc.messages
-    mobile = (mobile or "").strip()
+    mobile = normalize_mobile(mobile)
     try:
         mainland_mobile_validator(mobile)
     except ValidationError as exc:

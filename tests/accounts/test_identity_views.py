@@ -340,3 +340,20 @@ def test_the_change_page_offers_approve_and_reject_while_pending(client, operato
     client.post(CHANGELIST, {"action": "approve_selected", "_selected_action": [verification.pk]})
     html = client.get(url).content.decode()
     assert 'data-testid="approve"' not in html and "Verified" in html
+
+
+def test_a_mobile_typed_in_full_width_digits_is_the_same_person(client, west_staff, plain_staff):
+    """One person, one verified account per tenant (R-19), however the digits were typed (issue 15)."""
+    from accounts.models import IdentityVerification
+    from tests.accounts.identity_helpers import valid_id
+
+    client.force_login(west_staff)
+    client.post("/account/verification/", {"real_name": "王五", "id_number": valid_id(31), "mobile": "13911112222"})
+    client.force_login(plain_staff)
+    response = client.post(
+        "/account/verification/", {"real_name": "赵六", "id_number": valid_id(32), "mobile": "139１１１１２２２２"}
+    )
+
+    assert response.status_code == 200
+    assert "already verified or under review" in response.content.decode()
+    assert IdentityVerification.objects.filter(mobile="13911112222").count() == 1
