@@ -217,9 +217,9 @@ def _small_tenants(count):
     base_tree = _scalar("SELECT COALESCE(MAX(tree_id), 0) FROM orgchart_department")
     _sql(
         """
-        INSERT INTO accounts_tenant (slug, name, kind, staff_quota, dingtalk_contact_name, dingtalk_mobile,
-            dingtalk_webhook, dingtalk_secret, dingtalk_completed_at, created_at)
-        SELECT 'shop' || g, '小店' || g, 'shop', 50, '店主', '13900000000', '', '', %s, %s
+        INSERT INTO accounts_tenant (slug, name, kind, staff_quota, temporary_quota, dingtalk_contact_name,
+            dingtalk_mobile, dingtalk_webhook, dingtalk_secret, dingtalk_completed_at, created_at)
+        SELECT 'shop' || g, '小店' || g, 'shop', 50, 20, '店主', '13900000000', '', '', %s, %s
         FROM generate_series(1, %s) g
         """,
         [now, now, count],
@@ -228,9 +228,9 @@ def _small_tenants(count):
         """
         INSERT INTO accounts_user (password, is_superuser, username, first_name, last_name, email, is_staff,
             is_active, date_joined, kind, account_name, display_name, mobile, status, is_department_admin,
-            tenant_id, bound_at)
+            identity_status, tenant_id, bound_at)
         SELECT '!', false, t.slug || '_owner', '', '', '', false, true, %s, 'owner', '', '店主', '', 'active', false,
-            t.id, %s
+            'unverified', t.id, %s
         FROM accounts_tenant t WHERE t.slug LIKE 'shop%%'
         """,
         [now, now],
