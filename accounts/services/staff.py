@@ -169,10 +169,46 @@ def staff_add(
     """
     _require_owner(actor, tenant)
     tenant = lock_tenant(tenant)
+    staff = create_staff(
+        tenant=tenant,
+        check_seat=check_quota,
+        display_name=display_name,
+        account_name=account_name,
+        mobile=mobile,
+        department=department,
+        position=position,
+        is_department_admin=is_department_admin,
+        supplementary_permissions=supplementary_permissions,
+    )
+    audit_record(actor=actor, tenant=tenant, action="staff.add", target=staff, after=_snapshot(staff))
+    link = invitation_send(actor=actor, staff=staff)
+    return staff, link
+
+
+def create_staff(
+    *,
+    tenant,
+    check_seat,
+    display_name,
+    account_name,
+    mobile,
+    department,
+    position,
+    is_department_admin,
+    supplementary_permissions,
+    temporary_window=None,
+):
+    """Check and save one new staff account and its rights; the shared step of ``staff_add`` and
+    ``temporary_staff_add``, which check the actor, lock the tenant, audit and invite around it.
+
+    ``check_seat(tenant)`` raises when the account's kind of seat is full (staff or temporary
+    quota); ``temporary_window`` is ``(starts_at, ends_at)`` for a temporary account. Returns the
+    saved account. Raises ``ValidationError`` by field.
+    """
     supplementary_permissions = list(supplementary_permissions)
     _check_refs(tenant, department, position, supplementary_permissions)
     _check_free(tenant, account_name.strip().lower(), mobile.strip())
-    check_quota(tenant)
+    check_seat(tenant)
     staff = build_staff(
         tenant=tenant,
         display_name=display_name,
@@ -182,6 +218,8 @@ def staff_add(
         position=position,
         is_department_admin=is_department_admin,
     )
+    if temporary_window is not None:
+        staff.temporary_starts_at, staff.temporary_ends_at = temporary_window
     try:
         with transaction.atomic():
             staff.save()
@@ -189,9 +227,7 @@ def staff_add(
         raise ValidationError({"account_name": _("This account name is already taken in your organisation.")}) from exc
     staff.user_permissions.set(supplementary_permissions)
     sync_scope_groups(tenant)
-    audit_record(actor=actor, tenant=tenant, action="staff.add", target=staff, after=_snapshot(staff))
-    link = invitation_send(actor=actor, staff=staff)
-    return staff, link
+    return staff
 
 
 @transaction.atomic

@@ -6,25 +6,22 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from qsessions.models import Session
 
 from orgchart.locks import lock_tenant
-from orgchart.scope import sync_scope_groups
 
 from ..models import AuditEntry, User
 from .audit import audit_record
 from .sessions import sessions_end
 from .staff import (
-    _check_free,
-    _check_refs,
     _require_owner,
     _snapshot,
-    build_staff,
     check_temporary_quota,
+    create_staff,
     invitation_send,
 )
 
@@ -79,29 +76,19 @@ def temporary_staff_add(
     """
     _require_owner(actor, tenant)
     tenant = lock_tenant(tenant)
-    supplementary_permissions = list(supplementary_permissions)
-    _check_refs(tenant, department, position, supplementary_permissions)
-    _check_free(tenant, account_name.strip().lower(), mobile.strip())
     _check_window(starts_at, ends_at)
-    check_temporary_quota(tenant)
-    staff = build_staff(
+    staff = create_staff(
         tenant=tenant,
+        check_seat=check_temporary_quota,
         display_name=display_name,
         account_name=account_name,
         mobile=mobile,
         department=department,
         position=position,
         is_department_admin=False,
+        supplementary_permissions=supplementary_permissions,
+        temporary_window=(starts_at, ends_at),
     )
-    staff.temporary_starts_at = starts_at
-    staff.temporary_ends_at = ends_at
-    try:
-        with transaction.atomic():
-            staff.save()
-    except IntegrityError as exc:
-        raise ValidationError({"account_name": _("This account name is already taken in your organisation.")}) from exc
-    staff.user_permissions.set(supplementary_permissions)
-    sync_scope_groups(tenant)
     audit_record(
         actor=actor,
         tenant=tenant,
