@@ -17,14 +17,14 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .forms import RejectVerificationForm
-from .models import AuditAction, AuditEntry, Delivery, IdentityVerification, Notification, Tenant, User
+from .models import AuditEntry, Delivery, IdentityVerification, Notification, Tenant, User
 from .services.audit import SECRET_MASK, audit_record
 from .services.identity import is_platform_operator, verification_approve, verification_reject
 from .services.notifications import delivery_retry
 from .services.security import login_attempts_reset, two_factor_reset
 from .services.sessions import sessions_end
 from .services.staff import seats_used
-from .services.tenants import tenant_set_quotas, user_password_set_by_operator
+from .services.tenants import tenant_rename_by_operator, tenant_set_quotas, user_password_set_by_operator
 
 SECRET_FIELDS = {"dingtalk_secret", "usable_password"}
 
@@ -137,17 +137,7 @@ class TenantAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         with transaction.atomic():
-            before = Tenant.objects.select_for_update().get(pk=obj.pk)
-            if (before.name, before.kind) != (data["name"], data["kind"]):
-                Tenant.objects.filter(pk=obj.pk).update(name=data["name"], kind=data["kind"])
-                audit_record(
-                    actor=request.user,
-                    tenant=before,
-                    action=AuditAction.ADMIN_TENANT_CHANGE,
-                    target=before,
-                    before={"name": before.name, "kind": before.kind},
-                    after={"name": data["name"], "kind": data["kind"]},
-                )
+            tenant_rename_by_operator(actor=request.user, tenant=obj, name=data["name"], kind=data["kind"])
             tenant_set_quotas(
                 actor=request.user,
                 tenant=obj,

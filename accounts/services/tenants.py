@@ -113,6 +113,28 @@ def _require_operator(actor):
 
 
 @transaction.atomic
+def tenant_rename_by_operator(*, actor, tenant, name, kind):
+    """A platform operator corrects a tenant's name or kind (shop / service provider); audited.
+
+    The login prefix is never changed (R-10). Returns the tenant; raises ``PermissionDenied`` for
+    anyone but an operator, ``ValidationError`` for a blank name or unknown kind.
+    """
+    _require_operator(actor)
+    tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    before = {"name": tenant.name, "kind": tenant.kind}
+    tenant.name = name.strip()
+    tenant.kind = kind
+    tenant.full_clean(validate_unique=False, validate_constraints=False)
+    after = {"name": tenant.name, "kind": tenant.kind}
+    if before != after:
+        tenant.save(update_fields=["name", "kind"])
+        audit_record(
+            actor=actor, tenant=tenant, action=AuditAction.ADMIN_TENANT_CHANGE, target=tenant, before=before, after=after
+        )
+    return tenant
+
+
+@transaction.atomic
 def tenant_set_quotas(*, actor, tenant, staff_quota, temporary_quota):
     """Set how many staff and temporary accounts a tenant may hold (R-11, R-20): extra seats bought.
 

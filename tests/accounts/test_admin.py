@@ -190,3 +190,16 @@ def test_a_quota_below_the_seats_in_use_is_saved_with_a_warning(operator_client,
     owner.tenant.refresh_from_db()
     assert owner.tenant.staff_quota == 2
     assert "more than its quota of 2" in response.content.decode()
+
+
+def test_renaming_a_tenant_in_the_admin_is_audited_through_its_service(operator_client, owner, operator):
+    tenant = owner.tenant
+    form = {"name": "Acme Flagship", "kind": "service_provider", "staff_quota": 50, "temporary_quota": 20}
+
+    assert operator_client.post(change_url(tenant), form).status_code == 302
+
+    tenant.refresh_from_db()
+    assert (tenant.name, tenant.kind, tenant.slug) == ("Acme Flagship", "service_provider", "acme")
+    entry = AuditEntry.objects.get(action="admin.tenant.change")
+    assert entry.actor == operator and entry.after == {"name": "Acme Flagship", "kind": "service_provider"}
+    assert not AuditEntry.objects.filter(action="tenant.quotas").exists()  # unchanged quotas write nothing
