@@ -9,6 +9,10 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
+        from . import demo
         from .middleware import SessionTouchMiddleware
+
+        demo.register(demo.seed_identity, order=20)
+        demo.register(demo.seed_temporary, order=40)
 
         user_logged_in.connect(SessionTouchMiddleware.seen_at_login, dispatch_uid="accounts.session_seen_at_login")

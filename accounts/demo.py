@@ -6,12 +6,27 @@ from django.utils import timezone
 
 from .models import User
 from .models.identity import id_check_character
-from .services import freeze, identity
+from .services import freeze, identity, temporary
+from .services import staff as staff_services
 
 UNVERIFIED = "songer"  # stays unverified: muted, 7 days from binding
 PENDING = "linsan"  # submitted, waiting for the operator in /admin/
 FROZEN = "chener"  # missed the deadline: cannot log in until the main account unfreezes it
 # Every other active demo account is verified, so the demo shows the banner only where it belongs.
+
+# What ``seed_demo`` runs after creating the demo tenant and its owner, in ``order``: each app
+# registers its seeder from ``AppConfig.ready`` so this app never imports the apps above it.
+SEEDERS = []
+
+
+def register(seeder, *, order):
+    """Add ``seeder(tenant=, owner=, password=) -> [(role, login, password)]`` to ``seed_demo``.
+
+    ``order`` is an int; lower runs first (org chart 10, verification 20, campaigns 30, temporary
+    account 40; later apps 50 and up). Seeders must be idempotent.
+    """
+    SEEDERS.append((order, seeder))
+    SEEDERS.sort(key=lambda entry: entry[0])
 
 
 def demo_id_number(n):
@@ -53,3 +68,36 @@ def seed_identity(*, tenant, owner, password):
         if User.objects.filter(tenant=tenant, account_name=account).exists():
             lines.append((f"staff, {state}", f"{tenant.slug}:{account}", password))
     return lines
+
+
+TEMPORARY_ACCOUNT = "kefu_zhou"
+
+
+def seed_temporary(*, tenant, owner, password):
+    """A temporary customer-service account (临时客服, R-20) whose window is open now (idempotent)."""
+    staff = User.objects.filter(tenant=tenant, kind=User.Kind.STAFF, account_name=TEMPORARY_ACCOUNT).first()
+    if staff is None:
+        template = (
+            User.objects.filter(tenant=tenant, kind=User.Kind.STAFF, temporary_ends_at__isnull=True)
+            .exclude(department=None)
+            .exclude(position=None)
+            .order_by("pk")
+            .first()
+        )
+        if template is None:
+            return []
+        now = timezone.now()
+        staff, link = temporary.temporary_staff_add(
+            actor=owner,
+            tenant=tenant,
+            display_name="临时客服小周",
+            account_name=TEMPORARY_ACCOUNT,
+            mobile="13900009999",
+            department=template.department,
+            position=template.position,
+            starts_at=now - datetime.timedelta(days=1),
+            ends_at=now + datetime.timedelta(days=30),
+        )
+        staff_services.invitation_accept_on_behalf(token=link.rstrip("/").rsplit("/", 1)[-1], password=password)
+        staff.refresh_from_db()
+    return [(f"staff: temporary, window {temporary.window_text(staff)}", staff.username, password)]

@@ -9,10 +9,11 @@ class CampaignsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from accounts import dashboard, handover, navigation
+        from accounts import dashboard, demo, handover, navigation
         from orgchart.scope import scope_groups_synced
 
         from . import dashboard as campaign_dashboard
+        from .demo import seed_campaigns
         from . import handover as campaign_handover
         from .visibility import contact_grants_sync, effect_reader, forget_permission_ids, holds_campaign_right
 
@@ -26,6 +27,7 @@ class CampaignsConfig(AppConfig):
             before="orgchart:tree",
         )
         dashboard.register(*campaign_dashboard.PANELS)
+        demo.register(seed_campaigns, order=30)
         handover.register(
             "created_campaigns",
             _("Campaigns created"),
