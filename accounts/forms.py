@@ -13,7 +13,7 @@ from .backends import normalize_login
 from .lockout import account_cap_retry_at, is_locked
 from .models import Tenant, User
 from .models.tenants import mainland_mobile_validator, tenant_slug_validator
-from .request_context import client_ip
+from utilities.request_context import client_ip
 from .services.freeze import freezable, staff_freeze
 from .services.temporary import window_text
 

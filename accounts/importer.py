@@ -19,7 +19,7 @@ from orgchart.models import Position
 
 from utilities.text import normalize_identifier, normalize_mobile
 
-from .exports import FORMULA_PREFIXES, decode_text_upload
+from utilities.exports import FORMULA_PREFIXES, decode_text_upload
 from .models import User
 from .models.tenants import mainland_mobile_validator
 from .models.users import account_name_validator

@@ -18,7 +18,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from .backends import normalize_login
-from .request_context import client_ip
+from utilities.request_context import client_ip
 
 
 def lockout_username(request, credentials):

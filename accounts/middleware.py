@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from qsessions.middleware import SessionMiddleware as QSessionMiddleware
 
 from .services.security import has_second_factor, second_factor_required
-from .request_context import client_ip, reset_current_ip, set_current_ip
+from utilities.request_context import client_ip, reset_current_ip, set_current_ip
 
 GATED_NAMESPACES = frozenset({"accounts", "orgchart", "campaigns"})
 

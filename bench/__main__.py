@@ -75,7 +75,7 @@ def setup_django(url):
 
 def pages(product_ids, staff_pk):
     """``[(name, path, [personas it applies to])]`` — the R-41 page list."""
-    from accounts.pagination import COUNT_CAP
+    from utilities.pagination import COUNT_CAP
 
     deep = COUNT_CAP // 25  # the deepest page a capped list offers
     everyone = ["owner", "admin_l1", "staff_l3"]

@@ -13,7 +13,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from accounts.dashboard import LIST_LENGTH, Panel, capped_count
-from accounts.formatting import exact_figures, percent_change
+from utilities.formatting import exact_figures, percent_change
 
 from orgchart import permissions as catalogue
 

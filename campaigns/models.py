@@ -170,7 +170,7 @@ class Campaign(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        from accounts.links import object_url
+        from utilities.links import object_url
 
         return object_url("campaigns:detail", self.pk)
 
@@ -315,7 +315,7 @@ class EnrolledProduct(models.Model):
         return f"{self.title} ({self.product_id})"
 
     def get_absolute_url(self):
-        from accounts.links import object_url
+        from utilities.links import object_url
 
         return object_url("campaigns:product_detail", self.pk)
 

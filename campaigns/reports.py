@@ -1,7 +1,7 @@
 """Effect reports (R-31): totals by day, campaign, contact person or department within the
 viewer's data scope, a server-side SVG trend chart, and the rows an export writes.
 
-Every summed figure passes through ``accounts.formatting.exact_figures``: on SQLite a ``Sum`` of
+Every summed figure passes through ``utilities.formatting.exact_figures``: on SQLite a ``Sum`` of
 a ``DecimalField`` comes back through a float (``9860.46999999999``), so money is quantized to
 two places here, once, and pages and exports receive exact ``Decimal`` values.
 
@@ -17,7 +17,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.formatting import exact_figures, format_count, format_money, percent_change
+from utilities.formatting import exact_figures, format_count, format_money, percent_change
 
 from . import windows
 from .models import EffectByCampaign, EffectByCampaignContact, EffectByContact, EffectWindow

@@ -11,11 +11,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import owner_required, tenant_member_required
-from accounts.exports import csv_response, xlsx_response
+from utilities.exports import csv_response, xlsx_response
 from accounts.middleware import dingtalk_exempt
-from accounts.pagination import capped_page
-from accounts.request_context import client_ip
-from accounts.views import attach_errors
+from utilities.pagination import capped_page
+from utilities.request_context import client_ip
+from utilities.forms import attach_errors
 from orgchart import permissions as catalogue
 from utilities.text import normalize_identifier
 

@@ -259,7 +259,7 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_USERNAME_CALLABLE = "accounts.lockout.lockout_username"
-# One address rule for the audit log, sessions and lockout: accounts.request_context.client_ip
+# One address rule for the audit log, sessions and lockout: utilities.request_context.client_ip
 # (django-ipware, honouring TRUSTED_PROXY_HOPS), so axes' own AXES_IPWARE_* settings are unused.
 AXES_CLIENT_IP_CALLABLE = "accounts.lockout.lockout_client_ip"
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"

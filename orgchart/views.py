@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import owner_required
 from accounts.models import User
-from accounts.views import attach_errors
+from utilities.forms import attach_errors
 
 from . import services
 from .forms import DepartmentForm, PositionForm, departments_with_paths

@@ -24,3 +24,12 @@ class MobileField(IdentifierField):
         attrs.pop("maxlength", None)  # "139 0000 0001" is longer than 11 before it is normalised
         attrs.setdefault("inputmode", "tel")
         return attrs
+
+
+def attach_errors(form, exc):
+    """Show a service's ``ValidationError`` next to the matching fields of ``form``, the rest on top."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)

@@ -2,7 +2,7 @@ from django.db import models
 
 from ..models import AuditAction, AuditEntry
 from ..models.audit import SYSTEM_ACTOR
-from ..request_context import current_ip
+from utilities.request_context import current_ip
 
 SECRET_MASK = "******"
 

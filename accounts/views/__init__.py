@@ -1,7 +1,6 @@
 """Views of the accounts app: onboarding and settings (``core``), staff management (``staff``)."""
 
 from .core import *  # noqa: F401,F403
-from .core import attach_errors, paginate  # noqa: F401
 from .identity import *  # noqa: F401,F403
 from .imports import *  # noqa: F401,F403
 from .security import *  # noqa: F401,F403

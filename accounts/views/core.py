@@ -4,7 +4,6 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -14,7 +13,6 @@ from django.views.decorators.http import require_POST
 from .. import dashboard as dashboard_panels
 from .. import two_factor
 from ..decorators import owner_required, tenant_member_required
-from ..exports import csv_response
 from ..forms import DingTalkInfoForm, LoginForm, SignUpForm
 from ..middleware import dingtalk_exempt
 from ..models import AuditAction, Delivery
@@ -22,13 +20,9 @@ from ..selectors import audit_entries_visible_to, deliveries_visible_to, inbox_f
 from ..services.notifications import delivery_retry, notification_mark_read, notifications_mark_all_read
 from ..services.security import has_second_factor
 from ..services.tenants import tenant_dingtalk_update, tenant_sign_up, user_password_change
-
-PAGE_SIZE = 25
-
-
-def paginate(request, queryset, per_page=PAGE_SIZE):
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
-
+from utilities.exports import csv_response
+from utilities.forms import attach_errors
+from utilities.pagination import paginate
 
 @dingtalk_exempt
 def sign_up(request):
@@ -53,15 +47,6 @@ def sign_up(request):
             messages.success(request, _("Welcome! First fill in your DingTalk contact."))
             return redirect("accounts:dingtalk")
     return render(request, "accounts/signup.html", {"form": form})
-
-
-def attach_errors(form, exc):
-    """Show a service's ValidationError next to the matching fields, the rest on top."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 class LoginView(auth_views.LoginView):

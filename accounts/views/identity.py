@@ -10,7 +10,7 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from ..forms import VerificationForm
 from ..models import IdentityVerification, User
 from ..services import identity as identity_services
-from .core import attach_errors
+from utilities.forms import attach_errors
 
 __all__ = ["verification"]
 

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from .. import importer
 from ..decorators import owner_required
-from ..exports import csv_response, xlsx_response
+from utilities.exports import csv_response, xlsx_response
 from ..forms import StaffImportForm
 from ..services.imports import ImportRefused, staff_import
 

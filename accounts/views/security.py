@@ -20,7 +20,7 @@ from .. import two_factor
 from ..lockout import is_locked, lockout_response
 from ..middleware import dingtalk_exempt, second_factor_exempt
 from ..services import security as security_services
-from .core import attach_errors
+from utilities.forms import attach_errors
 
 __all__ = [
     "two_factor_status",

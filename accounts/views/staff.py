@@ -25,7 +25,8 @@ from ..services import security as security_services
 from ..services import freeze as freeze_services
 from ..services import staff as staff_services
 from ..services.sessions import sessions_of
-from .core import attach_errors, paginate
+from utilities.forms import attach_errors
+from utilities.pagination import paginate
 
 __all__ = [
     "staff_list",

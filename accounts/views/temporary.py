@@ -10,7 +10,7 @@ from ..decorators import owner_required
 from ..forms import TemporaryStaffForm, TemporaryWindowForm
 from ..services import staff as staff_services
 from ..services.temporary import temporary_staff_add, temporary_window_update
-from .core import attach_errors
+from utilities.forms import attach_errors
 from .staff import _invitation_message, _visible_staff_or_404
 
 __all__ = ["temporary_add", "temporary_window_edit"]

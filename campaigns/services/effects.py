@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.exports import decode_text_upload
+from utilities.exports import decode_text_upload
 from accounts.services.audit import audit_record
 from utilities.numbers import column_bounds
 from utilities.text import normalize_identifier

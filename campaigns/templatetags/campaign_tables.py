@@ -9,7 +9,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from accounts.formatting import format_count, format_money
+from utilities.formatting import format_count, format_money
 
 from ..models import Campaign, EnrolledProduct
 
@@ -108,7 +108,7 @@ def product_rows(context, products, show_campaign=False):
 @register.simple_tag
 def report_rows(rows):
     """The ``<tr>`` of each row of ``campaigns/report.html`` (up to 500 of them): counts and money
-    with thousands separators, money with two decimals (``accounts.formatting``)."""
+    with thousands separators, money with two decimals (``utilities.formatting``)."""
     return format_html_join(
         "",
         '<tr><td>{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td></tr>',

@@ -7,7 +7,7 @@ from django.urls import reverse
 from qsessions.models import Session
 
 from accounts.models import AuditEntry
-from accounts.request_context import client_ip
+from utilities.request_context import client_ip
 from tests.factories import PASSWORD
 
 

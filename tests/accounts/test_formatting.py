@@ -6,7 +6,7 @@ import pytest
 from django.template import Context, Template
 from django.utils.translation import override
 
-from accounts.formatting import exact_money, format_count, format_money, format_signed_percent, percent_change
+from utilities.formatting import exact_money, format_count, format_money, format_signed_percent, percent_change
 
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])

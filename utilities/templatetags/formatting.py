@@ -1,6 +1,6 @@
 """Template filters for money, counts and changes: ``{% load formatting %}`` then
 ``{{ amount|money }}`` (``9,860.47``), ``{{ clicks|count }}`` (``12,345``) and
-``{{ change|signed_percent }}`` (``+12.5%``). See ``accounts.formatting``."""
+``{{ change|signed_percent }}`` (``+12.5%``). See ``utilities.formatting``."""
 
 from django import template
 from django.utils.html import format_html

@@ -29,4 +29,13 @@ class CappedPaginator(Paginator):
 
 
 def capped_page(request, queryset, per_page=25, cap=COUNT_CAP):
+    """Return the requested ``?page=`` of ``queryset``, counting at most ``cap`` rows."""
     return CappedPaginator(queryset, per_page, cap=cap).get_page(request.GET.get("page"))
+
+
+PAGE_SIZE = 25
+
+
+def paginate(request, queryset, per_page=PAGE_SIZE):
+    """Return the requested ``?page=`` of ``queryset`` (a full count: for lists bounded by nature)."""
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
