@@ -9,13 +9,14 @@ class CampaignsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from accounts import dashboard, demo, handover, navigation
+        from accounts import dashboard, demo, handover, navigation, preview
         from orgchart.scope import scope_groups_synced
 
         from . import dashboard as campaign_dashboard
         from .demo import seed_campaigns
+        from .forms import VisibilityQuestionForm
         from . import handover as campaign_handover
-        from .visibility import contact_grants_sync, effect_reader, forget_permission_ids, holds_campaign_right
+        from .visibility import contact_grants_sync, explain, effect_reader, forget_permission_ids, holds_campaign_right
 
         post_migrate.connect(forget_permission_ids, dispatch_uid="campaigns.forget_permission_ids")
         scope_groups_synced.connect(contact_grants_sync, dispatch_uid="campaigns.contact_grants_sync")
@@ -28,6 +29,7 @@ class CampaignsConfig(AppConfig):
         )
         dashboard.register(*campaign_dashboard.PANELS)
         demo.register(seed_campaigns, order=30)
+        preview.register(form_class=VisibilityQuestionForm, explain=explain)
         handover.register(
             "created_campaigns",
             _("Campaigns created"),

@@ -14,7 +14,7 @@ from orgchart.forms import departments_with_paths
 from orgchart.scope import admin_departments, describe_scope, subtree_filter
 from orgchart.selectors import effective_permissions
 
-from .. import handover
+from .. import handover, preview
 from ..decorators import owner_required
 from ..forms import BindForm, HandOverForm, RebindForm, StaffFilterForm, StaffForm
 from ..middleware import dingtalk_exempt
@@ -197,16 +197,8 @@ def staff_detail(request, pk):
 @owner_required
 def staff_permissions(request, pk):
     """Permission preview (R-8): every effective permission with its source, and the data scope."""
-    from campaigns.forms import VisibilityQuestionForm
-    from campaigns.visibility import explain
-
     staff = _visible_staff_or_404(request, pk)
-    question = VisibilityQuestionForm(request.GET or None, tenant=request.user.tenant)
-    answers = []
-    if question.is_valid():
-        for obj in question.cleaned_data["objects"]:
-            visible, reasons = explain(staff, obj)
-            answers.append({"object": obj, "visible": visible, "reasons": reasons})
+    question, answers = preview.answer(request, staff)
     return render(
         request,
         "accounts/staff_permissions.html",
