@@ -12,14 +12,9 @@ for the whole database and makes both locks unnecessary there.
 
 from django.db import connection
 
-from accounts.models import Tenant
+from accounts.locks import lock_tenant  # noqa: F401  (the first lock of every org-chart write)
 
 NEW_ROOT_LOCK_KEY = 0x5EED_7EE  # an arbitrary constant shared by every process of this app
-
-
-def lock_tenant(tenant):
-    """Lock the tenant row until the transaction ends and return the fresh row."""
-    return Tenant.objects.select_for_update().get(pk=tenant.pk)
 
 
 def lock_new_root():

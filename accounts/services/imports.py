@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from orgchart.locks import lock_tenant
+from ..locks import lock_tenant
 from orgchart.scope import sync_scope_groups
 
 from .. import importer

@@ -14,7 +14,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from orgchart.locks import lock_tenant
+from ..locks import lock_tenant
 from orgchart.permissions import catalogue_permissions
 from orgchart.scope import sync_scope_groups
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from qsessions.models import Session
 
-from orgchart.locks import lock_tenant
+from ..locks import lock_tenant
 
 from ..models import AuditEntry, User
 from .audit import audit_record
