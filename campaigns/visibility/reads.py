@@ -1,44 +1,12 @@
-"""The one place that decides who sees which campaign, product and figure (R-24, R-25, R-28, R-31).
-
-Grants are django-guardian rows in direct-foreign-key tables, written only by the ``*_sync_grants``
-functions at the bottom of this module. There are two kinds.
-
-Campaign grants (the object is a campaign)
-    * creator → person grant ``view_campaign`` (sees it regardless of rights)
-    * each scope department → its ``member_group`` gets ``campaign_in_scope``; its ``admin_group``
-      (admins at or above it) gets ``view_campaign``
-    * each named staff member → person grant ``campaign_in_scope``; their ``overseer_group``
-      (admins at or above their department) gets ``view_campaign``
-    * whole organisation → no rows; the ``scope_whole_tenant`` flag is read directly
-  ``campaign_in_scope`` counts only for viewers who hold ``view_campaigns`` or
-  ``publish_campaigns``, or who are department admins (an admin inside the scope is someone
-  in scope). Legacy campaigns get no grants: the main account only.
-
-Contact-person grants (the object is a staff account)
-    ``accounts.view_contact_products``: "may see the approved products this person is contact
-    person of, and their effect data" (R-28, R-31).
-    * the staff account itself → person grant
-    * its ``overseer_group`` (department admins at or above its department) → group grant
-  Two rows per staff account, however many products it holds: approving, rejecting or handing
-  over a product changes the product's ``contact_person`` and no grant. A viewer's visible
-  contact persons are at most the tenant's staff (50), so product and report queries filter on
-  ``contact_person_id IN (…)`` with a short literal list, which PostgreSQL answers from the
-  ``(tenant, contact_person, id)`` index at any table size (see ``bench/``).
-  Pending and rejected products have no grant: reviewers see them through the campaign.
-
-Groups follow the org chart (``orgchart.scope.sync_scope_groups``), so tree moves and admin flags
-rewrite group memberships, never grants.
-"""
+"""Reads: what a viewer sees of campaigns, products, contact persons and effect rows."""
 
 from dataclasses import dataclass
-from functools import lru_cache
 
-from django.contrib.auth.models import Permission
 from django.db.models import Exists, OuterRef, Q, Value
 
 from orgchart import permissions as catalogue
 
-from .models import (
+from ..models import (
     Campaign,
     CampaignGroupObjectPermission,
     CampaignUserObjectPermission,
@@ -47,52 +15,15 @@ from .models import (
     EffectDaily,
     EnrolledProduct,
 )
-
-VIEW_CAMPAIGN = ("campaigns", "view_campaign")
-IN_SCOPE = ("campaigns", "campaign_in_scope")
-VIEW_CONTACT_PRODUCTS = ("accounts", "view_contact_products")
-
-CAMPAIGN_RIGHTS = (catalogue.VIEW_CAMPAIGNS, catalogue.PUBLISH_CAMPAIGNS)
-ANY_CAMPAIGN_RIGHT = (*CAMPAIGN_RIGHTS, catalogue.REVIEW_ENROLLMENTS)
-
-
-@lru_cache(maxsize=None)
-def _permission_id(app_label, codename):
-    return Permission.objects.get(content_type__app_label=app_label, codename=codename).pk
-
-
-def permission_id(permission):
-    """The ``auth_permission`` id of ``(app_label, codename)``, cached for the process."""
-    try:
-        return _permission_id(*permission)
-    except Permission.DoesNotExist:  # the test database may have been flushed and refilled
-        _permission_id.cache_clear()
-        return _permission_id(*permission)
-
-
-def forget_permission_ids(**kwargs):
-    """Drop the cached permission ids (a ``post_migrate`` receiver).
-
-    ``flush`` (run after every transactional test) recreates the permission rows under new ids;
-    a cached old id would otherwise be written into new grants and break their foreign key.
-    """
-    _permission_id.cache_clear()
-
-
-def has_right(user, code):
-    return user.has_perm(catalogue.perm(code))
-
-
-def holds_campaign_right(user):
-    """Whether ``user`` may see campaigns at all: the campaign menus and official campaigns (R-7, R-25)."""
-    return user.is_authenticated and (user.is_owner or any(has_right(user, c) for c in ANY_CAMPAIGN_RIGHT))
-
-
-def _counts_in_scope(user):
-    return user.is_department_admin or any(has_right(user, c) for c in CAMPAIGN_RIGHTS)
-
-
-# Reads ---------------------------------------------------------------------------------------
+from .rights import (
+    IN_SCOPE,
+    VIEW_CAMPAIGN,
+    VIEW_CONTACT_PRODUCTS,
+    _counts_in_scope,
+    has_right,
+    holds_campaign_right,
+    permission_id,
+)
 
 
 @dataclass(frozen=True)
@@ -375,148 +306,3 @@ def mark_reviewable(user, products, scope=None):
             and product.campaign_id in allowed
         )
     return products
-
-
-# Writes: the only code that grants or revokes object permissions -------------------------------
-
-
-def campaign_sync_grants(campaign):
-    """Rewrite ``campaign``'s grants from its creator and scope."""
-    CampaignUserObjectPermission.objects.filter(content_object=campaign).delete()
-    CampaignGroupObjectPermission.objects.filter(content_object=campaign).delete()
-    if campaign.is_legacy or campaign.is_official:
-        return
-    view_id, scope_id = permission_id(VIEW_CAMPAIGN), permission_id(IN_SCOPE)
-    person_rows, group_rows = set(), set()
-    if campaign.creator_id and campaign.creator.is_staff_account:
-        person_rows.add((campaign.creator_id, view_id))
-    for department in campaign.scope_departments.all():
-        if department.member_group_id:
-            group_rows.add((department.member_group_id, scope_id))
-        if department.admin_group_id:
-            group_rows.add((department.admin_group_id, view_id))
-    for staff in campaign.scope_staff.all():
-        person_rows.add((staff.pk, scope_id))
-        if staff.overseer_group_id:
-            group_rows.add((staff.overseer_group_id, view_id))
-    CampaignUserObjectPermission.objects.bulk_create(
-        [CampaignUserObjectPermission(content_object=campaign, user_id=u, permission_id=p) for u, p in person_rows]
-    )
-    CampaignGroupObjectPermission.objects.bulk_create(
-        [CampaignGroupObjectPermission(content_object=campaign, group_id=g, permission_id=p) for g, p in group_rows]
-    )
-
-
-def campaigns_move_creator_grants(*, campaign_ids, from_staff, to_staff):
-    """Give ``to_staff`` the creator grant on ``campaign_ids`` in place of ``from_staff`` (hand-over)."""
-    view_id = permission_id(VIEW_CAMPAIGN)
-    CampaignUserObjectPermission.objects.filter(
-        user=from_staff, permission_id=view_id, content_object_id__in=campaign_ids
-    ).delete()
-    CampaignUserObjectPermission.objects.bulk_create(
-        [CampaignUserObjectPermission(content_object_id=pk, user=to_staff, permission_id=view_id) for pk in campaign_ids],
-        ignore_conflicts=True,
-    )
-
-
-def contact_grants_sync(tenant, **kwargs):
-    """Make every staff account of ``tenant`` carry exactly its two contact-person grants: to
-    itself and to its overseer group. Connected to ``orgchart.scope.scope_groups_synced``."""
-    from accounts.models import User
-
-    perm = permission_id(VIEW_CONTACT_PRODUCTS)
-    staff = list(User.objects.filter(tenant=tenant, kind=User.Kind.STAFF).values_list("pk", "overseer_group_id"))
-    staff_ids = [pk for pk, _group in staff]
-    person_grants = ContactPersonUserObjectPermission.objects.filter(content_object_id__in=staff_ids)
-    group_grants = ContactPersonGroupObjectPermission.objects.filter(content_object_id__in=staff_ids)
-    wanted_people = {(pk, pk) for pk in staff_ids}
-    wanted_groups = {(pk, group) for pk, group in staff if group is not None}
-    have_people = set(person_grants.values_list("content_object_id", "user_id"))
-    have_groups = set(group_grants.values_list("content_object_id", "group_id"))
-    stale_people = have_people - wanted_people
-    stale_groups = have_groups - wanted_groups
-    for pk, user_id in stale_people:
-        person_grants.filter(content_object_id=pk, user_id=user_id).delete()
-    for pk, group_id in stale_groups:
-        group_grants.filter(content_object_id=pk, group_id=group_id).delete()
-    ContactPersonUserObjectPermission.objects.bulk_create(
-        [
-            ContactPersonUserObjectPermission(content_object_id=pk, user_id=user_id, permission_id=perm)
-            for pk, user_id in wanted_people - have_people
-        ]
-    )
-    ContactPersonGroupObjectPermission.objects.bulk_create(
-        [
-            ContactPersonGroupObjectPermission(content_object_id=pk, group_id=group_id, permission_id=perm)
-            for pk, group_id in wanted_groups - have_groups
-        ]
-    )
-
-
-# Explanations (R-8) -----------------------------------------------------------------------------
-
-
-def explain_campaign(user, campaign):
-    """Return the sentences naming each rule that lets ``user`` see ``campaign`` (empty: none does)."""
-    from django.utils.translation import gettext as _
-
-    reasons = []
-    if campaign.tenant_id != user.tenant_id:
-        return reasons
-    if user.is_owner:
-        return [_("Main account: sees every campaign of the organisation.")]
-    if campaign.is_legacy:
-        return reasons
-    in_scope = _counts_in_scope(user)
-    if campaign.creator_id == user.pk:
-        reasons.append(_("Created this campaign."))
-    if campaign.scope_whole_tenant and in_scope:
-        reasons.append(_("The campaign is visible to the whole organisation."))
-    groups = set(user.groups.values_list("pk", flat=True))
-    for department in campaign.scope_departments.all():
-        if in_scope and department.member_group_id in groups:
-            reasons.append(_("Works in %(department)s, which is in the campaign's scope.") % {"department": department.path})
-        if department.admin_group_id in groups:
-            reasons.append(
-                _("Department admin above %(department)s, which is in the campaign's scope.")
-                % {"department": department.path}
-            )
-    for staff in campaign.scope_staff.all():
-        if staff.pk == user.pk and in_scope:
-            reasons.append(_("Named in the campaign's scope."))
-        elif staff.overseer_group_id in groups:
-            reasons.append(_("Department admin above %(name)s, who is in the campaign's scope.") % {"name": staff.label})
-    return reasons
-
-
-def explain_product(user, product):
-    """Return the sentences naming each rule that lets ``user`` see ``product`` (empty: none does)."""
-    from django.utils.translation import gettext as _
-
-    if product.tenant_id != user.tenant_id:
-        return []
-    if user.is_owner:
-        return [_("Main account: sees every product of the organisation.")]
-    reasons = []
-    if product.status == EnrolledProduct.Status.APPROVED:
-        contact = product.contact_person
-        if contact is not None and contact.pk in contact_ids_visible_to(user):
-            if contact.pk == user.pk:
-                reasons.append(_("Is the product's contact person."))
-            else:
-                reasons.append(_("Department admin above the contact person %(name)s.") % {"name": contact.label})
-    elif has_right(user, catalogue.REVIEW_ENROLLMENTS) and can_view_campaign(user, product.campaign):
-        reasons.append(_("Reviewer who can see the campaign; the product is not approved yet."))
-    return reasons
-
-
-def explain(user, obj):
-    """``(visible, reasons)`` for a campaign or an enrolled product: whether ``user`` sees it by
-    the same queries the lists use, and the sentences naming the rules that grant it."""
-    if isinstance(obj, Campaign):
-        visible = campaigns_visible_to(user).filter(pk=obj.pk).exists()
-        reasons = explain_campaign(user, obj)
-    else:
-        visible = products_visible_to(user).filter(pk=obj.pk).exists()
-        reasons = explain_product(user, obj)
-    return visible, reasons if visible else []
