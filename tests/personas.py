@@ -1,8 +1,10 @@
-"""Named personas for the org-chart and staff tests, built through the services.
+"""The suite's one persona module: named personas built through the services (STYLE 12).
 
 Departments, positions and staff come from the same services the pages call, so the mptt tree,
 the scope groups, the invitations and the audit log are the real thing, not hand-made rows.
-``tests/orgchart/conftest.py`` and ``tests/accounts/conftest.py`` import these fixtures.
+Every test folder's ``conftest.py`` imports these fixtures. There are two worlds.
+
+``org`` and friends, for the org-chart and staff tests:
 
 The org chart of tenant ``acme``::
 
@@ -15,10 +17,21 @@ The org chart of tenant ``acme``::
 Positions: ``Clerk`` (view campaigns only) and ``Publisher`` (view + publish campaigns).
 Tenant ``globex`` has its own ``Globex HQ`` department, ``Globex Clerk`` position and
 ``other_tenant_staff``.
+
+``world``, for the campaign visibility rules (R-24, R-25, R-28, R-31)::
+
+    招商部 (level 1, admin: admin_l1)
+    ├── 服饰组 (level 2, admin: admin_l2)
+    │   └── 一组 (level 3): viewer_in, publisher_in, reviewer_in, bare_in
+    └── 美妆组 (level 2): sibling_viewer, sibling_publisher
+    客服部 (level 1): outsider
+    another tenant: other_staff (every right)
 """
 
+import datetime
 import itertools
 import re
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
@@ -31,9 +44,13 @@ from accounts.services.staff import (
     invitation_for_token,
     staff_add,
 )
+from campaigns import rollups
+from campaigns import services as campaign_services
+from campaigns.models import Campaign, EffectDaily, EnrolledProduct
+from orgchart import permissions as catalogue_module
 from orgchart.permissions import catalogue_permissions
 from orgchart.services import department_create, position_create
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, OwnerFactory, TenantFactory
 
 _mobiles = itertools.count(1)
 
@@ -175,6 +192,181 @@ def other_tenant_staff(other_owner, other_org):
     return hire(other_owner, "zhangsan", other_org.hq, other_org.clerk)
 
 
+# The campaign world ---------------------------------------------------------------------------
+
+
+def _world_positions(owner):
+    perms = {p.codename: p for p in catalogue_module.catalogue_permissions()}
+
+    def make(name, codes):
+        return position_create(actor=owner, tenant=owner.tenant, name=name, permissions=[perms[c] for c in codes])
+
+    return SimpleNamespace(
+        viewer=make("viewer", [catalogue_module.VIEW_CAMPAIGNS, catalogue_module.VIEW_EFFECT_DATA]),
+        publisher=make("publisher", [catalogue_module.PUBLISH_CAMPAIGNS]),
+        reviewer=make(
+            "reviewer",
+            [catalogue_module.VIEW_CAMPAIGNS, catalogue_module.REVIEW_ENROLLMENTS, catalogue_module.VIEW_EFFECT_DATA, catalogue_module.COMMISSION_ALERTS],
+        ),
+        bare=make("bare", []),
+        everything=make("everything", list(catalogue_module.CODES)),
+    )
+
+
+def make_staff(owner, name, department, position, admin=False):
+    staff, link = staff_add(
+        actor=owner,
+        tenant=owner.tenant,
+        display_name=name,
+        account_name=name.replace("_", "-"),
+        mobile=next_mobile(),
+        department=department,
+        position=position,
+        is_department_admin=admin,
+    )
+    accept_invitation(link)
+    return User.objects.get(pk=staff.pk)
+
+
+def enroll(campaign, product_id, title):
+    return campaign_services.enrollment_submit(
+        campaign=campaign,
+        shop_name=f"shop of {title}",
+        product_id=product_id,
+        title=title,
+        price=Decimal("100.00"),
+        proposed_commission_rate=Decimal("20.00"),
+        merchant_contact="merchant 13700000000",
+    )
+
+
+def campaign(actor, title, **scope):
+    today = timezone.localdate()
+    return campaign_services.campaign_create(
+        actor=actor,
+        tenant=actor.tenant,
+        title=title,
+        starts_on=today - datetime.timedelta(days=10),
+        ends_on=today + datetime.timedelta(days=10),
+        commission_rate=Decimal("20"),
+        service_fee_rate=Decimal("5"),
+        review_mode="manual",
+        contact_person=None,
+        **scope,
+    )
+
+
+@pytest.fixture
+def world(db):
+    tenant = TenantFactory(slug="acme", name="Acme")
+    owner = OwnerFactory(tenant=tenant, username="acme_owner")
+    w = SimpleNamespace(tenant=tenant, owner=owner)
+    pos = _world_positions(owner)
+    zhaoshang = department_create(actor=owner, tenant=tenant, name="招商部")
+    fushi = department_create(actor=owner, tenant=tenant, name="服饰组", parent=zhaoshang)
+    yizu = department_create(actor=owner, tenant=tenant, name="一组", parent=fushi)
+    meizhuang = department_create(actor=owner, tenant=tenant, name="美妆组", parent=zhaoshang)
+    kefu = department_create(actor=owner, tenant=tenant, name="客服部")
+    w.departments = SimpleNamespace(zhaoshang=zhaoshang, fushi=fushi, yizu=yizu, meizhuang=meizhuang, kefu=kefu)
+
+    w.admin_l1 = make_staff(owner, "admin_l1", zhaoshang, pos.viewer, admin=True)
+    w.admin_l2 = make_staff(owner, "admin_l2", fushi, pos.viewer, admin=True)
+    w.viewer_in = make_staff(owner, "viewer_in", yizu, pos.viewer)
+    w.publisher_in = make_staff(owner, "publisher_in", yizu, pos.publisher)
+    w.reviewer_in = make_staff(owner, "reviewer_in", yizu, pos.reviewer)
+    w.bare_in = make_staff(owner, "bare_in", yizu, pos.bare)
+    w.sibling_viewer = make_staff(owner, "sibling_viewer", meizhuang, pos.viewer)
+    w.sibling_publisher = make_staff(owner, "sibling_publisher", meizhuang, pos.publisher)
+    w.outsider = make_staff(owner, "outsider", kefu, pos.reviewer)
+
+    other_tenant = TenantFactory(slug="globex", name="Globex")
+    other_owner = OwnerFactory(tenant=other_tenant, username="globex_owner")
+    other_pos = _world_positions(other_owner)
+    other_dept = department_create(actor=other_owner, tenant=other_tenant, name="招商部")
+    w.other_owner = other_owner
+    w.other_staff = make_staff(other_owner, "other_staff", other_dept, other_pos.everything, admin=True)
+
+    # Campaigns of every scope kind.
+    w.c_dept = campaign(owner, "C-dept 服饰组", scope_departments=[fushi])
+    w.c_named = campaign(owner, "C-named", scope_staff=[w.bare_in, w.sibling_viewer])
+    w.c_whole = campaign(owner, "C-whole", scope_whole_tenant=True)
+    w.c_creator = campaign(w.sibling_publisher, "C-creator 客服部", scope_departments=[kefu])
+    w.c_legacy = Campaign.objects.create(
+        tenant=tenant,
+        title="C-legacy",
+        starts_on=timezone.localdate(),
+        ends_on=timezone.localdate(),
+        commission_rate=Decimal("10"),
+        service_fee_rate=Decimal("1"),
+        creator=owner,
+        is_legacy=True,
+    )
+    w.c_official = Campaign.objects.create(
+        tenant=None,
+        is_official=True,
+        title="C-official",
+        starts_on=timezone.localdate(),
+        ends_on=timezone.localdate(),
+        commission_rate=Decimal("10"),
+        service_fee_rate=Decimal("1"),
+    )
+    w.c_other = campaign(other_owner, "C-other-tenant", scope_whole_tenant=True)
+
+    # Products in every state.
+    w.p_approved = enroll(w.c_dept, "1000001", "P-approved")
+    campaign_services.enrollment_approve(actor=w.reviewer_in, product=w.p_approved)
+    w.p_pending = enroll(w.c_dept, "1000002", "P-pending")
+    w.p_rejected = enroll(w.c_dept, "1000003", "P-rejected")
+    campaign_services.enrollment_reject(actor=w.reviewer_in, product=w.p_rejected, reason="price")
+    w.p_creator_pending = enroll(w.c_creator, "1000004", "P-creator-pending")
+    w.p_legacy_owner = _legacy_product(w.c_legacy, "1000005", "P-legacy-owner", owner)
+    w.p_legacy_none = _legacy_product(w.c_legacy, "1000006", "P-legacy-none", None)
+    w.p_other = enroll(w.c_other, "1000007", "P-other-tenant")
+    campaign_services.enrollment_approve(actor=other_owner, product=w.p_other)
+
+    # Effect data: 150 on the approved product, 1000 on the legacy one, 7 in the other tenant.
+    today = timezone.localdate()
+    for product, day, amount in (
+        (w.p_approved, today, "100"),
+        (w.p_approved, today - datetime.timedelta(days=1), "50"),
+        (w.p_legacy_owner, today, "1000"),
+        (w.p_other, today, "7"),
+    ):
+        EffectDaily.objects.create(
+            tenant=product.tenant,
+            product=product,
+            campaign=product.campaign,
+            date=day,
+            clicks=10,
+            paid_orders=1,
+            paid_amount=Decimal(amount),
+            estimated_service_fee=Decimal("1"),
+        )
+    rollups.refresh_tenant(tenant.pk)  # what effect_upload does after storing rows
+    rollups.refresh_tenant(other_tenant.pk)
+    for name in ("p_approved", "p_pending", "p_rejected", "p_creator_pending", "p_other"):
+        getattr(w, name).refresh_from_db()
+    return w
+
+
+def _legacy_product(campaign, product_id, title, contact):
+    product = EnrolledProduct.objects.create(
+        tenant=campaign.tenant,
+        campaign=campaign,
+        shop_name="old shop",
+        product_id=product_id,
+        title=title,
+        price=Decimal("1"),
+        proposed_commission_rate=Decimal("1"),
+        merchant_contact="old",
+        status=EnrolledProduct.Status.APPROVED,
+        contact_person=contact,
+        is_legacy=True,
+    )
+    return product
+
+
+# The fixtures each folder's conftest.py takes with ``from tests.personas import *``.
 __all__ = [
     "org",
     "sales_admin",
@@ -185,4 +377,5 @@ __all__ = [
     "ops_staff",
     "other_org",
     "other_tenant_staff",
+    "world",
 ]

@@ -10,7 +10,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import Delivery, Notification
 from accounts.services.notifications import notification_send
-from tests.campaigns.conftest import world  # noqa: F401  (the fixture)
+from tests.personas import world  # noqa: F401  (the fixture)
 from tests.factories import StaffFactory
 
 # Namespaces that are the product's pages (the admin and the language switch are Django's own).

@@ -15,7 +15,7 @@ from campaigns.models import Campaign, EnrolledProduct
 from orgchart import permissions as catalogue
 from orgchart.services import position_create
 
-from .conftest import enroll, make_staff
+from tests.personas import enroll, make_staff
 
 HIGH, NORMAL, OFF = (EnrolledProduct.Attention.HIGH, EnrolledProduct.Attention.NORMAL, EnrolledProduct.Attention.OFF)
 

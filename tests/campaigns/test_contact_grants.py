@@ -15,7 +15,7 @@ from campaigns import services
 from campaigns.models import ContactPersonGroupObjectPermission, ContactPersonUserObjectPermission, EnrolledProduct
 from campaigns.visibility import products_visible_to
 
-from .conftest import enroll
+from tests.personas import enroll
 from .test_campaign_services import fresh, grant_rows, move_staff
 
 PERM = "accounts.view_contact_products"
@@ -95,7 +95,7 @@ def test_an_admin_flag_moves_the_view_without_touching_grants(world):
 
 
 def test_a_new_staff_account_gets_its_grants_and_an_offboarded_one_keeps_them(world):
-    from .conftest import make_staff
+    from tests.personas import make_staff
 
     newcomer = make_staff(world.owner, "newcomer", world.departments.yizu, world.reviewer_in.position)
     assert ContactPersonUserObjectPermission.objects.filter(content_object=newcomer, user=newcomer).exists()

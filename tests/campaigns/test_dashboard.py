@@ -12,7 +12,7 @@ from django.utils import timezone
 from campaigns import rollups
 from campaigns.models import EffectDaily
 
-from .conftest import enroll
+from tests.personas import enroll
 
 DASHBOARD = reverse("accounts:dashboard")
 

@@ -18,7 +18,7 @@ from campaigns import rollups, services
 from campaigns.models import EffectDaily
 from campaigns.reports import build_report
 
-from .conftest import campaign, enroll
+from tests.personas import campaign, enroll
 
 HEADER = "日期,活动ID,商品ID,点击数,付款笔数,付款金额,预估服务费"
 UPLOAD = reverse("campaigns:effect_upload")

@@ -12,7 +12,7 @@ from campaigns.models import Campaign, EnrolledProduct
 from campaigns.visibility import campaigns_visible_to, effects_visible_to, products_visible_to
 from orgchart.models import Position
 
-from .conftest import campaign, make_staff
+from tests.personas import campaign, make_staff
 
 
 def fresh(user):

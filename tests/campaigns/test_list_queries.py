@@ -12,7 +12,7 @@ from django.utils import timezone
 from campaigns import rollups, services, windows
 from campaigns.models import EffectDaily
 
-from .conftest import campaign, enroll
+from tests.personas import campaign, enroll
 
 # The most queries each page may take, for any number of rows: measured (owner / reviewer_in:
 # list 5/7, products 5/8, detail 6/9, report 6/8) plus a little headroom.

@@ -19,7 +19,7 @@ from orgchart.models import Position
 from orgchart.services import department_create, position_create
 from tests.factories import OwnerFactory, TenantFactory
 
-from .conftest import campaign, enroll, make_staff
+from tests.personas import campaign, enroll, make_staff
 
 
 def review_url(product, decision):

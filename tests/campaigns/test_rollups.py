@@ -10,7 +10,7 @@ from accounts.services.staff import staff_hand_over
 from campaigns import rollups, services, windows
 from campaigns.models import EffectByCampaign, EffectByCampaignContact, EffectByContact, EffectDaily, EffectWindow
 
-from .conftest import enroll
+from tests.personas import enroll
 
 SUMS = {k: Sum(k) for k in ("clicks", "paid_orders", "paid_amount", "estimated_service_fee")}
 
