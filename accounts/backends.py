@@ -1,7 +1,7 @@
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
 
-from orgchart.permissions import CATALOGUE
+from .permissions import CATALOGUE
 from utilities.text import normalize_identifier
 
 from .models.users import staff_username

@@ -13,7 +13,7 @@ a fixed number of queries whatever the tenant's size (R-41).
 from dataclasses import dataclass
 from typing import Callable
 
-from orgchart import permissions as catalogue
+from . import permissions as catalogue
 
 COUNT_CAP = 99  # a dashboard count stops here: "99+" says enough and costs a LIMIT 100
 

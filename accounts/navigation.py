@@ -17,7 +17,7 @@ class MenuItem:
     section: str = ""
 
 
-def _owner(user):
+def owner_only(user):
     return user.is_owner
 
 
@@ -30,20 +30,16 @@ def _verifiable(user):
     return user.is_staff_account and not user.is_temporary
 
 
-def _staff_lister(user):
+def staff_lister(user):
     return user.is_owner or (user.is_staff_account and user.is_department_admin)
 
 
 MENU = [
     MenuItem("accounts:dashboard", _("Dashboard"), _member),
     MenuItem("accounts:inbox", _("Inbox"), _member),
-    MenuItem("orgchart:tree", _("Org chart"), _owner, _("Organisation")),
-    MenuItem("orgchart:positions", _("Positions"), _owner, _("Organisation")),
-    MenuItem("accounts:staff_list", _("Staff"), _staff_lister, _("Organisation")),
-    MenuItem("accounts:staff_resigned", _("Resigned staff"), _owner, _("Organisation")),
-    MenuItem("accounts:dingtalk", _("DingTalk info"), _owner, _("Settings")),
-    MenuItem("accounts:deliveries", _("Notification deliveries"), _owner, _("Settings")),
-    MenuItem("accounts:audit_log", _("Audit log"), _owner, _("Settings")),
+    MenuItem("accounts:dingtalk", _("DingTalk info"), owner_only, _("Settings")),
+    MenuItem("accounts:deliveries", _("Notification deliveries"), owner_only, _("Settings")),
+    MenuItem("accounts:audit_log", _("Audit log"), owner_only, _("Settings")),
     MenuItem("accounts:verification", _("Real-person verification"), _verifiable, _("Settings")),
     MenuItem("accounts:sessions", _("My sessions"), _member, _("Settings")),
     MenuItem("accounts:password_change", _("Change password"), _member, _("Settings")),

@@ -1,5 +1,7 @@
 """Reads of the accounts app, always scoped to the viewer."""
 
+from utilities.trees import subtree_filter
+
 from .models import AuditEntry, Delivery, Notification
 
 
@@ -32,8 +34,6 @@ def audit_entries_visible_to(user):
 def staff_visible_to(user):
     """Staff accounts the viewer may list (R-5): all for the main account, the subtree for a
     department admin, nobody for anyone else."""
-    from orgchart.scope import admin_departments, subtree_filter
-
     from .models import User
 
     if not user.is_authenticated or user.tenant_id is None:
@@ -41,10 +41,9 @@ def staff_visible_to(user):
     staff = User.objects.filter(tenant_id=user.tenant_id, kind=User.Kind.STAFF)
     if user.is_owner:
         return staff
-    department = admin_departments(user).first()
-    if department is None:
+    if not (user.is_staff_account and user.is_department_admin and user.department_id):
         return User.objects.none()
-    return staff.filter(subtree_filter(department))
+    return staff.filter(subtree_filter(user.department))
 
 
 def can_list_staff(user):

@@ -1,7 +1,5 @@
 from django.urls import path
 
-import utilities.converters  # noqa: F401  (registers the table_format converter)
-
 from . import views
 
 app_name = "accounts"
@@ -26,28 +24,8 @@ urlpatterns = [
     path("settings/deliveries/<int:pk>/retry/", views.delivery_retry_view, name="delivery_retry"),
     path("settings/audit/", views.audit_log, name="audit_log"),
     path("settings/audit/export.csv", views.audit_log_export, name="audit_log_export"),
-    path("staff/", views.staff_list, name="staff_list"),
-    path("staff/resigned/", views.staff_resigned, name="staff_resigned"),
-    path("staff/add/", views.staff_add, name="staff_add"),
-    path("staff/temporary/add/", views.temporary_add, name="temporary_add"),
-    path("staff/import/", views.staff_import_upload, name="staff_import"),
-    path("staff/import/preview/", views.staff_import_preview, name="staff_import_preview"),
-    path("staff/import/commit/", views.staff_import_commit, name="staff_import_commit"),
-    path("staff/import/template.<table_format:fmt>", views.staff_import_template, name="staff_import_template"),
-    path("staff/contacts.<table_format:fmt>", views.staff_contacts_export, name="staff_contacts_export"),
-    path("staff/<int:pk>/", views.staff_detail, name="staff_detail"),
-    path("staff/<int:pk>/permissions/", views.staff_permissions, name="staff_permissions"),
-    path("staff/<int:pk>/edit/", views.staff_edit, name="staff_edit"),
-    path("staff/<int:pk>/window/", views.temporary_window_edit, name="temporary_window"),
-    path("staff/<int:pk>/rebind/", views.staff_rebind, name="staff_rebind"),
-    path("staff/<int:pk>/hand-over/", views.staff_hand_over, name="staff_hand_over"),
     path("staff/<int:pk>/sessions/end-all/", views.staff_sessions_end_all, name="staff_sessions_end_all"),
     path("staff/<int:pk>/sessions/<str:public_id>/end/", views.staff_session_end, name="staff_session_end"),
-    path(
-        "staff/<int:pk>/<str:action>/",
-        views.staff_action,
-        name="staff_action",
-    ),
     path("bind/<str:token>/", views.bind, name="bind"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/<int:pk>/", views.inbox_detail, name="inbox_detail"),

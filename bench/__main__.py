@@ -244,8 +244,8 @@ def time_import(owner, rows=50, repeat=5):
 
     from django.db import transaction
 
-    from accounts import importer
-    from accounts.services.imports import staff_import
+    from staff import importer
+    from staff.services.imports import staff_import
     from orgchart.forms import departments_with_paths
     from orgchart.models import Position
 

@@ -60,7 +60,7 @@ def guardian_default(user, model, codename, tenant_id):
 
 def _persona_facts(user):
     from campaigns.visibility import CAMPAIGN_RIGHTS, has_right
-    from orgchart import permissions as catalogue
+    from accounts import permissions as catalogue
 
     department = user.department if user.department_id else None
     return {

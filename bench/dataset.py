@@ -103,7 +103,7 @@ def build_big_org():
     """The large tenant: owner, 100 departments (4 × 4 × 5), 5 positions, 50 bound staff."""
     from accounts.models import Tenant, User
     from accounts.services.staff import invitation_accept_on_behalf, staff_add
-    from orgchart import permissions as catalogue
+    from accounts import permissions as catalogue
     from orgchart.services import department_create, position_create
 
     tenant = Tenant.objects.create(

@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.dashboard import LIST_LENGTH, Panel, capped_count
 from utilities.formatting import exact_figures, percent_change
 
-from orgchart import permissions as catalogue
+from accounts import permissions as catalogue
 
 from .models import EffectByContact, EnrolledProduct
 from .reports import FIGURES, MONEY_FIGURES

@@ -16,7 +16,7 @@ from accounts.middleware import dingtalk_exempt
 from utilities.pagination import capped_page
 from utilities.request_context import client_ip
 from utilities.forms import attach_errors
-from orgchart import permissions as catalogue
+from accounts import permissions as catalogue
 from utilities.text import normalize_identifier
 
 from . import reports, services

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 
 from .models import MAX_DEPTH, Department, Position
-from .permissions import BY_CODE, catalogue_permissions
+from accounts.permissions import BY_CODE, catalogue_permissions
 
 
 class CatalogueField(forms.ModelMultipleChoiceField):

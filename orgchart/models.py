@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from mptt.models import MPTTModel, TreeForeignKey
 
-from .permissions import CODES, META_PERMISSIONS
+from accounts.permissions import CODES, META_PERMISSIONS
 
 MAX_DEPTH = 3  # at most three levels; mptt levels 0, 1 and 2.
 

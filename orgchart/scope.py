@@ -31,15 +31,9 @@ def new_scope_group(tenant, kind):
     return Group.objects.create(name=f"{kind}:{tenant.pk}:{uuid.uuid4().hex}")
 
 
-def subtree_filter(department, prefix="department__"):
-    """A ``Q`` matching rows whose department lies in ``department``'s subtree (itself included)."""
-    return Q(
-        **{
-            f"{prefix}tree_id": department.tree_id,
-            f"{prefix}lft__gte": department.lft,
-            f"{prefix}rght__lte": department.rght,
-        }
-    )
+def follow_staff_placement(sender, *, tenant, **kwargs):
+    """``accounts.signals.staff_placement_changed``: staff changed place, so the groups follow."""
+    sync_scope_groups(tenant)
 
 
 def admin_departments(user):

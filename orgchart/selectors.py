@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext as _
 
-from .permissions import CATALOGUE
+from accounts.permissions import CATALOGUE
 
 
 def effective_permissions(user):

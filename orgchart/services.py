@@ -10,7 +10,7 @@ from accounts.services.audit import audit_record
 
 from .locks import lock_new_root, lock_tenant
 from .models import MAX_DEPTH, Department, Position
-from .permissions import catalogue_permissions
+from accounts.permissions import catalogue_permissions
 from .scope import new_scope_group, sync_scope_groups
 
 

@@ -12,7 +12,7 @@ from utilities.forms import attach_errors
 from . import services
 from .forms import DepartmentForm, PositionForm, departments_with_paths
 from .models import Department, Position
-from .permissions import CATALOGUE
+from accounts.permissions import CATALOGUE
 
 
 def _departments(request):

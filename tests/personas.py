@@ -47,8 +47,8 @@ from accounts.services.staff import (
 from campaigns import rollups
 from campaigns import services as campaign_services
 from campaigns.models import Campaign, EffectDaily, EnrolledProduct
-from orgchart import permissions as catalogue_module
-from orgchart.permissions import catalogue_permissions
+from accounts import permissions as catalogue_module
+from accounts.permissions import catalogue_permissions
 from orgchart.services import department_create, position_create
 from tests.factories import PASSWORD, OwnerFactory, TenantFactory
 

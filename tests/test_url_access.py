@@ -14,7 +14,7 @@ from tests.personas import world  # noqa: F401  (the fixture)
 from tests.factories import StaffFactory
 
 # Namespaces that are the product's pages (the admin and the language switch are Django's own).
-PRODUCT_NAMESPACES = {"accounts", "orgchart", "campaigns"}
+PRODUCT_NAMESPACES = {"accounts", "orgchart", "staff", "campaigns"}
 
 # Reachable without logging in: the login itself, sign-up, the binding link, merchants' enrollment.
 PUBLIC = {"accounts:login", "accounts:login_verify", "accounts:signup", "accounts:bind", "campaigns:enroll"}
@@ -42,14 +42,14 @@ PERSONAL = {
 
 # Extra path arguments besides an object's primary key (which comes from OTHER_TENANT_OBJECT).
 EXTRA_ARGS = {
-    "accounts:staff_action": ["disable"],
+    "staff:action": ["disable"],
     "campaigns:product_review": ["approve"],
     "accounts:staff_session_end": ["no-such-session"],
 }
 # Pages whose only argument is not an object: the value to use.
 PLAIN_ARGS = {
-    "accounts:staff_import_template": ["csv"],
-    "accounts:staff_contacts_export": ["csv"],
+    "staff:import_template": ["csv"],
+    "staff:contacts_export": ["csv"],
     "campaigns:report_export": ["csv"],
     "campaigns:enroll": ["no-such-token"],
     "accounts:bind": ["no-such-token"],
@@ -58,13 +58,13 @@ PLAIN_ARGS = {
 
 # For each page about one object: how to find such an object of ANOTHER tenant.
 OTHER_TENANT_OBJECT = {
-    "accounts:staff_detail": lambda w: w.other_staff.pk,
-    "accounts:staff_permissions": lambda w: w.other_staff.pk,
-    "accounts:staff_edit": lambda w: w.other_staff.pk,
-    "accounts:staff_rebind": lambda w: w.other_staff.pk,
-    "accounts:staff_hand_over": lambda w: w.other_staff.pk,
-    "accounts:staff_action": lambda w: w.other_staff.pk,
-    "accounts:temporary_window": lambda w: w.other_staff.pk,
+    "staff:detail": lambda w: w.other_staff.pk,
+    "staff:permissions": lambda w: w.other_staff.pk,
+    "staff:edit": lambda w: w.other_staff.pk,
+    "staff:rebind": lambda w: w.other_staff.pk,
+    "staff:hand_over": lambda w: w.other_staff.pk,
+    "staff:action": lambda w: w.other_staff.pk,
+    "staff:temporary_window": lambda w: w.other_staff.pk,
     "accounts:staff_sessions_end_all": lambda w: w.other_staff.pk,
     "accounts:staff_session_end": lambda w: w.other_staff.pk,
     "accounts:delivery_retry": lambda w: Delivery.objects.filter(tenant=w.other_owner.tenant).first().pk,

@@ -104,7 +104,7 @@ def staff_freeze(*, staff, now=None):
                 "the account on its page: it then has %(days)d days to verify."
             )
             % {"name": staff.label, "deadline": _local(staff.verify_deadline), "days": UNFREEZE_DAYS},
-            link=reverse("accounts:staff_detail", args=[staff.pk]),
+            link=reverse("staff:detail", args=[staff.pk]),
         )
     return staff
 

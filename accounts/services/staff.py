@@ -15,11 +15,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from ..locks import lock_tenant
-from orgchart.permissions import catalogue_permissions
-from orgchart.scope import sync_scope_groups
+from ..permissions import catalogue_permissions
 
 from .. import handover
 from ..models import Delivery, Invitation, Notification, User
+from ..signals import staff_placement_changed
 from ..models.invitations import hash_token, new_token
 from ..models.users import staff_username
 from . import freeze, identity
@@ -36,7 +36,8 @@ def _require_owner(actor, tenant):
         raise PermissionDenied
 
 
-def _snapshot(staff, with_permissions=True):
+def staff_snapshot(staff, with_permissions=True):
+    """The audited picture of a staff account: ``{field: value}`` with department path and position name."""
     data = {
         "display_name": staff.display_name,
         "mobile": staff.mobile,
@@ -180,7 +181,7 @@ def staff_add(
         is_department_admin=is_department_admin,
         supplementary_permissions=supplementary_permissions,
     )
-    audit_record(actor=actor, tenant=tenant, action="staff.add", target=staff, after=_snapshot(staff))
+    audit_record(actor=actor, tenant=tenant, action="staff.add", target=staff, after=staff_snapshot(staff))
     link = invitation_send(actor=actor, staff=staff)
     return staff, link
 
@@ -226,7 +227,7 @@ def create_staff(
     except IntegrityError as exc:
         raise ValidationError({"account_name": _("This account name is already taken in your organisation.")}) from exc
     staff.user_permissions.set(supplementary_permissions)
-    sync_scope_groups(tenant)
+    staff_placement_changed.send(sender=User, tenant=tenant)
     return staff
 
 
@@ -256,7 +257,7 @@ def staff_update(
     supplementary_permissions = list(supplementary_permissions)
     _check_refs(tenant, department, position, supplementary_permissions)
     _check_free(tenant, None, mobile.strip(), exclude_pk=staff.pk)
-    before = _snapshot(staff)
+    before = staff_snapshot(staff)
     mobile_changed = staff.mobile != mobile.strip()
     staff.display_name = display_name.strip()
     staff.mobile = mobile.strip()
@@ -266,8 +267,8 @@ def staff_update(
     staff.full_clean(exclude=["password", "username"])
     staff.save(update_fields=["display_name", "mobile", "department", "position", "is_department_admin"])
     staff.user_permissions.set(supplementary_permissions)
-    sync_scope_groups(tenant)
-    after = _snapshot(staff)
+    staff_placement_changed.send(sender=User, tenant=tenant)
+    after = staff_snapshot(staff)
     if before != after:
         audit_record(actor=actor, action="staff.update", target=staff, before=before, after=after)
     if mobile_changed and staff.status == User.Status.PENDING:
@@ -320,7 +321,7 @@ def staff_offboard(*, actor, staff):
         raise ValidationError(_("This account has already been offboarded."))
     _revoke_pending(staff)
     sessions_end(user=staff)
-    before = _snapshot(staff)
+    before = staff_snapshot(staff)
     staff.status = User.Status.RESIGNED
     staff.resigned_at = timezone.now()
     staff.mobile = ""  # the person is gone; their mobile may be bound to another account now
@@ -329,8 +330,8 @@ def staff_offboard(*, actor, staff):
     two_factor_remove_on_offboard(staff=staff)
     staff.save(update_fields=["status", "resigned_at", "mobile", "bound_at", "password"])
     identity.verification_remove(actor=actor, staff=staff)  # the next person verifies anew (R-19)
-    sync_scope_groups(staff.tenant)
-    audit_record(actor=actor, action="staff.offboard", target=staff, before=before, after=_snapshot(staff))
+    staff_placement_changed.send(sender=User, tenant=staff.tenant)
+    audit_record(actor=actor, action="staff.offboard", target=staff, before=before, after=staff_snapshot(staff))
     return staff
 
 
@@ -346,15 +347,15 @@ def staff_rebind(*, actor, staff, display_name, mobile):
         check_temporary_quota(tenant)
     else:
         check_quota(tenant)
-    before = _snapshot(staff)
+    before = staff_snapshot(staff)
     staff.display_name = display_name.strip()
     staff.mobile = mobile.strip()
     staff.status = User.Status.PENDING
     staff.resigned_at = None
     staff.full_clean(exclude=["password", "username"])
     staff.save(update_fields=["display_name", "mobile", "status", "resigned_at"])
-    sync_scope_groups(tenant)
-    audit_record(actor=actor, action="staff.rebind", target=staff, before=before, after=_snapshot(staff))
+    staff_placement_changed.send(sender=User, tenant=tenant)
+    audit_record(actor=actor, action="staff.rebind", target=staff, before=before, after=staff_snapshot(staff))
     return staff, invitation_send(actor=actor, staff=staff)
 
 

@@ -19,7 +19,7 @@ from .audit import audit_record
 from .sessions import sessions_end
 from .staff import (
     _require_owner,
-    _snapshot,
+    staff_snapshot,
     check_temporary_quota,
     create_staff,
     invitation_send,
@@ -94,7 +94,7 @@ def temporary_staff_add(
         tenant=tenant,
         action="temporary.add",
         target=staff,
-        after={**_snapshot(staff), **_window_snapshot(staff)},
+        after={**staff_snapshot(staff), **_window_snapshot(staff)},
     )
     return staff, invitation_send(actor=actor, staff=staff)
 

@@ -74,7 +74,7 @@ def staff_session_end(request, pk, public_id):
         raise Http404
     session_end(actor=request.user, session=session)
     messages.success(request, _("The session has ended; that device is logged out."))
-    return redirect("accounts:staff_detail", pk=staff.pk)
+    return redirect("staff:detail", pk=staff.pk)
 
 
 @owner_required
@@ -83,4 +83,4 @@ def staff_sessions_end_all(request, pk):
     staff = _staff_or_404(request, pk)
     count = sessions_end_others(actor=request.user, user=staff)
     messages.success(request, _("%(count)d sessions ended.") % {"count": count})
-    return redirect("accounts:staff_detail", pk=staff.pk)
+    return redirect("staff:detail", pk=staff.pk)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Notification
 from accounts.services.audit import audit_record
 from accounts.services.notifications import notification_send
-from orgchart import permissions as catalogue
+from accounts import permissions as catalogue
 
 from ..models import Campaign, EnrolledProduct
 

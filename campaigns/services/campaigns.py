@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services.audit import audit_record
-from orgchart import permissions as catalogue
+from accounts import permissions as catalogue
 
 from ..models import Campaign, EnrolledProduct
 from ..visibility import campaign_sync_grants, campaigns_visible_to, has_right

@@ -1,6 +1,6 @@
 """Explanations (R-8): the rule that lets a person see a campaign or product, in words."""
 
-from orgchart import permissions as catalogue
+from accounts import permissions as catalogue
 
 from ..models import Campaign, EnrolledProduct
 from .rights import _counts_in_scope, has_right

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, Value
 
-from orgchart import permissions as catalogue
+from accounts import permissions as catalogue
 
 from ..models import (
     Campaign,

@@ -4,7 +4,7 @@ from functools import lru_cache
 
 from django.contrib.auth.models import Permission
 
-from orgchart import permissions as catalogue
+from accounts import permissions as catalogue
 
 
 

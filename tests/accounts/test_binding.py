@@ -245,7 +245,7 @@ def test_the_edit_page_says_a_new_link_went_to_the_new_mobile(owner_client, owne
     staff, first_link = pending
     data = {"display_name": "Zhang San", "mobile": "13687654321", "department": org.east.pk, "position": org.clerk.pk}
 
-    response = owner_client.post(reverse("accounts:staff_edit", args=[staff.pk]), data, follow=True)
+    response = owner_client.post(reverse("staff:edit", args=[staff.pk]), data, follow=True)
 
     assert "A new binding link was sent to 13687654321" in response.content.decode()
     assert owner_client.get(first_link).status_code == 404

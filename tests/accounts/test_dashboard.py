@@ -83,7 +83,7 @@ def test_pending_invitations_offer_a_resend_through_the_service(client, owner, o
 
     assert count_in(invitations) == "1"
     assert "Waiting" in invitations and "Plain Staff" not in invitations  # bound accounts are not listed
-    resend = reverse("accounts:staff_action", args=[waiting.pk, "resend"])
+    resend = reverse("staff:action", args=[waiting.pk, "resend"])
     assert f'action="{resend}"' in invitations and "csrfmiddlewaretoken" in invitations
 
     response = client.post(resend)
@@ -132,7 +132,7 @@ def test_frozen_and_soon_frozen_accounts(client, owner, org, other_owner, other_
     assert names == ["Frozen One", "Rejected One", "Soon One"]  # frozen first, then the soonest deadline
     for absent in ("Later One", "Verified One", "Temporary One", "Globex Frozen"):
         assert absent not in freezing
-    assert f'href="{reverse("accounts:staff_detail", args=[frozen.pk])}"' in freezing
+    assert f'href="{reverse("staff:detail", args=[frozen.pk])}"' in freezing
 
 
 def test_failed_notifications_link_to_the_page_that_retries(client, owner, other_owner):

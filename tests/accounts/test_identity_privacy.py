@@ -175,9 +175,9 @@ def test_no_page_export_or_admin_page_shows_the_number(client, submitted, owner,
         (operator.username, "/admin/accounts/auditentry/"),
         (owner.username, reverse("accounts:audit_log")),
         (owner.username, reverse("accounts:audit_log_export")),
-        (owner.username, reverse("accounts:staff_contacts_export", args=["csv"])),
-        (owner.username, reverse("accounts:staff_contacts_export", args=["xlsx"])),
-        (owner.username, reverse("accounts:staff_detail", args=[west_staff.pk])),
+        (owner.username, reverse("staff:contacts_export", args=["csv"])),
+        (owner.username, reverse("staff:contacts_export", args=["xlsx"])),
+        (owner.username, reverse("staff:detail", args=[west_staff.pk])),
         (west_staff.username, "/account/verification/"),
     ]
     for key in must_reach:

@@ -207,14 +207,14 @@ def test_after_unfreezing_the_account_logs_in_again(client, owner, west_staff):
 
 def test_staff_detail_shows_the_state_and_the_unfreeze_button(client, owner, west_staff):
     client.force_login(owner)
-    url = reverse("accounts:staff_detail", args=[west_staff.pk])
+    url = reverse("staff:detail", args=[west_staff.pk])
     html = client.get(url).content.decode()
     assert 'data-testid="identity-status">Unverified' in html and "Unfreeze" not in html
     overdue(west_staff)
     freeze.staff_freeze_overdue()
     html = client.get(url).content.decode()
     assert "Frozen at" in html and "Unfreeze for 2 days" in html
-    response = client.post(reverse("accounts:staff_action", args=[west_staff.pk, "unfreeze"]), follow=True)
+    response = client.post(reverse("staff:action", args=[west_staff.pk, "unfreeze"]), follow=True)
     assert "The account is unfrozen" in response.content.decode()
     assert reload(west_staff).status == User.Status.ACTIVE
 
@@ -224,7 +224,7 @@ def test_unfreeze_is_refused_to_a_department_admin_and_absent_for_another_tenant
 ):
     overdue(west_staff)
     freeze.staff_freeze_overdue()
-    url = reverse("accounts:staff_action", args=[west_staff.pk, "unfreeze"])
+    url = reverse("staff:action", args=[west_staff.pk, "unfreeze"])
     client.force_login(sales_admin)
     assert client.post(url).status_code == 403
     client.force_login(other_owner)
@@ -239,7 +239,7 @@ def test_the_staff_list_shows_status_and_verification(client, owner, west_staff,
     overdue(west_staff)
     freeze.staff_freeze_overdue()
     client.force_login(owner)
-    html = client.get(reverse("accounts:staff_list")).content.decode()
+    html = client.get(reverse("staff:list")).content.decode()
     west_row = re.search(r'<tr data-account="west_staff">.*?</tr>', html, re.DOTALL).group(0)
     plain_row = re.search(r'<tr data-account="plain_staff">.*?</tr>', html, re.DOTALL).group(0)
     assert "Frozen" in west_row and "Unverified" in west_row
@@ -259,7 +259,7 @@ def test_the_staff_list_stays_flat_with_verification_states(client, owner, org, 
     client.force_login(owner)
     client.get(reverse("accounts:dashboard"))  # the session records its device on the first request
     with django_assert_max_num_queries(10):
-        assert client.get(reverse("accounts:staff_list")).status_code == 200
+        assert client.get(reverse("staff:list")).status_code == 200
 
 
 # --- the operators' admin -----------------------------------------------------------------------

@@ -132,22 +132,22 @@ def test_owner_sees_the_lock_and_unlocks(client, owner, plain_staff):
         attempt(client, "acme:plain_staff", f"wrong-{i}", ATTACKER)
     client.force_login(owner)
 
-    detail = client.get(reverse("accounts:staff_detail", args=[plain_staff.pk])).content.decode()
+    detail = client.get(reverse("staff:detail", args=[plain_staff.pk])).content.decode()
     assert "Login is blocked from 1 network" in detail
 
-    response = client.post(reverse("accounts:staff_action", args=[plain_staff.pk, "unlock"]), follow=True)
+    response = client.post(reverse("staff:action", args=[plain_staff.pk, "unlock"]), follow=True)
     assert "Login is unlocked" in response.content.decode()
     assert not AccessAttempt.objects.filter(username="acme:plain_staff").exists()
     entry = AuditEntry.objects.get(action="staff.unlock")
     assert entry.actor == owner and entry.target_id == str(plain_staff.pk) and entry.tenant == owner.tenant
-    assert "Login is blocked" not in client.get(reverse("accounts:staff_detail", args=[plain_staff.pk])).content.decode()
+    assert "Login is blocked" not in client.get(reverse("staff:detail", args=[plain_staff.pk])).content.decode()
 
     client.logout()
     assert attempt(client, "acme:plain_staff", PASSWORD, ATTACKER).status_code == 302
 
 
 def test_unlock_needs_the_staffs_own_main_account(client, plain_staff, other_owner, east_admin):
-    url = reverse("accounts:staff_action", args=[plain_staff.pk, "unlock"])
+    url = reverse("staff:action", args=[plain_staff.pk, "unlock"])
     assert client.post(url).status_code == 302 and "/login/" in client.post(url)["Location"]
     client.force_login(east_admin)
     assert client.post(url).status_code == 403

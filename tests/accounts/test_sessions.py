@@ -166,7 +166,7 @@ def test_owner_sees_and_ends_a_staff_session(owner, plain_staff):
     staff_browser = logged_in(plain_staff.username, ip="203.0.113.50")
     public_id = session_public_id(staff_browser.cookies["sessionid"].value)
 
-    page = boss.get(reverse("accounts:staff_detail", args=[plain_staff.pk])).content.decode()
+    page = boss.get(reverse("staff:detail", args=[plain_staff.pk])).content.decode()
     assert "203.0.113.50" in page and public_id in page
 
     response = boss.post(reverse("accounts:staff_session_end", args=[plain_staff.pk, public_id]))
@@ -203,7 +203,7 @@ def test_staff_cannot_end_a_colleagues_session_through_the_staff_pages(east_admi
     public_id = session_public_id(staff_browser.cookies["sessionid"].value)
 
     assert admin.post(reverse("accounts:staff_session_end", args=[plain_staff.pk, public_id])).status_code == 403
-    assert "203.0.113" not in admin.get(reverse("accounts:staff_detail", args=[plain_staff.pk])).content.decode()
+    assert "203.0.113" not in admin.get(reverse("staff:detail", args=[plain_staff.pk])).content.decode()
     assert is_logged_in(staff_browser)
 
 
@@ -240,7 +240,7 @@ def test_a_session_id_only_works_under_its_own_staff_member(owner, plain_staff, 
 
 def test_staff_detail_sessions_do_not_add_a_query_per_session(owner, plain_staff, django_assert_max_num_queries):
     boss = logged_in(owner.username)
-    url = reverse("accounts:staff_detail", args=[plain_staff.pk])
+    url = reverse("staff:detail", args=[plain_staff.pk])
     logged_in(plain_staff.username)
     boss.get(url)
     with django_assert_max_num_queries(13):

@@ -388,9 +388,9 @@ def test_offboarding_keeps_the_account_and_its_settings_but_frees_the_person(cli
 
     assert client.get(reverse("accounts:dashboard")).status_code == 302  # the session ended
     client.force_login(owner)
-    resigned = client.get(reverse("accounts:staff_resigned"))
+    resigned = client.get(reverse("staff:resigned"))
     assert [s.account_name for s in resigned.context["page_obj"].object_list] == ["lisi"]
-    active = client.get(reverse("accounts:staff_list"))
+    active = client.get(reverse("staff:list"))
     assert "lisi" not in [s.account_name for s in active.context["page_obj"].object_list]
 
     entry = AuditEntry.objects.get(action="staff.offboard")

@@ -224,7 +224,7 @@ def test_the_owner_adds_one_through_the_page_with_shanghai_times(owner_client, o
         "starts_at": "2030-11-01T00:00",
         "ends_at": "2030-12-21T23:59",
     }
-    response = owner_client.post(reverse("accounts:temporary_add"), data)
+    response = owner_client.post(reverse("staff:temporary_add"), data)
 
     assert response.status_code == 302
     staff = User.objects.get(account_name="kefu1")
@@ -237,7 +237,7 @@ def test_the_owner_adds_one_through_the_page_with_shanghai_times(owner_client, o
 def test_the_add_page_shows_errors_next_to_the_fields(owner_client, org):
     data = {"display_name": "Ke Fu", "account_name": "kefu1", "mobile": "13912345678", "department": org.ops.pk,
             "position": org.clerk.pk, "starts_at": "2030-11-02T00:00", "ends_at": "2030-11-01T00:00"}
-    response = owner_client.post(reverse("accounts:temporary_add"), data)
+    response = owner_client.post(reverse("staff:temporary_add"), data)
     assert response.status_code == 200
     assert "end after it starts" in " ".join(response.context["form"].errors["ends_at"])
     assert not User.objects.filter(account_name="kefu1").exists()
@@ -250,7 +250,7 @@ def test_the_staff_page_lists_temporaries_apart_with_state_and_quota(owner_clien
     closed = add_temporary(owner, org, "kefu_over", starts=now - 5 * HOUR)
     User.objects.filter(pk=closed.pk).update(temporary_ends_at=now - HOUR)
 
-    response = owner_client.get(reverse("accounts:staff_list"))
+    response = owner_client.get(reverse("staff:list"))
 
     assert {s.account_name for s in response.context["page_obj"].object_list} == {"plain_staff"}
     states = {s.account_name: s.temporary_state for s in response.context["temporaries"]}
@@ -266,13 +266,13 @@ def test_staff_list_query_count_does_not_grow_with_temporaries(owner_client, own
         StaffFactory(tenant=owner.tenant, department=org.ops, position=org.clerk,
                      temporary_starts_at=now - HOUR, temporary_ends_at=now + HOUR * (i + 1))
     with django_assert_max_num_queries(10):
-        response = owner_client.get(reverse("accounts:staff_list"))
+        response = owner_client.get(reverse("staff:list"))
     assert len(response.context["temporaries"]) == 6
 
 
 def test_window_page_rules(client, owner, org, plain_staff, other_owner, east_admin):
     staff = add_temporary(owner, org)
-    url = reverse("accounts:temporary_window", args=[staff.pk])
+    url = reverse("staff:temporary_window", args=[staff.pk])
     now = timezone.now()
 
     anonymous = client.get(url)
@@ -282,14 +282,14 @@ def test_window_page_rules(client, owner, org, plain_staff, other_owner, east_ad
     client.force_login(other_owner)
     assert client.post(url, window_post(now, now + HOUR)).status_code == 404
     client.force_login(owner)
-    assert client.get(reverse("accounts:temporary_window", args=[plain_staff.pk])).status_code == 404
+    assert client.get(reverse("staff:temporary_window", args=[plain_staff.pk])).status_code == 404
     response = client.post(url, window_post(now - HOUR, now + 72 * HOUR))
     assert response.status_code == 302
     assert AuditEntry.objects.filter(action="temporary.window_update", actor=owner).count() == 1
 
 
 def test_temporary_add_page_rules(client, owner, org, east_admin):
-    url = reverse("accounts:temporary_add")
+    url = reverse("staff:temporary_add")
     assert client.get(url)["Location"].startswith(reverse("accounts:login"))
     client.force_login(east_admin)
     assert client.get(url).status_code == 403

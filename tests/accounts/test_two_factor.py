@@ -97,10 +97,10 @@ def test_backup_codes_regeneration_needs_post_and_login(client, owner):
 def test_login_asks_for_the_code_and_nothing_is_reachable_before(client, owner):
     device, _codes = enrol(owner)
 
-    response = password_step(client, "acme_owner", next_url=reverse("accounts:staff_list"))
+    response = password_step(client, "acme_owner", next_url=reverse("staff:list"))
     assert response.status_code == 302 and response["Location"] == reverse("accounts:login_verify")
     # Between the steps the session is not logged in.
-    for url in (reverse("accounts:dashboard"), reverse("accounts:two_factor"), reverse("accounts:staff_list")):
+    for url in (reverse("accounts:dashboard"), reverse("accounts:two_factor"), reverse("staff:list")):
         assert client.get(url)["Location"].startswith(reverse("accounts:login"))
 
     page = client.get(reverse("accounts:login_verify")).content.decode()
@@ -113,7 +113,7 @@ def test_login_asks_for_the_code_and_nothing_is_reachable_before(client, owner):
     TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_timestamp=timezone.now() - timedelta(seconds=5))
 
     ok = client.post(reverse("accounts:login_verify"), {"code": code(device, 1)})
-    assert ok.status_code == 302 and ok["Location"] == reverse("accounts:staff_list")
+    assert ok.status_code == 302 and ok["Location"] == reverse("staff:list")
     assert client.get(reverse("accounts:dashboard")).status_code == 200
 
 
@@ -285,9 +285,9 @@ def test_required_position_cannot_turn_it_off(client, guarded):
 
 
 def test_permission_preview_and_detail_show_the_requirement(owner_client, guarded):
-    detail = owner_client.get(reverse("accounts:staff_detail", args=[guarded.pk])).content.decode()
+    detail = owner_client.get(reverse("staff:detail", args=[guarded.pk])).content.decode()
     assert re.search(r'data-testid="staff-2fa">Off \(required by the position\)', detail)
-    preview = owner_client.get(reverse("accounts:staff_permissions", args=[guarded.pk])).content.decode()
+    preview = owner_client.get(reverse("staff:permissions", args=[guarded.pk])).content.decode()
     assert "Two-factor authentication is required by the position Publisher" in preview
 
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from accounts.models import AuditEntry, Delivery, Notification
 from campaigns import services
 from campaigns.models import Campaign, EnrolledProduct
-from orgchart import permissions as catalogue
+from accounts import permissions as catalogue
 from orgchart.services import position_create
 
 from tests.personas import enroll, make_staff

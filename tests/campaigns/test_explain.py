@@ -23,7 +23,7 @@ def test_an_explanation_exists_exactly_for_what_the_person_sees(world, name):
 
 
 def ask(client, staff, kind, ref):
-    return client.get(reverse("accounts:staff_permissions", args=[staff.pk]), {"kind": kind, "ref": ref})
+    return client.get(reverse("staff:permissions", args=[staff.pk]), {"kind": kind, "ref": ref})
 
 
 def test_the_page_names_the_rule(client, world):

@@ -129,9 +129,9 @@ def owns(response):
 
 def test_the_staff_page_lists_what_they_own(client, world, publisher_two):
     client.force_login(world.owner)
-    reviewer_page = reverse("accounts:staff_detail", args=[world.reviewer_in.pk])
+    reviewer_page = reverse("staff:detail", args=[world.reviewer_in.pk])
 
-    assert owns(client.get(reverse("accounts:staff_detail", args=[world.sibling_publisher.pk]))) == {
+    assert owns(client.get(reverse("staff:detail", args=[world.sibling_publisher.pk]))) == {
         "Campaigns created": 1,
         "Campaigns as contact person": 0,
         "Products as contact person": 0,
@@ -139,9 +139,9 @@ def test_the_staff_page_lists_what_they_own(client, world, publisher_two):
     assert owns(client.get(reviewer_page))["Products as contact person"] == 1
 
     response = client.post(
-        reverse("accounts:staff_hand_over", args=[world.reviewer_in.pk]), {"to_staff": world.viewer_in.pk}
+        reverse("staff:hand_over", args=[world.reviewer_in.pk]), {"to_staff": world.viewer_in.pk}
     )
 
     assert response.status_code == 302
     assert owns(client.get(reviewer_page))["Products as contact person"] == 0
-    assert owns(client.get(reverse("accounts:staff_detail", args=[world.viewer_in.pk])))["Products as contact person"] == 1
+    assert owns(client.get(reverse("staff:detail", args=[world.viewer_in.pk])))["Products as contact person"] == 1

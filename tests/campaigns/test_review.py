@@ -14,7 +14,7 @@ from accounts.models import AuditEntry, User
 from campaigns import services
 from campaigns.models import EnrolledProduct
 from campaigns.visibility import products_visible_to
-from orgchart import permissions as catalogue
+from accounts import permissions as catalogue
 from orgchart.models import Position
 from orgchart.services import department_create, position_create
 from tests.factories import OwnerFactory, TenantFactory

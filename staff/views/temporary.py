@@ -6,11 +6,12 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from ..decorators import owner_required
-from ..forms import TemporaryStaffForm, TemporaryWindowForm
-from ..services import staff as staff_services
-from ..services.temporary import temporary_staff_add, temporary_window_update
+from accounts.decorators import owner_required
+from accounts.services import staff as staff_services
+from accounts.services.temporary import temporary_staff_add, temporary_window_update
 from utilities.forms import attach_errors
+
+from ..forms import TemporaryStaffForm, TemporaryWindowForm
 from .staff import _invitation_message, _visible_staff_or_404
 
 __all__ = ["temporary_add", "temporary_window_edit"]
@@ -39,10 +40,10 @@ def temporary_add(request):
             attach_errors(form, exc)
         else:
             _invitation_message(request, staff, link)
-            return redirect("accounts:staff_detail", pk=staff.pk)
+            return redirect("staff:detail", pk=staff.pk)
     return render(
         request,
-        "accounts/temporary_form.html",
+        "staff/temporary_form.html",
         {
             "form": form,
             "used": staff_services.temporary_seats_used(tenant),
@@ -70,5 +71,5 @@ def temporary_window_edit(request, pk):
             attach_errors(form, exc)
         else:
             messages.success(request, _("The window is saved."))
-            return redirect("accounts:staff_detail", pk=staff.pk)
-    return render(request, "accounts/temporary_window.html", {"form": form, "staff": staff})
+            return redirect("staff:detail", pk=staff.pk)
+    return render(request, "staff/temporary_window.html", {"form": form, "staff": staff})

@@ -1,7 +1,6 @@
-"""Staff management pages (R-9 … R-16): list, add, detail, edit, lifecycle actions, binding."""
+"""Staff management pages (R-9 … R-16): list, add, detail, edit, permission preview, lifecycle actions."""
 
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
@@ -10,23 +9,23 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from accounts import handover, preview
+from accounts.decorators import owner_required
+from accounts.lockout import locked_addresses_count
+from accounts.models import Invitation, User
+from accounts.selectors import can_list_staff, staff_visible_to
+from accounts.services import freeze as freeze_services
+from accounts.services import security as security_services
+from accounts.services import staff as staff_services
+from accounts.services.sessions import sessions_of
 from orgchart.forms import departments_with_paths
-from orgchart.scope import admin_departments, describe_scope, subtree_filter
+from orgchart.scope import admin_departments, describe_scope
 from orgchart.selectors import effective_permissions
-
-from .. import handover, preview
-from ..decorators import owner_required
-from ..forms import BindForm, HandOverForm, RebindForm, StaffFilterForm, StaffForm
-from ..middleware import dingtalk_exempt
-from ..models import Invitation, User
-from ..selectors import can_list_staff, staff_visible_to
-from ..lockout import locked_addresses_count
-from ..services import security as security_services
-from ..services import freeze as freeze_services
-from ..services import staff as staff_services
-from ..services.sessions import sessions_of
 from utilities.forms import attach_errors
 from utilities.pagination import paginate
+from utilities.trees import subtree_filter
+
+from ..forms import HandOverForm, RebindForm, StaffFilterForm, StaffForm
 
 __all__ = [
     "staff_list",
@@ -38,7 +37,6 @@ __all__ = [
     "staff_action",
     "staff_rebind",
     "staff_hand_over",
-    "bind",
 ]
 
 
@@ -122,7 +120,7 @@ def _render_list(request, resigned):
         context["quota"] = tenant.staff_quota
         context["temporary_used"] = len(temporaries)
         context["temporary_quota"] = tenant.temporary_quota
-    return render(request, "accounts/staff_list.html", context)
+    return render(request, "staff/staff_list.html", context)
 
 
 @login_required
@@ -157,8 +155,8 @@ def staff_add(request):
             attach_errors(form, exc)
         else:
             _invitation_message(request, staff, link)
-            return redirect("accounts:staff_detail", pk=staff.pk)
-    return render(request, "accounts/staff_form.html", {"form": form})
+            return redirect("staff:detail", pk=staff.pk)
+    return render(request, "staff/staff_form.html", {"form": form})
 
 
 def _invitation_message(request, staff, link):
@@ -191,7 +189,7 @@ def staff_detail(request, pk):
         "locked_addresses": locked_addresses_count(staff.username) if request.user.is_owner else 0,
         "sessions": sessions_of(staff) if request.user.is_owner else [],
     }
-    return render(request, "accounts/staff_detail.html", context)
+    return render(request, "staff/staff_detail.html", context)
 
 
 @owner_required
@@ -201,7 +199,7 @@ def staff_permissions(request, pk):
     question, answers = preview.answer(request, staff)
     return render(
         request,
-        "accounts/staff_permissions.html",
+        "staff/staff_permissions.html",
         {
             "staff": staff,
             "permissions": effective_permissions(staff),
@@ -248,8 +246,8 @@ def staff_edit(request, pk):
                     _("A new binding link was sent to %(mobile)s; the link sent to the old mobile no longer works.")
                     % {"mobile": data["mobile"].strip()},
                 )
-            return redirect("accounts:staff_detail", pk=staff.pk)
-    return render(request, "accounts/staff_form.html", {"form": form, "staff": staff})
+            return redirect("staff:detail", pk=staff.pk)
+    return render(request, "staff/staff_form.html", {"form": form, "staff": staff})
 
 
 ACTIONS = {
@@ -279,7 +277,7 @@ def staff_action(request, pk, action):
             messages.error(request, " ".join(exc.messages))
         else:
             _invitation_message(request, staff, link)
-        return redirect("accounts:staff_detail", pk=staff.pk)
+        return redirect("staff:detail", pk=staff.pk)
     if action not in ACTIONS:
         raise PermissionDenied
     service, done = ACTIONS[action]
@@ -289,7 +287,7 @@ def staff_action(request, pk, action):
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, done)
-    return redirect("accounts:staff_detail", pk=staff.pk)
+    return redirect("staff:detail", pk=staff.pk)
 
 
 @owner_required
@@ -308,8 +306,8 @@ def staff_rebind(request, pk):
             attach_errors(form, exc)
         else:
             _invitation_message(request, staff, link)
-            return redirect("accounts:staff_detail", pk=staff.pk)
-    return render(request, "accounts/staff_rebind.html", {"form": form, "staff": staff})
+            return redirect("staff:detail", pk=staff.pk)
+    return render(request, "staff/staff_rebind.html", {"form": form, "staff": staff})
 
 
 @owner_required
@@ -329,44 +327,9 @@ def staff_hand_over(request, pk):
                 request,
                 _("%(count)d items handed over to %(name)s.") % {"count": total, "name": form.cleaned_data["to_staff"]},
             )
-            return redirect("accounts:staff_detail", pk=staff.pk)
+            return redirect("staff:detail", pk=staff.pk)
     return render(
         request,
-        "accounts/staff_hand_over.html",
+        "staff/staff_hand_over.html",
         {"form": form, "staff": staff, "owned": handover.owned_by(staff)},
     )
-
-
-@dingtalk_exempt
-def bind(request, token):
-    """The invitation link: prove the mobile by an SMS code, set a password, activate (R-12). No login needed."""
-    invitation = staff_services.invitation_for_token(token)
-    if invitation is None:
-        return render(request, "accounts/bind_invalid.html", status=404)
-    masked = staff_services.mask_mobile(invitation.mobile)
-    if request.method == "POST" and "send_code" in request.POST:
-        try:
-            staff_services.binding_code_send(token=token)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, _("A 6-digit code was sent by SMS to %(mobile)s.") % {"mobile": masked})
-        return redirect("accounts:bind", token=token)
-    form = BindForm(request.POST or None, user=invitation.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            staff = staff_services.invitation_accept(
-                token=token, code=form.cleaned_data["code"], password=form.cleaned_data["password1"]
-            )
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
-            if form.cleaned_data["setup_two_factor"]:
-                # Straight on to enrolment (R-12): the person has just proved the link and chosen the password.
-                login(request, staff, backend="accounts.backends.TenantAuthBackend")
-                return redirect("accounts:two_factor_setup")
-            messages.success(
-                request, _("Your account is bound. Log in as %(login)s.") % {"login": staff.username}
-            )
-            return redirect("accounts:login")
-    return render(request, "accounts/bind.html", {"form": form, "invitation": invitation, "masked_mobile": masked})

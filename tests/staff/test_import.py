@@ -8,10 +8,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from accounts import importer
+from staff import importer
 from accounts.models import AuditEntry, Invitation, User
-from accounts.services.imports import ImportRefused, staff_import
-from orgchart import permissions as catalogue
+from staff.services.imports import ImportRefused, staff_import
+from accounts import permissions as catalogue
 from orgchart.services import department_create, position_create
 from tests.factories import StaffFactory
 
@@ -169,16 +169,16 @@ def test_formulas_are_stored_as_text_and_exported_defused(owner_client, owner, o
     staff_import(actor=owner, tenant=org, raw=as_xlsx([row(1, display_name=formula)]), filename="s.xlsx")
     assert User.objects.get(account_name="user01").display_name == formula
 
-    exported = owner_client.get(reverse("accounts:staff_contacts_export", args=["csv"])).content.decode("utf-8-sig")
+    exported = owner_client.get(reverse("staff:contacts_export", args=["csv"])).content.decode("utf-8-sig")
     assert "'=HYPERLINK" in exported
-    sheet = load_workbook(io.BytesIO(owner_client.get(reverse("accounts:staff_contacts_export", args=["xlsx"])).content)).active
+    sheet = load_workbook(io.BytesIO(owner_client.get(reverse("staff:contacts_export", args=["xlsx"])).content)).active
     assert sheet.cell(row=2, column=1).value.startswith("'=")
     assert sheet.cell(row=2, column=1).data_type == "s"
 
 
 def test_old_contacts_round_trip_updates_instead_of_failing(owner_client, owner, org):
     staff_import(actor=owner, tenant=org, raw=as_csv([row(1), row(2)]), filename="s.csv")
-    exported = owner_client.get(reverse("accounts:staff_contacts_export", args=["csv"])).content
+    exported = owner_client.get(reverse("staff:contacts_export", args=["csv"])).content
 
     unchanged = importer.validate(tenant=org, raw=exported, filename="contacts.csv")
     assert unchanged.ok and [r.state for r in unchanged.rows] == ["update", "update"]
@@ -192,35 +192,35 @@ def test_old_contacts_round_trip_updates_instead_of_failing(owner_client, owner,
 
 def test_upload_preview_commit_through_the_pages(owner_client, org, django_capture_on_commit_callbacks):
     bad = as_csv([row(1), row(2, position="不存在"), row(3, mobile="1")])
-    response = owner_client.post(reverse("accounts:staff_import"), {"file": SimpleUploadedFile("s.csv", bad)})
+    response = owner_client.post(reverse("staff:import"), {"file": SimpleUploadedFile("s.csv", bad)})
     assert response.status_code == 302
-    preview = owner_client.get(reverse("accounts:staff_import_preview")).content.decode()
+    preview = owner_client.get(reverse("staff:import_preview")).content.decode()
     assert "position &#x27;不存在&#x27; does not exist" in preview and "Import all rows" not in preview
-    assert owner_client.post(reverse("accounts:staff_import_commit")).status_code == 302
+    assert owner_client.post(reverse("staff:import_commit")).status_code == 302
     assert staff_names(org) == set()
 
     good = as_csv([row(1), row(2), row(3)])
-    owner_client.post(reverse("accounts:staff_import"), {"file": SimpleUploadedFile("s.csv", good)})
-    assert "Import all rows" in owner_client.get(reverse("accounts:staff_import_preview")).content.decode()
+    owner_client.post(reverse("staff:import"), {"file": SimpleUploadedFile("s.csv", good)})
+    assert "Import all rows" in owner_client.get(reverse("staff:import_preview")).content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        response = owner_client.post(reverse("accounts:staff_import_commit"))
-    assert response["Location"] == reverse("accounts:staff_list")
+        response = owner_client.post(reverse("staff:import_commit"))
+    assert response["Location"] == reverse("staff:list")
     assert staff_names(org) == {"user01", "user02", "user03"}
 
 
 def test_templates_download_in_both_formats(owner_client, org):
-    csv_bytes = owner_client.get(reverse("accounts:staff_import_template", args=["csv"])).content
+    csv_bytes = owner_client.get(reverse("staff:import_template", args=["csv"])).content
     assert csv_bytes.startswith("\ufeff".encode())
     assert csv_bytes.decode("utf-8-sig").splitlines()[0].split(",") == HEADER
-    sheet = load_workbook(io.BytesIO(owner_client.get(reverse("accounts:staff_import_template", args=["xlsx"])).content)).active
+    sheet = load_workbook(io.BytesIO(owner_client.get(reverse("staff:import_template", args=["xlsx"])).content)).active
     assert [c.value for c in sheet[1]] == HEADER
 
 
 def test_import_pages_are_for_the_main_account_only(client, org):
     client.force_login(StaffFactory(tenant=org, is_department_admin=True))
-    for name, args in [("accounts:staff_import", []), ("accounts:staff_import_template", ["csv"]), ("accounts:staff_contacts_export", ["csv"])]:
+    for name, args in [("staff:import", []), ("staff:import_template", ["csv"]), ("staff:contacts_export", ["csv"])]:
         assert client.get(reverse(name, args=args)).status_code == 403
-    assert client.post(reverse("accounts:staff_import_commit")).status_code == 403
+    assert client.post(reverse("staff:import_commit")).status_code == 403
 
 
 def test_a_gb18030_file_with_a_rare_name_character_imports(owner, org):

@@ -2,6 +2,8 @@
 
 Each entry is a real Django permission on ``orgchart.Position`` (``orgchart.<code>``), so
 ``user.has_perm("orgchart.publish_campaigns")`` answers for staff; main accounts hold all of them.
+The list lives here, in the bottom domain app, because login (``backends``), menus and every app
+above check these rights; the org chart's positions are what grant them.
 """
 
 from dataclasses import dataclass

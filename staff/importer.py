@@ -2,7 +2,7 @@
 
 Reading and validating never writes. ``validate`` returns a ``Preview``: every row with what will
 happen to it (new account, update of an existing one, or the reasons it is refused) plus the
-problems of the file as a whole (missing columns, quota). ``accounts.services.staff_import``
+problems of the file as a whole (missing columns, quota). ``staff.services.imports.staff_import``
 commits a preview only when it has no problem at all, re-validating under the tenant lock.
 """
 
@@ -20,9 +20,10 @@ from orgchart.models import Position
 from utilities.text import normalize_identifier, normalize_mobile
 
 from utilities.exports import FORMULA_PREFIXES, decode_text_upload
-from .models import User
-from .models.tenants import mainland_mobile_validator
-from .models.users import account_name_validator
+from accounts.models import User
+from accounts.services.staff import seats_used
+from accounts.models.tenants import mainland_mobile_validator
+from accounts.models.users import account_name_validator
 
 MAX_UPLOAD_BYTES = 1024 * 1024
 MAX_ROWS = 1000
@@ -182,8 +183,6 @@ def _column_indexes(header):
 
 def validate(*, tenant, raw, filename):
     """Read and check every row against the tenant as it is now; write nothing."""
-    from .services.staff import seats_used
-
     header, data = read_table(raw, filename)
     indexes = _column_indexes(header)
     departments = {d.path: d for d in departments_with_paths(tenant)}

@@ -11,20 +11,20 @@ from tests.personas import catalogue, fresh, hire, next_mobile, sms_code_for, to
 pytestmark = pytest.mark.django_db
 
 ACTIONS = ["disable", "enable", "offboard", "revoke", "resend"]
-PAGES_WITHOUT_PK = ["accounts:staff_list", "accounts:staff_resigned", "accounts:staff_add"]
-OWNER_PAGES_WITHOUT_PK = ["accounts:staff_add"]
+PAGES_WITHOUT_PK = ["staff:list", "staff:resigned", "staff:add"]
+OWNER_PAGES_WITHOUT_PK = ["staff:add"]
 
 
 def pages_of(staff):
     """Every staff-management URL about one staff account, with whether it answers GET."""
     pk = staff.pk
     return [
-        (reverse("accounts:staff_detail", args=[pk]), True),
-        (reverse("accounts:staff_permissions", args=[pk]), True),
-        (reverse("accounts:staff_edit", args=[pk]), True),
-        (reverse("accounts:staff_rebind", args=[pk]), True),
-        (reverse("accounts:staff_hand_over", args=[pk]), True),
-        *[(reverse("accounts:staff_action", args=[pk, action]), False) for action in ACTIONS],
+        (reverse("staff:detail", args=[pk]), True),
+        (reverse("staff:permissions", args=[pk]), True),
+        (reverse("staff:edit", args=[pk]), True),
+        (reverse("staff:rebind", args=[pk]), True),
+        (reverse("staff:hand_over", args=[pk]), True),
+        *[(reverse("staff:action", args=[pk, action]), False) for action in ACTIONS],
     ]
 
 
@@ -70,12 +70,12 @@ def test_staff_without_the_admin_flag_get_403_on_every_management_page(request, 
 def test_a_department_admin_may_look_but_not_manage(client, east_admin, east_one_staff):
     client.force_login(east_admin)
 
-    assert client.get(reverse("accounts:staff_list")).status_code == 200
-    assert client.get(reverse("accounts:staff_detail", args=[east_one_staff.pk])).status_code == 200
+    assert client.get(reverse("staff:list")).status_code == 200
+    assert client.get(reverse("staff:detail", args=[east_one_staff.pk])).status_code == 200
     for url, _ in pages_of(east_one_staff)[1:]:
         assert client.get(url).status_code == 403, url
         assert client.post(url, {"display_name": "Hacked", "mobile": next_mobile()}).status_code == 403, url
-    assert client.get(reverse("accounts:staff_add")).status_code == 403
+    assert client.get(reverse("staff:add")).status_code == 403
     assert fresh(east_one_staff).status == User.Status.ACTIVE
     assert fresh(east_one_staff).display_name == "East One Staff"
 
@@ -115,7 +115,7 @@ def test_another_tenants_staff_do_not_exist_for_an_owner(client, other_owner, we
 def test_staff_list_visibility_matrix(request, client, everyone, persona, visible):
     client.force_login(request.getfixturevalue(persona))
 
-    response = client.get(reverse("accounts:staff_list"))
+    response = client.get(reverse("staff:list"))
 
     if visible is None:
         assert response.status_code == 403
@@ -139,28 +139,28 @@ def test_staff_list_visibility_matrix(request, client, everyone, persona, visibl
 def test_staff_detail_visibility_matrix(request, client, everyone, west_staff, persona, status):
     client.force_login(request.getfixturevalue(persona))
 
-    assert client.get(reverse("accounts:staff_detail", args=[west_staff.pk])).status_code == status
+    assert client.get(reverse("staff:detail", args=[west_staff.pk])).status_code == status
 
 
 def test_a_department_admin_sees_exactly_their_subtree(client, everyone, east_admin, west_staff, owner):
     client.force_login(east_admin)
 
-    page = client.get(reverse("accounts:staff_list"))
+    page = client.get(reverse("staff:list"))
     assert listed(page) == EAST_SUBTREE
     assert page.context["page_obj"].paginator.count == 3
     body = page.content.decode()
     assert "west_staff" not in body and "ops_staff" not in body
 
     for q in ("west", west_staff.mobile, west_staff.mobile[-4:], "West Staff"):
-        search = client.get(reverse("accounts:staff_list"), {"q": q})
+        search = client.get(reverse("staff:list"), {"q": q})
         assert listed(search) == set(), q
         assert search.context["page_obj"].paginator.count == 0, q
-    assert listed(client.get(reverse("accounts:staff_list"), {"q": "east_one"})) == {"east_one_staff"}
+    assert listed(client.get(reverse("staff:list"), {"q": "east_one"})) == {"east_one_staff"}
 
-    sibling_filter = client.get(reverse("accounts:staff_list"), {"department": west_staff.department_id})
+    sibling_filter = client.get(reverse("staff:list"), {"department": west_staff.department_id})
     assert "west_staff" not in listed(sibling_filter)
 
-    assert client.get(reverse("accounts:staff_detail", args=[west_staff.pk])).status_code == 404
+    assert client.get(reverse("staff:detail", args=[west_staff.pk])).status_code == 404
 
 
 def test_a_department_admin_sees_resigned_staff_of_their_subtree_only(client, owner, east_admin, east_one_staff, west_staff):
@@ -168,25 +168,25 @@ def test_a_department_admin_sees_resigned_staff_of_their_subtree_only(client, ow
     staff_services.staff_offboard(actor=owner, staff=west_staff)
     client.force_login(east_admin)
 
-    assert listed(client.get(reverse("accounts:staff_resigned"))) == {"east_one_staff"}
+    assert listed(client.get(reverse("staff:resigned"))) == {"east_one_staff"}
 
 
 def test_a_department_admins_view_follows_a_move_of_the_tree(client, owner, org, east_admin, west_staff):
     from orgchart.services import department_move
 
     client.force_login(east_admin)
-    assert "west_staff" not in listed(client.get(reverse("accounts:staff_list")))
+    assert "west_staff" not in listed(client.get(reverse("staff:list")))
 
     department_move(actor=owner, department=org.west, new_parent=org.east)
 
-    assert "west_staff" in listed(client.get(reverse("accounts:staff_list")))
+    assert "west_staff" in listed(client.get(reverse("staff:list")))
 
 
 # --- the owner's list: seats, filters ----------------------------------------------------------
 
 
 def test_the_owner_sees_seats_used_of_the_quota(owner_client, everyone):
-    response = owner_client.get(reverse("accounts:staff_list"))
+    response = owner_client.get(reverse("staff:list"))
 
     assert "6 of 50 seats used." in response.content.decode()
 
@@ -224,7 +224,7 @@ def test_staff_list_filters(owner_client, owner, org, everyone, params, expected
     staff_services.staff_offboard(actor=owner, staff=User.objects.get(account_name="sales_admin"))
     query = {key: getattr(org, value).pk if key in ("department", "position") else value for key, value in params.items()}
 
-    response = owner_client.get(reverse("accounts:staff_list"), query)
+    response = owner_client.get(reverse("staff:list"), query)
 
     assert listed(response) == expected
 
@@ -232,8 +232,8 @@ def test_staff_list_filters(owner_client, owner, org, everyone, params, expected
 def test_the_resigned_list_shows_resigned_staff_only(owner_client, owner, everyone, west_staff):
     staff_services.staff_offboard(actor=owner, staff=west_staff)
 
-    resigned = owner_client.get(reverse("accounts:staff_resigned"))
-    active = owner_client.get(reverse("accounts:staff_list"))
+    resigned = owner_client.get(reverse("staff:resigned"))
+    active = owner_client.get(reverse("staff:list"))
 
     assert listed(resigned) == {"west_staff"}
     assert "west_staff" not in listed(active)
@@ -246,12 +246,12 @@ def test_staff_list_queries_do_not_grow_with_rows(client, owner, org, east_admin
 
     client.force_login(owner)
     with django_assert_max_num_queries(10):  # 9, plus the temporary accounts section (R-20)
-        assert client.get(reverse("accounts:staff_list")).status_code == 200
+        assert client.get(reverse("staff:list")).status_code == 200
     with django_assert_max_num_queries(11):  # one more to check the chosen department
-        assert client.get(reverse("accounts:staff_list"), {"department": org.sales.pk, "q": "staff"}).status_code == 200
+        assert client.get(reverse("staff:list"), {"department": org.sales.pk, "q": "staff"}).status_code == 200
     client.force_login(east_admin)
     with django_assert_max_num_queries(13):
-        response = client.get(reverse("accounts:staff_list"))
+        response = client.get(reverse("staff:list"))
     assert response.context["page_obj"].paginator.count == 1 + (rows // 2)
 
 
@@ -272,10 +272,10 @@ def staff_form(org, **overrides):
 
 
 def test_adding_staff_through_the_page_shows_the_invitation_link(owner_client, org):
-    response = owner_client.post(reverse("accounts:staff_add"), staff_form(org), follow=True)
+    response = owner_client.post(reverse("staff:add"), staff_form(org), follow=True)
 
     staff = User.objects.get(account_name="zhangsan")
-    assert response.redirect_chain[-1][0] == reverse("accounts:staff_detail", args=[staff.pk])
+    assert response.redirect_chain[-1][0] == reverse("staff:detail", args=[staff.pk])
     assert staff.status == User.Status.PENDING and staff.username == "acme:zhangsan"
     assert set(staff.user_permissions.values_list("codename", flat=True)) == {"publish_campaigns"}
     body = response.content.decode()
@@ -296,7 +296,7 @@ def test_adding_staff_through_the_page_shows_the_invitation_link(owner_client, o
 def test_bad_staff_input_is_shown_next_to_the_field_and_stores_nothing(owner_client, org, west_staff, field, value, message):
     before = User.objects.count()
 
-    response = owner_client.post(reverse("accounts:staff_add"), staff_form(org, **{field: value}))
+    response = owner_client.post(reverse("staff:add"), staff_form(org, **{field: value}))
 
     assert response.status_code == 200
     assert message in " ".join(response.context["form"].errors[field])
@@ -309,7 +309,7 @@ def test_a_mobile_typed_in_full_width_digits_is_the_same_number(owner_client, or
     """``139０００００００１`` beside ``13900000001`` once bypassed one-person-one-account (R-19, issue 15)."""
     User.objects.filter(pk=west_staff.pk).update(mobile="13900000001")
 
-    response = owner_client.post(reverse("accounts:staff_add"), staff_form(org, mobile="139０００００００１"))
+    response = owner_client.post(reverse("staff:add"), staff_form(org, mobile="139０００００００１"))
 
     assert response.status_code == 200
     assert "already bound to another account" in " ".join(response.context["form"].errors["mobile"])
@@ -319,7 +319,7 @@ def test_a_mobile_typed_in_full_width_digits_is_the_same_number(owner_client, or
 @pytest.mark.parametrize("typed", ["１３９１２３４５６７８", "139 1234 5678", "139-1234-5678", " 13912345678 "])
 def test_identifiers_are_stored_in_their_plain_ascii_form(owner_client, org, typed):
     response = owner_client.post(
-        reverse("accounts:staff_add"), staff_form(org, mobile=typed, account_name="ｚｈａｎｇｓａｎ")
+        reverse("staff:add"), staff_form(org, mobile=typed, account_name="ｚｈａｎｇｓａｎ")
     )
 
     assert response.status_code == 302
@@ -328,7 +328,7 @@ def test_identifiers_are_stored_in_their_plain_ascii_form(owner_client, org, typ
 
 
 def test_a_department_of_another_tenant_is_not_a_valid_choice(owner_client, org, other_org):
-    response = owner_client.post(reverse("accounts:staff_add"), staff_form(org, department=other_org.hq.pk))
+    response = owner_client.post(reverse("staff:add"), staff_form(org, department=other_org.hq.pk))
 
     assert "department" in response.context["form"].errors
     assert not User.objects.filter(account_name="zhangsan").exists()
@@ -337,7 +337,7 @@ def test_a_department_of_another_tenant_is_not_a_valid_choice(owner_client, org,
 def test_a_full_quota_is_explained_on_the_form(owner_client, owner, org):
     StaffFactory.create_batch(50, tenant=owner.tenant)
 
-    response = owner_client.post(reverse("accounts:staff_add"), staff_form(org))
+    response = owner_client.post(reverse("staff:add"), staff_form(org))
 
     assert response.status_code == 200
     assert "exceed it by 1" in " ".join(response.context["form"].non_field_errors())
@@ -345,7 +345,7 @@ def test_a_full_quota_is_explained_on_the_form(owner_client, owner, org):
 
 
 def test_the_add_form_says_when_departments_and_positions_are_missing(owner_client):
-    response = owner_client.get(reverse("accounts:staff_add"))
+    response = owner_client.get(reverse("staff:add"))
 
     body = response.content.decode()
     assert "No department exists yet: create one in the org chart first." in body
@@ -353,14 +353,14 @@ def test_the_add_form_says_when_departments_and_positions_are_missing(owner_clie
 
 
 def test_the_add_form_is_quiet_once_departments_and_positions_exist(owner_client, org):
-    assert 'data-testid="missing-setup"' not in owner_client.get(reverse("accounts:staff_add")).content.decode()
+    assert 'data-testid="missing-setup"' not in owner_client.get(reverse("staff:add")).content.decode()
 
 
 def test_editing_staff_through_the_page(owner_client, org, plain_staff):
     data = staff_form(org, account_name="renamed", department=org.west.pk, position=org.publisher.pk,
                       mobile=plain_staff.mobile, is_department_admin="on", display_name="Plain Renamed")
 
-    response = owner_client.post(reverse("accounts:staff_edit", args=[plain_staff.pk]), data)
+    response = owner_client.post(reverse("staff:edit", args=[plain_staff.pk]), data)
 
     assert response.status_code == 302
     staff = fresh(plain_staff)
@@ -370,7 +370,7 @@ def test_editing_staff_through_the_page(owner_client, org, plain_staff):
 
 
 def test_a_bad_edit_is_shown_next_to_the_field_and_changes_nothing(owner_client, org, plain_staff, west_staff):
-    url = reverse("accounts:staff_edit", args=[plain_staff.pk])
+    url = reverse("staff:edit", args=[plain_staff.pk])
 
     response = owner_client.post(url, staff_form(org, mobile=west_staff.mobile, department=org.west.pk))
 
@@ -395,7 +395,7 @@ def test_a_change_of_rights_applies_on_the_next_request_without_logging_in_again
 
 def test_lifecycle_buttons_change_the_status(owner_client, owner, org, plain_staff):
     def press(action):
-        return owner_client.post(reverse("accounts:staff_action", args=[plain_staff.pk, action]), follow=True)
+        return owner_client.post(reverse("staff:action", args=[plain_staff.pk, action]), follow=True)
 
     press("disable")
     assert fresh(plain_staff).status == User.Status.DISABLED
@@ -413,7 +413,7 @@ def test_resend_and_revoke_buttons(owner_client, owner, org):
         actor=owner, tenant=owner.tenant, display_name="Zhang San", account_name="zhangsan",
         mobile=next_mobile(), department=org.east, position=org.clerk,
     )
-    url = lambda action: reverse("accounts:staff_action", args=[staff.pk, action])  # noqa: E731
+    url = lambda action: reverse("staff:action", args=[staff.pk, action])  # noqa: E731
 
     response = owner_client.post(url("resend"), follow=True)
     assert "http://testserver/bind/" in response.content.decode()
@@ -426,7 +426,7 @@ def test_resend_and_revoke_buttons(owner_client, owner, org):
 
 
 def test_an_unknown_action_is_refused(owner_client, plain_staff):
-    response = owner_client.post(reverse("accounts:staff_action", args=[plain_staff.pk, "promote"]))
+    response = owner_client.post(reverse("staff:action", args=[plain_staff.pk, "promote"]))
 
     assert response.status_code == 403
     assert fresh(plain_staff).status == User.Status.ACTIVE
@@ -434,7 +434,7 @@ def test_an_unknown_action_is_refused(owner_client, plain_staff):
 
 def test_rebinding_through_the_page(owner_client, owner, west_staff):
     staff_services.staff_offboard(actor=owner, staff=west_staff)
-    url = reverse("accounts:staff_rebind", args=[west_staff.pk])
+    url = reverse("staff:rebind", args=[west_staff.pk])
 
     bad = owner_client.post(url, {"display_name": "Wang Wu", "mobile": "123"})
     assert "mobile" in bad.context["form"].errors
@@ -446,7 +446,7 @@ def test_rebinding_through_the_page(owner_client, owner, west_staff):
 
 
 def test_hand_over_page_refuses_another_tenants_staff(owner_client, west_staff, plain_staff, other_tenant_staff):
-    url = reverse("accounts:staff_hand_over", args=[west_staff.pk])
+    url = reverse("staff:hand_over", args=[west_staff.pk])
 
     response = owner_client.post(url, {"to_staff": other_tenant_staff.pk})
 
@@ -463,7 +463,7 @@ def test_hand_over_page_refuses_another_tenants_staff(owner_client, west_staff, 
 def test_permission_preview_names_each_source_and_the_data_scope(owner_client, owner, org):
     staff = hire(owner, "lisi", org.east, org.clerk, supplementary=["view_campaigns", "publish_campaigns"])
 
-    response = owner_client.get(reverse("accounts:staff_permissions", args=[staff.pk]))
+    response = owner_client.get(reverse("staff:permissions", args=[staff.pk]))
 
     rows = {entry.code: sources for entry, sources in response.context["permissions"]}
     assert rows == {
@@ -477,7 +477,7 @@ def test_permission_preview_names_each_source_and_the_data_scope(owner_client, o
 
 
 def test_permission_preview_of_a_department_admin_describes_the_subtree(owner_client, east_admin):
-    response = owner_client.get(reverse("accounts:staff_permissions", args=[east_admin.pk]))
+    response = owner_client.get(reverse("staff:permissions", args=[east_admin.pk]))
 
     scope = response.context["scope"]
     assert "As admin of Sales/East" in scope and "its 1 sub-departments" in scope
@@ -490,7 +490,7 @@ def test_permission_preview_of_an_account_without_rights(owner_client, owner, or
     bare = position_create(actor=owner, tenant=owner.tenant, name="Bare")
     staff = hire(owner, "lisi", org.east, bare)
 
-    response = owner_client.get(reverse("accounts:staff_permissions", args=[staff.pk]))
+    response = owner_client.get(reverse("staff:permissions", args=[staff.pk]))
 
     assert response.context["permissions"] == []
     assert "holds no permission" in response.content.decode()

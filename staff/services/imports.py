@@ -4,13 +4,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from ..locks import lock_tenant
-from orgchart.scope import sync_scope_groups
+from accounts.locks import lock_tenant
+from accounts.models import User
+from accounts.services.audit import audit_entry, audit_record, audit_record_many
+from accounts.services.staff import build_staff, invitations_send_many, staff_snapshot
+from accounts.signals import staff_placement_changed
 
 from .. import importer
-from ..models import User
-from .audit import audit_entry, audit_record, audit_record_many
-from .staff import _snapshot, build_staff, invitations_send_many
 
 
 class ImportRefused(ValidationError):
@@ -60,19 +60,19 @@ def staff_import(*, actor, tenant, raw, filename):
         if not row.changes:
             continue
         staff = row.existing
-        before = _snapshot(staff)
+        before = staff_snapshot(staff)
         staff.display_name = row.values["display_name"]
         staff.mobile = row.values["mobile"]
         staff.department = row.department
         staff.position = row.position
         staff.is_department_admin = row.is_department_admin
         staff.save(update_fields=["display_name", "mobile", "department", "position", "is_department_admin"])
-        audit_record(actor=actor, action="staff.update", target=staff, before=before, after=_snapshot(staff))
+        audit_record(actor=actor, action="staff.update", target=staff, before=before, after=staff_snapshot(staff))
         updated.append(staff)
-    sync_scope_groups(tenant)
+    staff_placement_changed.send(sender=User, tenant=tenant)
     audit_record_many(
         [
-            audit_entry(actor=actor, tenant=tenant, action="staff.add", target=staff, after=_snapshot(staff, with_permissions=False))
+            audit_entry(actor=actor, tenant=tenant, action="staff.add", target=staff, after=staff_snapshot(staff, with_permissions=False))
             for staff in created
         ]
     )

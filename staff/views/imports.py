@@ -9,9 +9,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import importer
-from ..decorators import owner_required
+from accounts.decorators import owner_required
 from utilities.exports import csv_response, xlsx_response
+
+from .. import importer
 from ..forms import StaffImportForm
 from ..services.imports import ImportRefused, staff_import
 
@@ -53,8 +54,8 @@ def staff_import_upload(request):
                 "data": base64.b64encode(raw).decode(),
                 "digest": hashlib.sha256(raw).hexdigest(),
             }
-            return redirect("accounts:staff_import_preview")
-    return render(request, "accounts/staff_import.html", {"form": form})
+            return redirect("staff:import_preview")
+    return render(request, "staff/staff_import.html", {"form": form})
 
 
 def _stored(request):
@@ -69,13 +70,13 @@ def staff_import_preview(request):
     name, raw = _stored(request)
     if raw is None:
         messages.error(request, _("Upload a file first."))
-        return redirect("accounts:staff_import")
+        return redirect("staff:import")
     try:
         preview = importer.validate(tenant=request.user.tenant, raw=raw, filename=name)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-        return redirect("accounts:staff_import")
-    return render(request, "accounts/staff_import_preview.html", {"preview": preview, "filename": name})
+        return redirect("staff:import")
+    return render(request, "staff/staff_import_preview.html", {"preview": preview, "filename": name})
 
 
 @owner_required
@@ -84,19 +85,19 @@ def staff_import_commit(request):
     name, raw = _stored(request)
     if raw is None:
         messages.error(request, _("Upload a file first."))
-        return redirect("accounts:staff_import")
+        return redirect("staff:import")
     try:
         created, updated = staff_import(actor=request.user, tenant=request.user.tenant, raw=raw, filename=name)
     except ImportRefused:
         messages.error(request, _("Nothing was imported: the file has problems (see below). Fix them and upload again."))
-        return redirect("accounts:staff_import_preview")
+        return redirect("staff:import_preview")
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-        return redirect("accounts:staff_import")
+        return redirect("staff:import")
     del request.session[SESSION_KEY]
     messages.success(
         request,
         _("%(created)d staff accounts added (binding invitations sent) and %(updated)d updated.")
         % {"created": len(created), "updated": len(updated)},
     )
-    return redirect("accounts:staff_list")
+    return redirect("staff:list")

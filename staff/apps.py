@@ -1,0 +1,23 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class StaffConfig(AppConfig):
+    """Staff management pages (员工管理): adding and importing staff into the org chart's
+    departments and positions, their lifecycle and the permission preview. The services they
+    call live in ``accounts``; this app sits above ``orgchart`` because its forms need it."""
+
+    name = "staff"
+    verbose_name = _("Staff management")
+
+    def ready(self):
+        from accounts import demo, navigation
+
+        from .demo import seed_staff
+
+        navigation.register(
+            navigation.MenuItem("staff:list", _("Staff"), navigation.staff_lister, _("Organisation")),
+            navigation.MenuItem("staff:resigned", _("Resigned staff"), navigation.owner_only, _("Organisation")),
+            before="accounts:dingtalk",
+        )
+        demo.register(seed_staff, order=15)
