@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "accounts",
     "orgchart",
     "campaigns",
+    "scim",
 ]
 
 MIDDLEWARE = [
