@@ -13,6 +13,7 @@ import pydantic
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.csrf import csrf_exempt
 from scim2_models import (
     Context,
@@ -20,6 +21,7 @@ from scim2_models import (
     InvalidFilterException,
     InvalidSyntaxException,
     ListResponse,
+    MutabilityException,
     PatchOp,
     ResponseParameters,
     SCIMException,
@@ -168,18 +170,34 @@ def schema_detail(request, uri):
 
 
 class Kind:
-    def __init__(self, model, columns, queryset, represent, default_sort):
-        self.model, self.columns, self.queryset, self.represent, self.default_sort = (
+    """One resource type: its model, columns, scoped rows, representation and what cannot be removed."""
+
+    def __init__(self, model, columns, queryset, represent, unremovable):
+        self.model, self.columns, self.queryset, self.represent, self.unremovable = (
             model,
             columns,
             queryset,
             represent,
-            default_sort,
+            unremovable,
         )
 
 
-USERS = Kind(schemas.UserResource, selectors.USER_COLUMNS, selectors.provisioned_staff, user_resource, "pk")
-GROUPS = Kind(schemas.GroupResource, selectors.GROUP_COLUMNS, selectors.departments, group_resource, "pk")
+USERS = Kind(
+    schemas.UserResource,
+    selectors.USER_COLUMNS,
+    selectors.provisioned_staff,
+    user_resource,
+    {
+        "active": _lazy("a staff account is always enabled or disabled: replace it with true or false."),
+        selectors.ENTERPRISE_USER.rstrip(":"): _lazy(
+            "every staff account belongs to one department: replace departmentId to move it."
+        ),
+        selectors.STAFFDESK_USER.rstrip(":"): _lazy(
+            "every staff account has one department and one position: replace them instead."
+        ),
+    },
+)
+GROUPS = Kind(schemas.GroupResource, selectors.GROUP_COLUMNS, selectors.departments, group_resource, {})
 
 
 def _query_params(request):
@@ -196,7 +214,7 @@ def _search(request, kind, params):
             rows = rows.filter(filter_to_q(str(search.filter), kind.model, kind.columns))
         except (ValueError, TypeError) as exc:
             raise InvalidFilterException(detail=str(exc)) from exc
-    order = kind.default_sort
+    order = "pk"
     if search.sort_by:
         order = sort_field(str(search.sort_by), kind.model, kind.columns)
         if search.sort_order and search.sort_order.value == "descending":
@@ -268,12 +286,24 @@ def _detail(kind, replace, delete):
             _keep_read_only(resource, current)
         else:  # PATCH: apply the operations to what is stored, then store the result as a replacement
             patch = PatchOp[kind.model].model_validate(_body(request), scim_ctx=Context.RESOURCE_PATCH_REQUEST)
+            _refuse_removals(patch, kind)
             resource = kind.represent(obj, paths=selectors.department_paths(request.scim_token.tenant), base_url=request.scim_base)
             patch.patch(resource)
         replace(request, obj, resource)
         return _show(request, kind, _one(request, kind, pk))
 
     return view
+
+
+def _refuse_removals(patch, kind):
+    """Some attributes always have a value in Staffdesk: removing them is refused, not ignored."""
+    for operation in patch.operations or []:
+        if operation.op.value != "remove" or operation.path is None:
+            continue
+        target = str(operation.path).lower()
+        for prefix, message in kind.unremovable.items():
+            if target == prefix.lower() or target.startswith(prefix.lower() + ":"):
+                raise MutabilityException(detail=f"{operation.path}: {message}")
 
 
 def _keep_read_only(resource, current):

@@ -38,17 +38,14 @@ def _entries(stored, value, model, default_type):
 def user_resource(staff, *, paths, base_url):
     """Return the SCIM User for a staff account read through ``selectors.provisioned_staff``."""
     record = _record(staff)
-    full_name = " ".join(part for part in (staff.last_name, staff.first_name) if part)
     resource = UserResource(
         id=str(staff.pk),
         external_id=(record.external_id or None) if record else None,
         user_name=staff.account_name,
         display_name=staff.display_name or None,
-        name=StaffName(
-            formatted=staff.display_name or full_name or staff.account_name,
-            family_name=staff.last_name or None,
-            given_name=staff.first_name or None,
-        ),
+        name=StaffName(family_name=staff.last_name or None, given_name=staff.first_name or None)
+        if staff.first_name or staff.last_name
+        else None,
         active=staff.status != User.Status.DISABLED,
         emails=_entries(record.emails if record else None, staff.email, StaffEmail, "work"),
         phone_numbers=_entries(record.phone_numbers if record else None, staff.mobile, StaffPhoneNumber, "mobile"),
@@ -81,7 +78,6 @@ def group_resource(department, *, paths, base_url):
             DepartmentMember(
                 value=str(member.pk),
                 ref=base_url + reverse("scim_api:user", args=[member.pk]),
-                type="User",
                 display=member.label,
             )
             for member in members

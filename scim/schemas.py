@@ -35,8 +35,7 @@ MAX_RESULTS = 200  # a tenant holds at most 50 staff and 100 departments (R-41)
 
 
 class StaffName(ComplexAttribute):
-    formatted: Annotated[str | None, Mutability.read_only] = None
-    """The name shown in Staffdesk: the display name."""
+    """The split name (姓 and 名); ``displayName`` is the name Staffdesk shows."""
 
     family_name: Annotated[str | None, Field(max_length=150)] = None
     given_name: Annotated[str | None, Field(max_length=150)] = None
@@ -77,10 +76,10 @@ class StaffdeskUser(Extension):
     position: str | None = None
     """The name of the account's position (岗位) in Staffdesk."""
 
-    status: Annotated[str | None, Mutability.read_only] = None
+    status: Annotated[str | None, Mutability.read_only, Returned.request] = None
     """pending (awaiting binding), active, disabled or frozen."""
 
-    login_name: Annotated[str | None, Mutability.read_only] = None
+    login_name: Annotated[str | None, Mutability.read_only, Returned.request] = None
     """What the person types to log in: ``<tenant>:<account name>``."""
 
 
@@ -106,8 +105,8 @@ class DepartmentMember(ComplexAttribute):
     ref: Annotated[Reference["User"] | None, Mutability.immutable] = Field(  # type: ignore[type-arg]
         None, serialization_alias="$ref", validation_alias="$ref"
     )
-    type: Annotated[str | None, Mutability.immutable] = None
-    display: Annotated[str | None, Mutability.read_only] = None
+    display: Annotated[str | None, Mutability.read_only, Returned.request] = None
+    """The member's name; returned when asked for (``attributes=members.display``)."""
 
 
 class StaffdeskGroup(Extension):
@@ -118,7 +117,7 @@ class StaffdeskGroup(Extension):
     parent_id: Annotated[str | None, CaseExact.true] = None
     """The id of the parent Group; empty for a top-level department. At most three levels."""
 
-    path: Annotated[str | None, Mutability.read_only] = None
+    path: Annotated[str | None, Mutability.read_only, Returned.request] = None
     """The names from the top, e.g. ``运营部/华东组``."""
 
 
@@ -186,7 +185,6 @@ __all__ = [
     "SCIM_CONTENT_TYPE",
     "DepartmentGroup",
     "GroupResource",
-    "Returned",
     "StaffEnterpriseUser",
     "StaffdeskGroup",
     "StaffdeskUser",
