@@ -1,6 +1,6 @@
 """``/scim/v2/``: the SCIM endpoint (bearer tokens, not sessions; see api.py)."""
 
-from django.urls import path, re_path
+from django.urls import path
 
 from . import api
 
@@ -19,5 +19,5 @@ urlpatterns = [
     path("Groups/.search", api.groups_search, name="groups_search"),
     path("Groups/<int:pk>", api.group, name="group"),
     path(".search", api.root_search, name="search"),
-    re_path(r"^(?P<rest>.*)$", api.not_found, name="not_found"),
+    path("<path:rest>", api.not_found, name="not_found"),
 ]
