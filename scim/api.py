@@ -13,7 +13,7 @@ import pydantic
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from scim2_models import (
     Context,
@@ -188,11 +188,11 @@ USERS = Kind(
     selectors.provisioned_staff,
     user_resource,
     {
-        "active": _lazy("a staff account is always enabled or disabled: replace it with true or false."),
-        selectors.ENTERPRISE_USER.rstrip(":"): _lazy(
+        "active": gettext_lazy("a staff account is always enabled or disabled: replace it with true or false."),
+        selectors.ENTERPRISE_USER.rstrip(":"): gettext_lazy(
             "every staff account belongs to one department: replace departmentId to move it."
         ),
-        selectors.STAFFDESK_USER.rstrip(":"): _lazy(
+        selectors.STAFFDESK_USER.rstrip(":"): gettext_lazy(
             "every staff account has one department and one position: replace them instead."
         ),
     },
