@@ -21,14 +21,13 @@ from scim2_models import (
     InvalidFilterException,
     InvalidSyntaxException,
     ListResponse,
+    Meta,
     MutabilityException,
     PatchOp,
     ResponseParameters,
     SCIMException,
     SearchRequest,
 )
-
-from accounts.request_context import client_ip  # noqa: F401  (the middleware records the address)
 
 from . import schemas, selectors, services
 from .filters import filter_to_q, sort_field
@@ -118,8 +117,6 @@ def service_provider_config(request):
 
 
 def _meta(resource_type, location):
-    from scim2_models import Meta
-
     return Meta(resource_type=resource_type, location=location)
 
 

@@ -125,16 +125,16 @@ def filter_to_q(text, model, columns):
         scim_filter = ScimFilter[model](text)
     except InvalidFilterException:
         raise
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError) as exc:  # a value the attribute's type cannot take
         raise InvalidFilterException(detail=str(exc)) from exc
     return _ToQ(scim_filter, {_key(k): v for k, v in columns.items()}).visit(scim_filter.ast)
 
 
 def sort_field(text, model, columns):
-    """The column a ``sortBy`` attribute names; raise ``InvalidFilterException``-like errors otherwise."""
-    scim_filter = ScimFilter[model](f"{text} pr")
+    """The column a ``sortBy`` attribute names; raise ``InvalidFilterException`` for one we cannot sort by."""
+    scim_filter = ScimFilter[model](f"{text} pr")  # the filter grammar resolves the attribute path for us
     binding = scim_filter.resolve_comparison(scim_filter.ast.attr_path, strict=True)
-    column = columns.get(_key(binding.urn)) or {_key(k): v for k, v in columns.items()}.get(_key(binding.urn))
+    column = {_key(k): v for k, v in columns.items()}.get(_key(binding.urn))
     if column is None or column.subquery:
         raise InvalidFilterException(detail=f"Sorting by {text} is not supported.")
     return column.field

@@ -1,6 +1,6 @@
 """What a token's tenant holds, as SCIM sees it: one place scopes every SCIM read (STYLE 1)."""
 
-from django.db.models import BooleanField, Case, Prefetch, Value, When
+from django.db.models import BooleanField, Case, Prefetch, Q, Value, When
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
@@ -64,9 +64,8 @@ STAFFDESK_GROUP = "urn:staffdesk:params:scim:schemas:extension:2.0:Group:"
 
 
 def _member_of(query):
+    """Departments having a (not offboarded) staff account that matches ``query``."""
     staff = User.objects.filter(query, kind=User.Kind.STAFF).exclude(status=User.Status.RESIGNED)
-    from django.db.models import Q
-
     return Q(pk__in=staff.values("department_id"))
 
 
