@@ -111,7 +111,7 @@ def _body(request):
 
 @endpoint("GET")
 def service_provider_config(request):
-    config = schemas.service_provider_config(documentation_uri=request.scim_base + "/scim/v2/docs")
+    config = schemas.service_provider_config()
     config.meta = _meta("ServiceProviderConfig", request.build_absolute_uri())
     return scim_response(config.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE))
 
