@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "orgchart",
     "staff",
     "campaigns",
+    "scim",
 ]
 
 MIDDLEWARE = [

@@ -39,8 +39,11 @@ if [ ! -x .venv/bin/python ]; then
       "Debian/Ubuntu: apt-get install python3-venv   (or python${pyver}-venv)"
   fi
   echo "==> Creating the virtual environment in .venv"
+  existed=false
+  [ -e .venv ] && existed=true
   if ! "$PYTHON" -m venv .venv; then
-    rm -rf .venv
+    # Remove only a half-made venv of this run, never one that was here before (it may be in use).
+    [ "$existed" = false ] && rm -rf .venv
     missing "'$PYTHON -m venv .venv' failed (see above). Debian/Ubuntu: apt-get install python3-venv"
   fi
 fi

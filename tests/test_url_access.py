@@ -10,11 +10,16 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import Delivery, Notification
 from accounts.services.notifications import notification_send
+from scim.services import scim_token_create
 from tests.personas import world  # noqa: F401  (the fixture)
 from tests.factories import StaffFactory
 
 # Namespaces that are the product's pages (the admin and the language switch are Django's own).
-PRODUCT_NAMESPACES = {"accounts", "orgchart", "staff", "campaigns"}
+PRODUCT_NAMESPACES = {"accounts", "orgchart", "staff", "campaigns", "scim"}
+
+# Machine endpoints authenticated by a bearer token instead of a session (no login page, no CSRF):
+# every URL in them must refuse a request without a valid token with 401 (see the test below).
+BEARER_API_NAMESPACES = {"scim_api"}
 
 # Reachable without logging in: the login itself, sign-up, the binding link, merchants' enrollment.
 PUBLIC = {"accounts:login", "accounts:login_verify", "accounts:signup", "accounts:bind", "campaigns:enroll"}
@@ -78,18 +83,19 @@ OTHER_TENANT_OBJECT = {
     "campaigns:product_detail": lambda w: w.p_other.pk,
     "campaigns:product_attention": lambda w: w.p_other.pk,
     "campaigns:product_review": lambda w: w.p_other.pk,
+    "scim:token_revoke": lambda w: scim_token_create(actor=w.other_owner, name="Globex IdP")[0].pk,
 }
 
 
-def product_urls():
-    """``[(qualified name, [parameter names])]`` of every named product URL in the URL configuration."""
+def product_urls(namespaces=PRODUCT_NAMESPACES):
+    """``[(qualified name, [parameter names])]`` of every named URL of ``namespaces`` in the URL configuration."""
     found = []
 
     def walk(patterns, namespace):
         for entry in patterns:
             if isinstance(entry, URLResolver):
                 walk(entry.url_patterns, entry.namespace or namespace)
-            elif isinstance(entry, URLPattern) and entry.name and namespace in PRODUCT_NAMESPACES:
+            elif isinstance(entry, URLPattern) and entry.name and namespace in namespaces:
                 found.append((f"{namespace}:{entry.name}", list(entry.pattern.converters)))
 
     walk(get_resolver().url_patterns, None)
@@ -161,3 +167,23 @@ def test_a_download_in_an_unknown_format_does_not_exist(client, owner, path):
     client.force_login(owner)
 
     assert client.get(path).status_code == 404
+
+
+API_URLS = product_urls(BEARER_API_NAMESPACES)
+# A value for each path parameter of the API's URLs.
+API_ARGS = {"pk": 1, "name": "User", "uri": "urn:ietf:params:scim:schemas:core:2.0:User", "rest": "anything"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("method", ["get", "post", "put", "patch", "delete"])
+@pytest.mark.parametrize("name,params", API_URLS)
+def test_the_api_refuses_requests_without_a_bearer_token(client, owner, name, params, method):
+    """A session is not enough either: the API answers only to tokens (R-37)."""
+    assert len(API_URLS) > 10
+    client.force_login(owner)
+    url = reverse(name, kwargs={p: API_ARGS[p] for p in params})
+
+    response = getattr(client, method)(url)
+
+    assert response.status_code == 401, name
+    assert response["Content-Type"] == "application/scim+json"

@@ -49,6 +49,9 @@ class AuditAction(models.TextChoices):
     TWO_FACTOR_DISABLE = "two_factor.disable", _("Two-factor authentication turned off")
     TWO_FACTOR_RESET = "two_factor.reset", _("Two-factor authentication reset by an operator")
     TWO_FACTOR_BACKUP_CODES = "two_factor.backup_codes_regenerate", _("Backup codes regenerated")
+    # SCIM provisioning
+    SCIM_TOKEN_CREATE = "scim.token_create", _("SCIM token created")
+    SCIM_TOKEN_REVOKE = "scim.token_revoke", _("SCIM token revoked")
     # Org chart
     DEPARTMENT_CREATE = "department.create", _("Department created")
     DEPARTMENT_RENAME = "department.rename", _("Department renamed")

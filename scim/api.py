@@ -1,0 +1,392 @@
+"""The SCIM 2.0 endpoint (RFC 7644): one per tenant, the bearer token says which.
+
+No session, no CSRF token: an identity provider authenticates every request with
+``Authorization: Bearer …``. Every answer is ``application/scim+json``; every failure is a SCIM
+Error with its status (and ``scimType`` where RFC 7644 §3.12 has one), never an HTML page or a 500.
+"""
+
+import functools
+import json
+import logging
+
+import pydantic
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
+from scim2_models import (
+    Context,
+    Error,
+    InvalidFilterException,
+    InvalidSyntaxException,
+    ListResponse,
+    Meta,
+    MutabilityException,
+    PatchOp,
+    ResponseParameters,
+    SCIMException,
+    SearchRequest,
+)
+
+from . import schemas, selectors, services
+from .filters import filter_to_q, sort_field
+from .resources import group_resource, user_resource
+
+logger = logging.getLogger(__name__)
+
+SEARCH_REQUEST = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
+DEFAULT_COUNT = 100
+
+
+def scim_response(payload, status=200, location=None):
+    response = HttpResponse(json.dumps(payload, ensure_ascii=False), status=status, content_type=schemas.SCIM_CONTENT_TYPE)
+    if location:
+        response["Location"] = location
+    return response
+
+
+def error_response(status, detail, scim_type=None):
+    error = Error(status=status, scim_type=scim_type, detail=str(detail))
+    response = scim_response(error.model_dump(), status=status)
+    if status == 401:
+        response["WWW-Authenticate"] = 'Bearer realm="scim"'
+    return response
+
+
+def _bearer(request):
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    scheme, _sep, secret = header.partition(" ")
+    return secret.strip() if scheme.lower() == "bearer" else ""
+
+
+def endpoint(*methods):
+    """Authenticate by bearer token, allow ``methods``, and answer every failure as a SCIM Error."""
+
+    def decorate(view):
+        @csrf_exempt
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            token = services.scim_token_authenticate(_bearer(request))
+            if token is None:
+                return error_response(401, _("Send a valid bearer token: Authorization: Bearer <token>."))
+            if request.method not in methods:
+                response = error_response(405, _("%(method)s is not supported here.") % {"method": request.method})
+                response["Allow"] = ", ".join(methods)
+                return response
+            request.scim_token = token
+            request.scim_base = request.build_absolute_uri("/").rstrip("/")
+            try:
+                return view(request, *args, **kwargs)
+            except SCIMException as exc:
+                error = exc.to_error()
+                return error_response(error.status or 400, error.detail, error.scim_type)
+            except pydantic.ValidationError as exc:
+                error = Error.from_validation_error(exc.errors()[0])
+                return error_response(error.status or 400, error.detail, error.scim_type or "invalidValue")
+            except Http404:
+                return error_response(404, _("No such resource in your organisation."))
+            except Exception:  # a SCIM client must get SCIM back, whatever broke
+                logger.exception("SCIM request failed: %s %s", request.method, request.path)
+                return error_response(500, _("Staffdesk could not complete this request; it has been logged."))
+
+        wrapper.scim_api = True
+        return wrapper
+
+    return decorate
+
+
+def _body(request):
+    try:
+        data = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidSyntaxException(detail=_("The body is not valid JSON.")) from exc
+    if not isinstance(data, dict):
+        raise InvalidSyntaxException(detail=_("The body must be a JSON object."))
+    return data
+
+
+# Discovery (RFC 7644 §4) ------------------------------------------------------------------------
+
+
+@endpoint("GET")
+def service_provider_config(request):
+    config = schemas.service_provider_config()
+    config.meta = _meta("ServiceProviderConfig", request.build_absolute_uri())
+    return scim_response(config.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE))
+
+
+def _meta(resource_type, location):
+    return Meta(resource_type=resource_type, location=location)
+
+
+def _discovery_list(request, items, endpoint_name):
+    for item in items:
+        item.meta = _meta(type(item).__name__, f"{request.scim_base}/scim/v2/{endpoint_name}/{item.id}")
+    dumped = [item.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE) for item in items]
+    return {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+        "totalResults": len(dumped),
+        "startIndex": 1,
+        "itemsPerPage": len(dumped),
+        "Resources": dumped,
+    }
+
+
+@endpoint("GET")
+def resource_types(request):
+    if request.GET.get("filter"):
+        return error_response(403, _("Filtering is not supported on this endpoint."), None)
+    return scim_response(_discovery_list(request, schemas.resource_types(), "ResourceTypes"))
+
+
+@endpoint("GET")
+def resource_type(request, name):
+    found = [r for r in schemas.resource_types() if r.id == name]
+    if not found:
+        raise Http404
+    return scim_response(_discovery_list(request, found, "ResourceTypes")["Resources"][0])
+
+
+@endpoint("GET")
+def schema_list(request):
+    if request.GET.get("filter"):
+        return error_response(403, _("Filtering is not supported on this endpoint."), None)
+    return scim_response(_discovery_list(request, schemas.schemas(), "Schemas"))
+
+
+@endpoint("GET")
+def schema_detail(request, uri):
+    found = [s for s in schemas.schemas() if s.id == uri]
+    if not found:
+        raise Http404
+    return scim_response(_discovery_list(request, found, "Schemas")["Resources"][0])
+
+
+# Users and Groups -------------------------------------------------------------------------------
+
+
+class Kind:
+    """One resource type: its model, columns, scoped rows, representation and what cannot be removed."""
+
+    def __init__(self, model, columns, queryset, represent, unremovable):
+        self.model, self.columns, self.queryset, self.represent, self.unremovable = (
+            model,
+            columns,
+            queryset,
+            represent,
+            unremovable,
+        )
+
+
+USERS = Kind(
+    schemas.UserResource,
+    selectors.USER_COLUMNS,
+    selectors.provisioned_staff,
+    user_resource,
+    {
+        "active": gettext_lazy("a staff account is always enabled or disabled: replace it with true or false."),
+        selectors.ENTERPRISE_USER.rstrip(":"): gettext_lazy(
+            "every staff account belongs to one department: replace departmentId to move it."
+        ),
+        selectors.STAFFDESK_USER.rstrip(":"): gettext_lazy(
+            "every staff account has one department and one position: replace them instead."
+        ),
+    },
+)
+GROUPS = Kind(schemas.GroupResource, selectors.GROUP_COLUMNS, selectors.departments, group_resource, {})
+
+
+def _query_params(request):
+    params = {k: v for k, v in request.GET.items() if k in {"filter", "sortBy", "sortOrder", "startIndex", "count", "attributes", "excludedAttributes"}}
+    return params
+
+
+def _search(request, kind, params):
+    search = SearchRequest[kind.model].model_validate(params, scim_ctx=Context.SEARCH_REQUEST)
+    tenant = request.scim_token.tenant
+    rows = kind.queryset(tenant)
+    if search.filter:
+        try:
+            rows = rows.filter(filter_to_q(str(search.filter), kind.model, kind.columns))
+        except (ValueError, TypeError) as exc:
+            raise InvalidFilterException(detail=str(exc)) from exc
+    order = "pk"
+    if search.sort_by:
+        order = sort_field(str(search.sort_by), kind.model, kind.columns)
+        if search.sort_order and search.sort_order.value == "descending":
+            order = "-" + order
+    rows = rows.order_by(order, "pk")
+    total = rows.count()
+    start = max(search.start_index or 1, 1)
+    count = DEFAULT_COUNT if search.count is None else min(max(search.count, 0), schemas.MAX_RESULTS)
+    page = list(rows[start - 1 : start - 1 + count]) if count else []
+    paths = selectors.department_paths(tenant)
+    resources = [kind.represent(row, paths=paths, base_url=request.scim_base) for row in page]
+    listing = ListResponse[kind.model](
+        total_results=total, start_index=start, items_per_page=len(resources), resources=resources or None
+    )
+    payload = listing.model_dump(scim_ctx=Context.SEARCH_RESPONSE, response_parameters=search)
+    payload.setdefault("Resources", [])
+    return scim_response(payload)
+
+
+def _one(request, kind, pk):
+    return get_object_or_404(kind.queryset(request.scim_token.tenant), pk=pk)
+
+
+def _show(request, kind, obj, status=200, context=Context.RESOURCE_QUERY_RESPONSE):
+    params = ResponseParameters[kind.model].model_validate(
+        {k: v for k, v in request.GET.items() if k in {"attributes", "excludedAttributes"}}
+    )
+    resource = kind.represent(obj, paths=selectors.department_paths(request.scim_token.tenant), base_url=request.scim_base)
+    return scim_response(
+        resource.model_dump(scim_ctx=context, response_parameters=params),
+        status=status,
+        location=resource.meta.location if status == 201 else None,
+    )
+
+
+def _collection(kind, create):
+    def view(request):
+        if request.method == "GET":
+            return _search(request, kind, _query_params(request))
+        resource = kind.model.model_validate(_body(request), scim_ctx=Context.RESOURCE_CREATION_REQUEST)
+        obj = create(request, resource)
+        return _show(request, kind, _one(request, kind, obj.pk), status=201, context=Context.RESOURCE_CREATION_RESPONSE)
+
+    return view
+
+
+def _search_view(kind):
+    def view(request):
+        body = _body(request)
+        if SEARCH_REQUEST not in body.get("schemas", [SEARCH_REQUEST]):
+            raise InvalidSyntaxException(detail=_("A search request names the SearchRequest schema."))
+        body.pop("schemas", None)
+        return _search(request, kind, body)
+
+    return view
+
+
+def _detail(kind, replace, delete):
+    def view(request, pk):
+        obj = _one(request, kind, pk)
+        if request.method == "GET":
+            return _show(request, kind, obj)
+        if request.method == "DELETE":
+            delete(request, obj)
+            return HttpResponse(status=204)
+        if request.method == "PUT":
+            resource = kind.model.model_validate(_body(request), scim_ctx=Context.RESOURCE_REPLACEMENT_REQUEST)
+            current = kind.represent(obj, paths=selectors.department_paths(request.scim_token.tenant), base_url=request.scim_base)
+            _keep_read_only(resource, current)
+        else:  # PATCH: apply the operations to what is stored, then store the result as a replacement
+            patch = PatchOp[kind.model].model_validate(_body(request), scim_ctx=Context.RESOURCE_PATCH_REQUEST)
+            _refuse_removals(patch, kind)
+            resource = kind.represent(obj, paths=selectors.department_paths(request.scim_token.tenant), base_url=request.scim_base)
+            patch.patch(resource)
+        replace(request, obj, resource)
+        return _show(request, kind, _one(request, kind, pk))
+
+    return view
+
+
+def _refuse_removals(patch, kind):
+    """Some attributes always have a value in Staffdesk: removing them is refused, not ignored."""
+    for operation in patch.operations or []:
+        if operation.op.value != "remove" or operation.path is None:
+            continue
+        target = str(operation.path).lower()
+        for prefix, message in kind.unremovable.items():
+            if target == prefix.lower() or target.startswith(prefix.lower() + ":"):
+                raise MutabilityException(detail=f"{operation.path}: {message}")
+
+
+def _keep_read_only(resource, current):
+    """A PUT need not repeat what it cannot change (RFC 7644 §3.5.1): keep the immutable userName."""
+    if getattr(resource, "user_name", "") is None and hasattr(current, "user_name"):
+        resource.user_name = current.user_name
+
+
+def _paths(request):
+    return selectors.department_paths(request.scim_token.tenant)
+
+
+users = endpoint("GET", "POST")(
+    _collection(USERS, lambda request, r: services.scim_user_create(token=request.scim_token, resource=r, paths=_paths(request)))
+)
+users_search = endpoint("POST")(_search_view(USERS))
+user = endpoint("GET", "PUT", "PATCH", "DELETE")(
+    _detail(
+        USERS,
+        replace=lambda request, staff, r: services.scim_user_replace(
+            token=request.scim_token, staff=staff, resource=r, paths=_paths(request)
+        ),
+        delete=lambda request, staff: services.scim_user_delete(token=request.scim_token, staff=staff),
+    )
+)
+groups = endpoint("GET", "POST")(
+    _collection(GROUPS, lambda request, r: services.scim_group_create(token=request.scim_token, resource=r))
+)
+groups_search = endpoint("POST")(_search_view(GROUPS))
+group = endpoint("GET", "PUT", "PATCH", "DELETE")(
+    _detail(
+        GROUPS,
+        replace=lambda request, department, r: services.scim_group_replace(
+            token=request.scim_token, department=department, resource=r
+        ),
+        delete=lambda request, department: services.scim_group_delete(token=request.scim_token, department=department),
+    )
+)
+
+
+@endpoint("POST")
+def root_search(request):
+    """``POST /.search`` across Users and Groups (RFC 7644 §3.4.3): one list, Users first.
+
+    An attribute only one of them has matches nothing of the other (RFC 7644 §3.4.2.1); one
+    neither has is an invalid filter.
+    """
+    body = _body(request)
+    body.pop("schemas", None)
+    wanted = {k: v for k, v in body.items() if k in {"filter", "attributes", "excludedAttributes"}}
+    results, failures = [], []
+    paths = _paths(request)
+    for kind in (USERS, GROUPS):
+        try:
+            search = SearchRequest[kind.model].model_validate(wanted, scim_ctx=Context.SEARCH_REQUEST)
+            rows = kind.queryset(request.scim_token.tenant)
+            if search.filter:
+                rows = rows.filter(filter_to_q(str(search.filter), kind.model, kind.columns))
+        except (pydantic.ValidationError, InvalidFilterException) as exc:
+            failures.append(exc)
+            continue
+        results += [
+            kind.represent(row, paths=paths, base_url=request.scim_base).model_dump(
+                scim_ctx=Context.SEARCH_RESPONSE, response_parameters=search
+            )
+            for row in rows.order_by("pk")
+        ]
+    if len(failures) == 2:
+        raise failures[0]
+    paging = SearchRequest.model_validate(
+        {k: v for k, v in body.items() if k in {"startIndex", "count"}}, scim_ctx=Context.SEARCH_REQUEST
+    )
+    start = max(paging.start_index or 1, 1)
+    count = DEFAULT_COUNT if paging.count is None else min(max(paging.count, 0), schemas.MAX_RESULTS)
+    page = results[start - 1 : start - 1 + count]
+    return scim_response(
+        {
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+            "totalResults": len(results),
+            "startIndex": start,
+            "itemsPerPage": len(page),
+            "Resources": page,
+        }
+    )
+
+
+@endpoint("GET", "POST", "PUT", "PATCH", "DELETE")
+def not_found(request, rest=""):
+    return error_response(404, _("There is no SCIM endpoint at this address."))

@@ -1,0 +1,23 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ScimConfig(AppConfig):
+    name = "scim"
+    verbose_name = _("SCIM provisioning")
+
+    def ready(self):
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import post_save
+
+        from accounts import navigation
+        from orgchart.models import Department
+
+        from .signals import department_saved, staff_saved
+
+        post_save.connect(staff_saved, sender=get_user_model(), dispatch_uid="scim.staff_saved")
+        post_save.connect(department_saved, sender=Department, dispatch_uid="scim.department_saved")
+        navigation.register(
+            navigation.MenuItem("scim:tokens", _("SCIM provisioning"), lambda user: user.is_owner, _("Settings")),
+            before="accounts:audit_log",
+        )

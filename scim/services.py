@@ -1,0 +1,457 @@
+"""Every write SCIM makes: tokens, and staff and departments through the same services the pages use.
+
+An identity provider acts as the tenant's main account (the token's creator), so quota (R-11),
+unique names (R-10), the three-level cap (R-3), delete-only-empty (R-4) and offboarding (R-15)
+hold exactly as on the pages; only the audit entries name the token (R-22, R-37).
+"""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from scim2_models import InvalidValueException, MutabilityException, UniquenessException
+
+from accounts.models import User
+from accounts.services import staff as staff_services
+from accounts.services.audit import audit_record
+from orgchart import services as org_services
+from orgchart.models import Department, Position
+from utilities.text import normalize_mobile
+
+from .models import ScimActor, ScimGroupRecord, ScimToken, ScimUserRecord, hash_token, new_token
+from .schemas import StaffdeskGroup, StaffdeskUser, StaffEnterpriseUser
+
+LAST_USED_PRECISION = datetime.timedelta(minutes=1)
+
+# Staffdesk fields → the SCIM attribute an identity provider knows them by, for error messages.
+SCIM_NAMES = {
+    "account_name": "userName",
+    "display_name": "displayName",
+    "mobile": "phoneNumbers",
+    "email": "emails",
+    "department": "departmentId",
+    "position": "position",
+    "parent": "parentId",
+    "name": "displayName",
+    "first_name": "name.givenName",
+    "last_name": "name.familyName",
+}
+UNIQUE_FIELDS = {"account_name", "mobile", "name"}
+
+
+def _require_owner(actor, tenant):
+    if not (actor.is_authenticated and actor.is_owner and actor.tenant_id == tenant.pk):
+        raise PermissionDenied
+
+
+# Tokens -----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def scim_token_create(*, actor, name, default_department=None, default_position=None):
+    """Create a token for the actor's tenant; return ``(token, secret)``, the secret shown once."""
+    tenant = actor.tenant
+    _require_owner(actor, tenant)
+    for ref, field in ((default_department, "default_department"), (default_position, "default_position")):
+        if ref is not None and ref.tenant_id != tenant.pk:
+            raise ValidationError({field: _("Choose one of your own organisation.")})
+    secret = new_token()
+    token = ScimToken(
+        tenant=tenant,
+        name=name.strip(),
+        token_hash=hash_token(secret),
+        default_department=default_department,
+        default_position=default_position,
+        created_by=actor,
+    )
+    token.full_clean()
+    token.save()
+    audit_record(
+        actor=actor,
+        tenant=tenant,
+        action="scim.token_create",
+        target=token,
+        after={
+            "name": token.name,
+            "default_department": default_department.path if default_department else None,
+            "default_position": str(default_position) if default_position else None,
+        },
+    )
+    return token, secret
+
+
+@transaction.atomic
+def scim_token_revoke(*, actor, token):
+    """Revoke a token: its next request gets 401. Revoking twice changes nothing."""
+    _require_owner(actor, token.tenant)
+    token = ScimToken.objects.select_for_update().get(pk=token.pk)
+    if token.revoked_at is not None:
+        return token
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    audit_record(actor=actor, action="scim.token_revoke", target=token, before={"revoked_at": None}, after={"revoked_at": token.revoked_at})
+    return token
+
+
+def scim_token_authenticate(secret):
+    """Return the usable token for a presented secret (and note its use), or ``None``."""
+    if not secret:
+        return None
+    token = (
+        ScimToken.objects.usable()
+        .select_related("tenant", "created_by", "default_department", "default_position")
+        .filter(token_hash=hash_token(secret))
+        .first()
+    )
+    if token is None or not (token.created_by.is_owner and token.created_by.tenant_id == token.tenant_id):
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
+        # At most one write a minute per token, however busy the identity provider is.
+        ScimToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token
+
+
+def acting_as(token):
+    """The main account, labelled with the token's name in the audit log."""
+    actor = ScimActor.objects.select_related("tenant").get(pk=token.created_by_id)
+    actor.token_name = token.name
+    return actor
+
+
+# Errors -----------------------------------------------------------------------------------------
+
+
+def scim_error(exc):
+    """Turn a service's ``ValidationError`` into the SCIM exception a client understands (RFC 7644 §3.12)."""
+    if hasattr(exc, "error_dict"):
+        parts, unique = [], False
+        for field, errors in exc.error_dict.items():
+            for error in errors:
+                message = " ".join(error.messages)
+                if field in UNIQUE_FIELDS and error.code in (None, "unique"):
+                    unique = True
+                parts.append(f"{SCIM_NAMES.get(field, field)}: {message}" if field != "__all__" else message)
+        detail = " ".join(parts)
+        return UniquenessException(detail=detail) if unique else InvalidValueException(detail=detail)
+    return InvalidValueException(detail=" ".join(exc.messages))
+
+
+# Users ------------------------------------------------------------------------------------------
+
+def _mobile(resource):
+    """The mobile a User resource carries: its primary (or mobile, or only) phone, as plain digits.
+
+    ``tel:`` and ``+86`` prefixes, spaces and hyphens are dropped; what remains must be a mainland
+    mobile, which the staff service checks. Returns ``(mobile, entries to keep for read-back)``.
+    """
+    entries = resource.phone_numbers or []
+    chosen = (
+        next((e for e in entries if e.primary), None)
+        or next((e for e in entries if (e.type or "").lower() == "mobile"), None)
+        or (entries[0] if entries else None)
+    )
+    if chosen is None or not chosen.value:
+        return "", []
+    value = normalize_mobile(chosen.value.removeprefix("tel:")).replace("(", "").replace(")", "")
+    for prefix in ("+86", "0086"):
+        value = value.removeprefix(prefix)
+    return value, [chosen.model_dump(exclude_none=True)]
+
+
+def _email(resource):
+    entries = resource.emails or []
+    chosen = next((e for e in entries if e.primary), None) or (entries[0] if entries else None)
+    if chosen is None or not chosen.value:
+        return "", []
+    return str(chosen.value), [chosen.model_dump(exclude_none=True)]
+
+
+def _display_name(resource, fallback):
+    name = resource.name
+    if resource.display_name:
+        return resource.display_name
+    if name is not None and (name.family_name or name.given_name):
+        return "".join(part for part in (name.family_name, name.given_name) if part)
+    return fallback
+
+
+def _department(tenant, resource, current=None, paths=None):
+    """The department a User resource names: Staffdesk's departmentId, else the enterprise path."""
+    extension = resource[StaffdeskUser]
+    enterprise = resource[StaffEnterpriseUser]
+    wanted_id = extension.department_id if extension else None
+    wanted_path = enterprise.department if enterprise else None
+    if current is not None:
+        # A PATCH carries both the old and the changed value: whichever differs is the change.
+        if wanted_id == str(current.pk):
+            wanted_id = None
+        if wanted_path == (paths or {}).get(current.pk):
+            wanted_path = None
+        if not wanted_id and not wanted_path:
+            return current
+    if wanted_id:
+        department = Department.objects.filter(tenant=tenant, pk=int(wanted_id) if wanted_id.isdigit() else 0).first()
+        if department is None:
+            raise InvalidValueException(detail=_("departmentId: no department of yours has the id %(id)s.") % {"id": wanted_id})
+        return department
+    if wanted_path:
+        paths = paths if paths is not None else {}
+        matches = [pk for pk, path in paths.items() if path == wanted_path.strip("/")]
+        if not matches:
+            matches = list(Department.objects.filter(tenant=tenant, name=wanted_path).values_list("pk", flat=True))
+        if len(matches) != 1:
+            raise InvalidValueException(
+                detail=(
+                    _("department: no department is at “%(path)s”; create it as a Group first or send departmentId.")
+                    if not matches
+                    else _("department: several departments are named “%(path)s”; send its full path or departmentId.")
+                )
+                % {"path": wanted_path}
+            )
+        return Department.objects.get(pk=matches[0])
+    return current
+
+
+def _position(tenant, resource, current=None):
+    extension = resource[StaffdeskUser]
+    wanted = (extension.position or "").strip() if extension else ""
+    if not wanted or (current is not None and wanted == current.name):
+        return current
+    position = Position.objects.filter(tenant=tenant, name=wanted).first()
+    if position is None:
+        raise InvalidValueException(
+            detail=_("position: there is no position named “%(name)s”; create it under Positions first.") % {"name": wanted}
+        )
+    return position
+
+
+def _profile_set(actor, staff, *, email, first_name, last_name):
+    """Write the fields only SCIM edits (e-mail and the split name) with an audit entry."""
+    before = {"email": staff.email, "first_name": staff.first_name, "last_name": staff.last_name}
+    after = {"email": email, "first_name": first_name, "last_name": last_name}
+    if before == after:
+        return
+    staff.email, staff.first_name, staff.last_name = email, first_name, last_name
+    staff.full_clean(exclude=["password", "username"])
+    staff.save(update_fields=["email", "first_name", "last_name"])
+    changed = [k for k in after if before[k] != after[k]]
+    audit_record(
+        actor=actor,
+        action="staff.update",
+        target=staff,
+        before={k: before[k] for k in changed},
+        after={k: after[k] for k in changed},
+    )
+
+
+def _record_set(staff, *, external_id=None, emails=None, phone_numbers=None, keep_external_id=False):
+    defaults = {"last_modified": timezone.now()}
+    if not keep_external_id:
+        defaults["external_id"] = external_id or ""
+    if emails is not None:
+        defaults["emails"] = emails
+    if phone_numbers is not None:
+        defaults["phone_numbers"] = phone_numbers
+    ScimUserRecord.objects.update_or_create(user=staff, defaults=defaults, create_defaults={"tenant": staff.tenant, **defaults})
+
+
+def _name_parts(resource):
+    name = resource.name
+    return ((name.given_name or "") if name else "", (name.family_name or "") if name else "")
+
+
+def _locked_out(func):
+    """Run a write as one transaction and turn the services' errors into SCIM errors."""
+
+    def wrapper(*args, **kwargs):
+        try:
+            with transaction.atomic():
+                return func(*args, **kwargs)
+        except ValidationError as exc:
+            raise scim_error(exc) from exc
+        except IntegrityError as exc:
+            raise UniquenessException(detail=_("This conflicts with an existing account or department.")) from exc
+
+    wrapper.__name__ = func.__name__
+    wrapper.__doc__ = func.__doc__
+    return wrapper
+
+
+@_locked_out
+def scim_user_create(*, token, resource, paths):
+    """Add a staff account as the add-staff page does (quota, unique name, invitation)."""
+    actor = acting_as(token)
+    tenant = token.tenant
+    department = _department(tenant, resource, paths=paths) or token.default_department
+    position = _position(tenant, resource) or token.default_position
+    if department is None or position is None:
+        raise InvalidValueException(
+            detail=_(
+                "Send departmentId and position in the Staffdesk extension, or choose a default department and "
+                "position for this token under Settings → SCIM provisioning."
+            )
+        )
+    mobile, phone_entries = _mobile(resource)
+    email, email_entries = _email(resource)
+    given, family = _name_parts(resource)
+    staff, _link = staff_services.staff_add(
+        actor=actor,
+        tenant=tenant,
+        display_name=_display_name(resource, resource.user_name or ""),
+        account_name=resource.user_name or "",
+        mobile=mobile,
+        department=department,
+        position=position,
+    )
+    _profile_set(actor, staff, email=email, first_name=given, last_name=family)
+    if resource.active is False:
+        staff_services.staff_disable(actor=actor, staff=staff)
+    _record_set(staff, external_id=resource.external_id, emails=email_entries, phone_numbers=phone_entries)
+    return staff
+
+
+@_locked_out
+def scim_user_replace(*, token, staff, resource, paths):
+    """Make a staff account what ``resource`` says, through the edit, disable and enable services."""
+    actor = acting_as(token)
+    tenant = token.tenant
+    if resource.user_name is not None and resource.user_name.strip().lower() != staff.account_name:
+        raise MutabilityException(detail=_("userName: an account name cannot be changed once created."))
+    department = _department(tenant, resource, current=staff.department, paths=paths)
+    position = _position(tenant, resource, current=staff.position)
+    mobile, phone_entries = _mobile(resource)
+    email, email_entries = _email(resource)
+    given, family = _name_parts(resource)
+    display_name = _display_name(resource, "")
+    if (display_name, mobile, department, position) != (staff.display_name, staff.mobile, staff.department, staff.position):
+        staff = staff_services.staff_update(
+            actor=actor,
+            staff=staff,
+            display_name=display_name,
+            mobile=mobile,
+            department=department,
+            position=position,
+            is_department_admin=staff.is_department_admin and department == staff.department,
+            supplementary_permissions=list(staff.user_permissions.all()),
+        )
+    staff = User.objects.get(pk=staff.pk)
+    _profile_set(actor, staff, email=email, first_name=given, last_name=family)
+    if resource.active is False and staff.status != User.Status.DISABLED:
+        if staff.status == User.Status.FROZEN:
+            raise InvalidValueException(
+                detail=_("active: this account is frozen until its holder verifies; unfreeze it in Staffdesk first.")
+            )
+        staff_services.staff_disable(actor=actor, staff=staff)
+    elif resource.active is True and staff.status == User.Status.DISABLED:
+        staff_services.staff_enable(actor=actor, staff=staff)
+    _record_set(staff, external_id=resource.external_id, emails=email_entries, phone_numbers=phone_entries)
+    return staff
+
+
+@_locked_out
+def scim_user_delete(*, token, staff):
+    """Offboard (离职): the account and its history stay, the seat frees up (R-15)."""
+    staff_services.staff_offboard(actor=acting_as(token), staff=staff)
+
+
+# Groups -----------------------------------------------------------------------------------------
+
+
+def _parent(tenant, resource):
+    extension = resource[StaffdeskGroup]
+    wanted = extension.parent_id if extension else None
+    if not wanted:
+        return None
+    parent = Department.objects.filter(tenant=tenant, pk=int(wanted) if wanted.isdigit() else 0).first()
+    if parent is None:
+        raise InvalidValueException(detail=_("parentId: no department of yours has the id %(id)s.") % {"id": wanted})
+    return parent
+
+
+def _touch_group(department, *, external_id=None, keep_external_id=False):
+    defaults = {"last_modified": timezone.now()}
+    if not keep_external_id:
+        defaults["external_id"] = external_id or ""
+    ScimGroupRecord.objects.update_or_create(
+        department=department, defaults=defaults, create_defaults={"tenant": department.tenant, **defaults}
+    )
+
+
+def _members_set(actor, department, resource):
+    """Move the listed staff into ``department``; a member left out must be moved elsewhere, not dropped."""
+    wanted = {m.value for m in (resource.members or []) if m.value}
+    staff_in = {
+        str(pk): label
+        for pk, label in User.objects.filter(department=department, kind=User.Kind.STAFF, temporary_ends_at__isnull=True)
+        .exclude(status=User.Status.RESIGNED)
+        .values_list("pk", "account_name")
+    }
+    dropped = [label for pk, label in staff_in.items() if pk not in wanted]
+    if dropped:
+        raise InvalidValueException(
+            detail=_(
+                "members: every staff account belongs to exactly one department, so %(names)s cannot just leave "
+                "%(department)s: add them to another department's members (or set their departmentId) instead."
+            )
+            % {"names": "、".join(sorted(dropped)), "department": department.name}
+        )
+    ids = [int(pk) for pk in wanted - set(staff_in) if pk.isdigit()]
+    joining = list(
+        User.objects.filter(tenant=department.tenant, kind=User.Kind.STAFF, pk__in=ids, temporary_ends_at__isnull=True)
+        .exclude(status=User.Status.RESIGNED)
+        .select_related("department", "position")
+    )
+    unknown = (wanted - set(staff_in)) - {str(s.pk) for s in joining}
+    if unknown:
+        raise InvalidValueException(detail=_("members: no staff account of yours has the id %(ids)s.") % {"ids": ", ".join(sorted(unknown))})
+    for person in joining:
+        staff_services.staff_update(
+            actor=actor,
+            staff=person,
+            display_name=person.display_name,
+            mobile=person.mobile,
+            department=department,
+            position=person.position,
+            is_department_admin=False,
+            supplementary_permissions=list(person.user_permissions.all()),
+        )
+        _record_set(person, keep_external_id=True)
+
+
+@_locked_out
+def scim_group_create(*, token, resource):
+    """Create a department under the parent it names (three levels at most, R-3)."""
+    actor = acting_as(token)
+    department = org_services.department_create(
+        actor=actor, tenant=token.tenant, name=resource.display_name or "", parent=_parent(token.tenant, resource)
+    )
+    _members_set(actor, department, resource)
+    _touch_group(department, external_id=resource.external_id)
+    return department
+
+
+@_locked_out
+def scim_group_replace(*, token, department, resource):
+    """Rename, move and re-staff a department through the org-chart services."""
+    actor = acting_as(token)
+    name = (resource.display_name or "").strip()
+    if not name:
+        raise InvalidValueException(detail=_("displayName: a department needs a name."))
+    if name != department.name:
+        department = org_services.department_rename(actor=actor, department=department, name=name)
+    parent = _parent(token.tenant, resource)
+    if (parent.pk if parent else None) != department.parent_id:
+        department = org_services.department_move(actor=actor, department=department, new_parent=parent)
+    _members_set(actor, department, resource)
+    _touch_group(department, external_id=resource.external_id)
+    return department
+
+
+@_locked_out
+def scim_group_delete(*, token, department):
+    """Delete an empty department; the error names what is still in it (R-4)."""
+    org_services.department_delete(actor=acting_as(token), department=department)
