@@ -67,6 +67,32 @@ class SignUpForm(forms.Form):
         return cleaned
 
 
+class IndividualSignUpForm(forms.Form):
+    """Sign-up of an individual person (个人用户), who may then serve shops as their operation account (R-33)."""
+
+    username = IdentifierField(
+        label=_("Your user name"),
+        max_length=150,
+        help_text=_("Letters, digits and @/./+/-/_ only; no colon. Shops invite you by this name."),
+    )
+    display_name = forms.CharField(label=_("Display name"), max_length=50, required=False)
+    email = forms.EmailField(label=_("E-mail"))
+    password1 = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput)
+    password2 = forms.CharField(label=_("Password again"), strip=False, widget=forms.PasswordInput)
+
+    clean = SignUpForm.clean
+
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        if ":" in username:
+            # A colon marks staff logins (``<tenant>:<account name>``, R-10).
+            raise forms.ValidationError(_("A user name cannot contain a colon."))
+        User.username_validator(username)
+        if User.objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError(_("This user name is already taken."))
+        return username
+
+
 class LoginForm(AuthenticationForm):
     """One login for everyone: main accounts by user name, staff as ``<tenant>:<account name>``."""
 
