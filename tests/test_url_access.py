@@ -12,12 +12,20 @@ from accounts.models import Delivery, Notification
 from accounts.services.notifications import notification_send
 from tests.campaigns.conftest import world  # noqa: F401  (the fixture)
 from tests.factories import StaffFactory
+from tests.operations.helpers import other_shop
 
 # Namespaces that are the product's pages (the admin and the language switch are Django's own).
-PRODUCT_NAMESPACES = {"accounts", "orgchart", "campaigns"}
+PRODUCT_NAMESPACES = {"accounts", "orgchart", "campaigns", "operations"}
 
 # Reachable without logging in: the login itself, sign-up, the binding link, merchants' enrollment.
-PUBLIC = {"accounts:login", "accounts:login_verify", "accounts:signup", "accounts:bind", "campaigns:enroll"}
+PUBLIC = {
+    "accounts:login",
+    "accounts:login_verify",
+    "accounts:signup",
+    "accounts:signup_individual",
+    "accounts:bind",
+    "campaigns:enroll",
+}
 
 # Any logged-in member of a tenant may open these: they show only the user's own things.
 PERSONAL = {
@@ -45,6 +53,9 @@ EXTRA_ARGS = {
     "accounts:staff_action": ["disable"],
     "campaigns:product_review": ["approve"],
     "accounts:staff_session_end": ["no-such-session"],
+    "operations:statement_export": ["csv"],
+    "operations:order_action": ["cancel"],
+    "operations:invitation_answer": ["agree"],
 }
 # Pages whose only argument is not an object: the value to use.
 PLAIN_ARGS = {
@@ -78,6 +89,20 @@ OTHER_TENANT_OBJECT = {
     "campaigns:product_detail": lambda w: w.p_other.pk,
     "campaigns:product_attention": lambda w: w.p_other.pk,
     "campaigns:product_review": lambda w: w.p_other.pk,
+    # Operation accounts (R-33 … R-35): Globex's binding, task and order; the individual's own
+    # pages find a binding among the viewer's own shops, so for anyone else it does not exist.
+    "operations:account_detail": lambda w: other_shop(w).binding.pk,
+    "operations:withdraw": lambda w: other_shop(w).invitation.pk,
+    "operations:unbind": lambda w: other_shop(w).binding.pk,
+    "operations:replace": lambda w: other_shop(w).binding.pk,
+    "operations:task_edit": lambda w: other_shop(w).task.pk,
+    "operations:statement": lambda w: other_shop(w).binding.pk,
+    "operations:statement_export": lambda w: other_shop(w).binding.pk,
+    "operations:order_action": lambda w: other_shop(w).order.pk,
+    "operations:invitation_answer": lambda w: other_shop(w).invitation.pk,
+    "operations:work": lambda w: other_shop(w).binding.pk,
+    "operations:work_orders": lambda w: other_shop(w).binding.pk,
+    "operations:order_place": lambda w: other_shop(w).binding.pk,
 }
 
 
