@@ -19,7 +19,7 @@ class OperationsConfig(AppConfig):
             return user.is_individual
 
         navigation.register(
-            navigation.MenuItem("operations:my_shops", _("My shops"), _individual, _("Operation accounts")),
+            navigation.MenuItem("operations:my_shops", _("My shops"), _individual),
             navigation.MenuItem("operations:account_list", _("Operation accounts"), is_shop_manager, _("Operation accounts")),
             navigation.MenuItem("operations:task_list", _("Tasks"), is_shop_manager, _("Operation accounts")),
             navigation.MenuItem("operations:order_list", _("Task orders"), is_shop_manager, _("Operation accounts")),

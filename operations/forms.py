@@ -78,6 +78,8 @@ class OrderFilterForm(forms.Form):
 
     def filter(self, orders):
         """``orders`` narrowed by the valid filters; an invalid value is ignored and shown as an error."""
+        if not self.is_bound:
+            return orders
         if not self.is_valid():
             data = {name: self.cleaned_data.get(name) for name in self.fields if name not in self.errors}
         else:

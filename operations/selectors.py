@@ -50,8 +50,10 @@ def invitations_for(user):
 
 
 def shops_of(user):
-    """The active bindings of an individual, one per shop it serves, with the shop."""
-    return bindings_visible_to(user).filter(status=OperationBinding.Status.ACTIVE).select_related("tenant")
+    """The active bindings of an individual, one per shop it serves, with the shop; nothing for anyone else."""
+    if not (user.is_authenticated and user.is_individual):
+        return OperationBinding.objects.none()
+    return OperationBinding.objects.filter(account=user, status=OperationBinding.Status.ACTIVE).select_related("tenant")
 
 
 def tasks_visible_to(user):

@@ -104,6 +104,7 @@ def account_list(request):
         bindings_visible_to(request.user)
         .select_related("account", "invited_by", "ended_by")
         .annotate(open_orders=Count("orders", filter=Q(orders__status__in=TaskOrder.OPEN_STATUSES)))
+        .order_by("-invited_at", "-id")
     )
     if form.is_valid() and form.cleaned_data["status"]:
         bindings = bindings.filter(status=form.cleaned_data["status"])
@@ -372,7 +373,7 @@ def my_shops(request):
     )
 
 
-@individual_required
+@login_required  # an invitation not addressed to the viewer does not exist for it: 404
 @require_POST
 def invitation_answer(request, pk, answer):
     binding = get_object_or_404(invitations_for(request.user), pk=pk)
@@ -398,7 +399,7 @@ def _open_tasks(binding):
     return tasks_visible_to(binding.account).filter(tenant_id=binding.tenant_id, deadline__gte=timezone.localdate())
 
 
-@individual_required
+@login_required  # the binding is found among the viewer's own shops or not at all (404)
 def work(request, pk):
     """One shop's task area: its open tasks, to place orders for."""
     binding = _my_binding(request, pk)
@@ -407,7 +408,7 @@ def work(request, pk):
     return render(request, "operations/work_tasks.html", {"binding": binding, "page_obj": page})
 
 
-@individual_required
+@login_required  # the binding is found among the viewer's own shops or not at all (404)
 def work_orders(request, pk):
     """This person's own orders with one shop, never another account's (R-34)."""
     binding = _my_binding(request, pk)
@@ -421,7 +422,7 @@ def work_orders(request, pk):
     )
 
 
-@individual_required
+@login_required  # the binding is found among the viewer's own shops or not at all (404)
 def order_place(request, pk):
     binding = _my_binding(request, pk)
     tasks = _open_tasks(binding).order_by("deadline", "id")
