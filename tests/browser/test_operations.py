@@ -13,6 +13,8 @@ from playwright.sync_api import expect
 from operations.models import TaskOrder
 from tests.factories import PASSWORD
 
+from tests.operations.conftest import ops_manager  # noqa: F401  (the fixture)
+
 from .helpers import sidebar_links
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -100,3 +102,66 @@ def test_invite_agree_order_refused_unbind_confirm_unbind_statement(owner, brows
     assert rows[1][0] == order.number and rows[1][1] == "秋冬新品种草短视频" and rows[1][4] == "Receipt confirmed"
     total = next(line for line in rows if line[0] == "Total (without cancelled orders)")
     assert str(total[5]) == "1234.56"
+
+
+def test_the_other_pages_main_paths(owner, ops_manager, browser_as, live_server):
+    """Staff with the right filter the order list and cancel an order, edit a task, withdraw and
+    replace; an individual declines an invitation on its shops page."""
+    from operations import services
+    from tests.operations.helpers import bind, individual, task_for
+
+    task = task_for(owner, title="直播口播")
+    runner_a, runner_b, runner_c = individual("runner_a", "Runner A"), individual("runner_b", "Runner B"), individual("runner_c", "Runner C")
+    binding_a, binding_b = bind(owner, runner_a), bind(owner, runner_b)
+    a1 = services.order_place(actor=runner_a, binding=binding_a, task=task)
+    b1 = services.order_place(actor=runner_b, binding=binding_b, task=task)
+    services.binding_invite(actor=owner, tenant=owner.tenant, login="runner_c")
+
+    page = browser_as(ops_manager.username)
+    page.get_by_role("link", name="Task orders", exact=True).click()
+    expect(page.get_by_test_id("result-count")).to_have_text("2 orders")
+    page.get_by_label("Operation account").select_option(label="Runner B (runner_b)")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.get_by_test_id("order-row")).to_have_count(1)
+    row = page.locator(f'tr[data-number="{b1.number}"]')
+    row.get_by_role("button", name="Cancel order").click()
+    expect(row).to_contain_text("Cancelled")
+    expect(page).to_have_url(re.compile(r"account="))  # back on the filtered list
+
+    page.get_by_role("link", name="Tasks", exact=True).click()
+    page.get_by_test_id("task-row").get_by_role("link", name="Edit").click()
+    page.get_by_label("Fee (¥)").fill("-5")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator('.error[data-field="fee"]')).to_be_visible()
+    page.get_by_label("Fee (¥)").fill("999.90")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_test_id("task-row")).to_contain_text("999.90")
+
+    # Replace B (its only order is cancelled) by C: refused, C is still pending with the shop.
+    page.get_by_role("link", name="Operation accounts", exact=True).click()
+    page.get_by_label("Status").select_option("pending")
+    page.get_by_role("button", name="Filter").click()
+    page.get_by_test_id("binding-row").get_by_role("link", name="Runner C").click()
+    page.get_by_role("button", name="Withdraw invitation").click()
+    expect(page.get_by_test_id("binding-status")).to_have_text("Withdrawn")
+    page.goto(f"{live_server.url}/operations/accounts/{binding_b.pk}/")
+    page.get_by_role("link", name="Replace").click()
+    page.get_by_label("User name of the person").fill("runner_c")
+    page.get_by_role("button", name="Unbind and invite").click()
+    expect(page.locator(".message.success")).to_contain_text("Runner B is unbound and Runner C invited")
+    expect(page.get_by_test_id("binding-status")).to_have_text("Pending")
+
+    # A's order keeps A bound: replacing A is refused, listing it.
+    page.goto(f"{live_server.url}/operations/accounts/{binding_a.pk}/replace/")
+    page.get_by_label("User name of the person").fill("runner_b")
+    page.get_by_role("button", name="Unbind and invite").click()
+    expect(page.get_by_test_id("unbind-refusal")).to_contain_text(a1.number)
+
+    # Runner C declines on its shops page.
+    runner = browser_as("runner_c")
+    runner.get_by_role("link", name="My shops").click()
+    invitation = runner.get_by_test_id("invitation-row")
+    expect(invitation).to_contain_text(owner.tenant.name)
+    invitation.get_by_role("button", name="Decline").click()
+    expect(runner.locator(".message.success")).to_contain_text("You declined")
+    expect(runner.get_by_test_id("invitation-row")).to_have_count(0)
