@@ -237,3 +237,26 @@ def test_an_individual_has_no_tenant(op_a):
     assert AuditEntry.objects.filter(action="individual.sign_up", actor=op_a, tenant=None).exists()
 
 
+
+
+def test_the_demo_seeder_is_idempotent_and_makes_one_active_and_one_pending_account(owner):
+    from operations.demo import seed_operation_accounts
+
+    first = seed_operation_accounts(tenant=owner.tenant, owner=owner, password="Demo-pass-2026")
+    second = seed_operation_accounts(tenant=owner.tenant, owner=owner, password="Demo-pass-2026")
+
+    assert first == second and [login for _role, login, _password in first] == ["yunying_li", "yunying_wang"]
+    states = dict(OperationBinding.objects.values_list("account__username", "status"))
+    assert states == {"yunying_li": "active", "yunying_wang": "pending"}
+    assert sorted(TaskOrder.objects.values_list("status", flat=True)) == ["confirmed", "in_progress", "placed"]
+
+
+def test_platform_operators_see_the_records_read_only(client, operator, shop):
+    from django.urls import reverse
+
+    client.force_login(operator)
+    for model in ("operationbinding", "task", "taskorder"):
+        assert client.get(reverse(f"admin:operations_{model}_changelist")).status_code == 200
+        assert client.get(reverse(f"admin:operations_{model}_add")).status_code == 403
+    page = client.get(reverse("admin:operations_taskorder_change", args=[shop.a1.pk]))
+    assert page.status_code == 200 and shop.a1.number in page.content.decode()
