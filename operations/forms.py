@@ -1,7 +1,5 @@
 """Input shapes of the operation-account pages; the rules live in the services."""
 
-import datetime
-
 from django import forms
 from django.conf import settings
 from django.db.models import Q
@@ -50,13 +48,6 @@ class OrderPlaceForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["task"].queryset = tasks
         self.fields["task"].label_from_instance = lambda task: f"{task.title} · {task.creator_name} · ¥{task.fee}"
-
-
-def _parse_date(value):
-    try:
-        return datetime.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 class OrderFilterForm(forms.Form):

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from .. import dashboard as dashboard_panels
 from .. import two_factor
-from ..decorators import owner_required, person_required, tenant_member_required
+from ..decorators import owner_required, person_required
 from ..exports import csv_response
 from ..forms import DingTalkInfoForm, IndividualSignUpForm, LoginForm, SignUpForm
 from ..middleware import dingtalk_exempt

@@ -9,7 +9,6 @@ from types import SimpleNamespace
 
 import pytest
 
-from accounts.models import User
 from operations.models import TaskOrder
 from operations.services import order_place
 from orgchart.services import position_create
@@ -69,6 +68,3 @@ def shop(owner, other_owner, op_a, op_b):
 
 def reload(obj):
     return type(obj)._default_manager.get(pk=obj.pk)
-
-
-__all__ = ["User"]
