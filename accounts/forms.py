@@ -18,7 +18,24 @@ from .services.freeze import freezable, staff_freeze
 from .services.temporary import window_text
 
 
-class SignUpForm(forms.Form):
+class PasswordPairMixin:
+    """``password1`` typed twice alike and strong enough for this user name and e-mail."""
+
+    def clean(self):
+        cleaned = super().clean()
+        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", _("The two passwords differ."))
+        if p1 and not self.has_error("password2"):
+            probe = User(username=cleaned.get("username", ""), email=cleaned.get("email", ""))
+            try:
+                password_validation.validate_password(p1, probe)
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return cleaned
+
+
+class SignUpForm(PasswordPairMixin, forms.Form):
     """Main-account sign-up (R-1)."""
 
     tenant_name = forms.CharField(label=_("Shop or company name"), max_length=100)
@@ -53,18 +70,30 @@ class SignUpForm(forms.Form):
             raise forms.ValidationError(_("This user name is already taken."))
         return username
 
-    def clean(self):
-        cleaned = super().clean()
-        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
-        if p1 and p2 and p1 != p2:
-            self.add_error("password2", _("The two passwords differ."))
-        if p1 and not self.has_error("password2"):
-            probe = User(username=cleaned.get("username", ""), email=cleaned.get("email", ""))
-            try:
-                password_validation.validate_password(p1, probe)
-            except forms.ValidationError as exc:
-                self.add_error("password1", exc)
-        return cleaned
+
+
+class IndividualSignUpForm(PasswordPairMixin, forms.Form):
+    """Sign-up of an individual person (个人用户), who may then serve shops as their operation account (R-33)."""
+
+    username = IdentifierField(
+        label=_("Your user name"),
+        max_length=150,
+        help_text=_("Letters, digits and @/./+/-/_ only; no colon. Shops invite you by this name."),
+    )
+    display_name = forms.CharField(label=_("Display name"), max_length=50, required=False)
+    email = forms.EmailField(label=_("E-mail"))
+    password1 = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput)
+    password2 = forms.CharField(label=_("Password again"), strip=False, widget=forms.PasswordInput)
+
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        if ":" in username:
+            # A colon marks staff logins (``<tenant>:<account name>``, R-10).
+            raise forms.ValidationError(_("A user name cannot contain a colon."))
+        User.username_validator(username)
+        if User.objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError(_("This user name is already taken."))
+        return username
 
 
 class LoginForm(AuthenticationForm):

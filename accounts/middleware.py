@@ -3,6 +3,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -11,7 +12,12 @@ from qsessions.middleware import SessionMiddleware as QSessionMiddleware
 from .services.security import has_second_factor, second_factor_required
 from utilities.request_context import client_ip, reset_current_ip, set_current_ip
 
-GATED_NAMESPACES = frozenset({"accounts", "orgchart", "campaigns"})
+# Namespaces that are no shop's back office: Django's own (the admin; the language switch has no
+# namespace) and machine APIs answering bearer tokens. Every other namespace is gated, those of
+# apps added later included, so a new page cannot slip past the gates below.
+OPEN_NAMESPACES = frozenset({"", "admin", "scim_api"})
+# An individual (operation account, R-34) works in the operations pages, which check its bindings.
+INDIVIDUAL_NAMESPACES = frozenset({"operations"})
 
 
 def dingtalk_exempt(view_func):
@@ -93,13 +99,65 @@ class DingTalkGateMiddleware:
         if not user.is_authenticated or not user.is_owner:
             return None
         match = request.resolver_match
-        if match is None or match.namespace not in GATED_NAMESPACES:
+        if match is None or match.namespace in OPEN_NAMESPACES:
             return None
         if getattr(view_func, "dingtalk_exempt", False):
             return None
         if user.tenant.has_dingtalk_info:
             return None
         return redirect(f"{reverse('accounts:dingtalk')}?next={request.get_full_path()}")
+
+
+# What an individual (a shop's operation account, R-34) may open in the shops' namespaces: its own
+# dashboard, inbox and security settings. Every other page there is a shop's back office.
+INDIVIDUAL_URL_NAMES = frozenset(
+    {
+        "accounts:dashboard",
+        "accounts:inbox",
+        "accounts:inbox_detail",
+        "accounts:inbox_read_all",
+        "accounts:login",
+        "accounts:login_verify",
+        "accounts:logout",
+        "accounts:signup",
+        "accounts:signup_individual",
+        "accounts:password_change",
+        "accounts:two_factor",
+        "accounts:two_factor_setup",
+        "accounts:two_factor_backup_codes",
+        "accounts:two_factor_disable",
+        "accounts:sessions",
+        "accounts:sessions_end_others",
+        "accounts:session_end",
+        "campaigns:enroll",
+    }
+)
+
+
+class IndividualGateMiddleware:
+    """Answer 404 to an individual on any page of a shop's back office (R-34).
+
+    Existence is not revealed: for an individual the org chart, staff, campaigns, reports, audit
+    log and settings of every shop do not exist. One list here, so a page added later to those
+    namespaces is closed to individuals unless it is named above.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = request.user
+        if not user.is_authenticated or not user.is_individual:
+            return None
+        match = request.resolver_match
+        if match is None or match.namespace in OPEN_NAMESPACES | INDIVIDUAL_NAMESPACES:
+            return None
+        if match.view_name in INDIVIDUAL_URL_NAMES:
+            return None
+        raise Http404
 
 
 class SessionMiddleware(QSessionMiddleware):

@@ -21,8 +21,9 @@ def owner_only(user):
     return user.is_owner
 
 
-def _member(user):
-    return user.tenant_id is not None
+def _person(user):
+    """A main, staff or individual account: its own dashboard, inbox and security settings."""
+    return user.tenant_id is not None or user.is_individual
 
 
 def _verifiable(user):
@@ -35,15 +36,15 @@ def staff_lister(user):
 
 
 MENU = [
-    MenuItem("accounts:dashboard", _("Dashboard"), _member),
-    MenuItem("accounts:inbox", _("Inbox"), _member),
+    MenuItem("accounts:dashboard", _("Dashboard"), _person),
+    MenuItem("accounts:inbox", _("Inbox"), _person),
     MenuItem("accounts:dingtalk", _("DingTalk info"), owner_only, _("Settings")),
     MenuItem("accounts:deliveries", _("Notification deliveries"), owner_only, _("Settings")),
     MenuItem("accounts:audit_log", _("Audit log"), owner_only, _("Settings")),
     MenuItem("accounts:verification", _("Real-person verification"), _verifiable, _("Settings")),
-    MenuItem("accounts:sessions", _("My sessions"), _member, _("Settings")),
-    MenuItem("accounts:password_change", _("Change password"), _member, _("Settings")),
-    MenuItem("accounts:two_factor", _("Two-factor authentication"), _member, _("Settings")),
+    MenuItem("accounts:sessions", _("My sessions"), _person, _("Settings")),
+    MenuItem("accounts:password_change", _("Change password"), _person, _("Settings")),
+    MenuItem("accounts:two_factor", _("Two-factor authentication"), _person, _("Settings")),
 ]
 
 

@@ -7,6 +7,7 @@ app_name = "accounts"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("signup/", views.sign_up, name="signup"),
+    path("signup/individual/", views.sign_up_individual, name="signup_individual"),
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("login/code/", views.login_verify, name="login_verify"),

@@ -5,6 +5,7 @@ switches every safety setting on and refuses to start without ``SECRET_KEY`` and
 ``ALLOWED_HOSTS``; ``DATABASE_URL`` selects PostgreSQL.
 """
 
+import datetime
 from datetime import timedelta
 from pathlib import Path
 
@@ -78,6 +79,7 @@ INSTALLED_APPS = [
     "staff",
     "campaigns",
     "scim",
+    "operations",
 ]
 
 MIDDLEWARE = [
@@ -95,6 +97,7 @@ MIDDLEWARE = [
     "accounts.middleware.RequestContextMiddleware",
     "accounts.middleware.SecondFactorGateMiddleware",
     "accounts.middleware.DingTalkGateMiddleware",
+    "accounts.middleware.IndividualGateMiddleware",
     # Last, so that it turns a lockout flagged anywhere in the login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -228,6 +231,12 @@ BINDING_CODE_MAX_SENDS = 10  # per invitation: an SMS bomb through a leaked link
 # Where links inside notifications point (invitation links leave the site by DingTalk).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 INVITATION_TTL_HOURS = env.int("INVITATION_TTL_HOURS", default=72)
+# Statements of operation accounts (账单明细, R-35) start no earlier than this date: the earliest
+# the platform keeps.
+try:
+    STATEMENT_CUTOFF = datetime.date.fromisoformat(env.str("STATEMENT_CUTOFF", default="2019-07-01"))
+except ValueError as exc:
+    raise ImproperlyConfigured("STATEMENT_CUTOFF must be a date written YYYY-MM-DD.") from exc
 # Public enrollment page (R-26): at most this many enrollments per IP address per window.
 ENROLLMENT_RATE_LIMIT = env.int("ENROLLMENT_RATE_LIMIT", default=20)
 ENROLLMENT_RATE_WINDOW_SECONDS = env.int("ENROLLMENT_RATE_WINDOW_SECONDS", default=600)

@@ -26,6 +26,7 @@ urlpatterns = [
     path("campaigns/", include("campaigns.urls")),
     path("settings/scim/", include("scim.urls")),
     path("scim/v2/", include("scim.api_urls")),
+    path("operations/", include("operations.urls")),
     path("", include("staff.urls")),
     path("", include("accounts.urls")),
 ]

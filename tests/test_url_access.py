@@ -13,16 +13,24 @@ from accounts.services.notifications import notification_send
 from scim.services import scim_token_create
 from tests.personas import world  # noqa: F401  (the fixture)
 from tests.factories import StaffFactory
+from tests.operations.helpers import other_shop
 
 # Namespaces that are the product's pages (the admin and the language switch are Django's own).
-PRODUCT_NAMESPACES = {"accounts", "orgchart", "staff", "campaigns", "scim"}
+PRODUCT_NAMESPACES = {"accounts", "orgchart", "staff", "campaigns", "scim", "operations"}
 
 # Machine endpoints authenticated by a bearer token instead of a session (no login page, no CSRF):
 # every URL in them must refuse a request without a valid token with 401 (see the test below).
 BEARER_API_NAMESPACES = {"scim_api"}
 
 # Reachable without logging in: the login itself, sign-up, the binding link, merchants' enrollment.
-PUBLIC = {"accounts:login", "accounts:login_verify", "accounts:signup", "accounts:bind", "campaigns:enroll"}
+PUBLIC = {
+    "accounts:login",
+    "accounts:login_verify",
+    "accounts:signup",
+    "accounts:signup_individual",
+    "accounts:bind",
+    "campaigns:enroll",
+}
 
 # Any logged-in member of a tenant may open these: they show only the user's own things.
 PERSONAL = {
@@ -50,6 +58,9 @@ EXTRA_ARGS = {
     "staff:action": ["disable"],
     "campaigns:product_review": ["approve"],
     "accounts:staff_session_end": ["no-such-session"],
+    "operations:statement_export": ["csv"],
+    "operations:order_action": ["cancel"],
+    "operations:invitation_answer": ["agree"],
 }
 # Pages whose only argument is not an object: the value to use.
 PLAIN_ARGS = {
@@ -84,6 +95,20 @@ OTHER_TENANT_OBJECT = {
     "campaigns:product_attention": lambda w: w.p_other.pk,
     "campaigns:product_review": lambda w: w.p_other.pk,
     "scim:token_revoke": lambda w: scim_token_create(actor=w.other_owner, name="Globex IdP")[0].pk,
+    # Operation accounts (R-33 … R-35): Globex's binding, task and order; the individual's own
+    # pages find a binding among the viewer's own shops, so for anyone else it does not exist.
+    "operations:account_detail": lambda w: other_shop(w).binding.pk,
+    "operations:withdraw": lambda w: other_shop(w).invitation.pk,
+    "operations:unbind": lambda w: other_shop(w).binding.pk,
+    "operations:replace": lambda w: other_shop(w).binding.pk,
+    "operations:task_edit": lambda w: other_shop(w).task.pk,
+    "operations:statement": lambda w: other_shop(w).binding.pk,
+    "operations:statement_export": lambda w: other_shop(w).binding.pk,
+    "operations:order_action": lambda w: other_shop(w).order.pk,
+    "operations:invitation_answer": lambda w: other_shop(w).invitation.pk,
+    "operations:work": lambda w: other_shop(w).binding.pk,
+    "operations:work_orders": lambda w: other_shop(w).binding.pk,
+    "operations:order_place": lambda w: other_shop(w).binding.pk,
 }
 
 
@@ -187,3 +212,18 @@ def test_the_api_refuses_requests_without_a_bearer_token(client, owner, name, pa
 
     assert response.status_code == 401, name
     assert response["Content-Type"] == "application/scim+json"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "name", [n for n in NAMES if n not in PUBLIC and n not in PERSONAL and n != "accounts:dingtalk" and not n.startswith("operations:my")]
+)
+def test_a_main_account_without_dingtalk_info_is_sent_to_fill_it_in_first(client, name):
+    """R-2 holds on every management page of every app, those added later included."""
+    from tests.factories import OwnerFactory, TenantFactory
+
+    tenant = TenantFactory(slug="fresh", dingtalk_contact_name="", dingtalk_mobile="", dingtalk_completed_at=None)
+    client.force_login(OwnerFactory(tenant=tenant, username="fresh_owner"))
+    response = client.get(url_for(name))
+    assert response.status_code == 302, f"{name} answered {response.status_code}"
+    assert response["Location"].startswith(reverse("accounts:dingtalk")), name

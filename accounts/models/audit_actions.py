@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 class AuditAction(models.TextChoices):
     # Main account and settings
     TENANT_SIGN_UP = "tenant.sign_up", _("Main account signed up")
+    INDIVIDUAL_SIGN_UP = "individual.sign_up", _("Individual signed up")
     TENANT_DINGTALK_UPDATE = "tenant.dingtalk_update", _("DingTalk info changed")
     USER_PASSWORD_CHANGE = "user.password_change", _("Password changed")
     NOTIFICATION_RETRY = "notification.retry", _("Notification delivery retried")
@@ -70,6 +71,17 @@ class AuditAction(models.TextChoices):
     PRODUCT_REJECTED = "product.rejected", _("Enrolled product rejected")
     PRODUCT_ATTENTION = "product.attention", _("Attention level changed")
     EFFECT_UPLOAD = "effect.upload", _("Effect data uploaded")
+    # Operation accounts and their task orders (R-33 … R-35)
+    OPERATION_INVITE = "operation.invite", _("Operation account invited")
+    OPERATION_WITHDRAW = "operation.withdraw", _("Operation account invitation withdrawn")
+    OPERATION_ACCEPT = "operation.accept", _("Operation account binding agreed")
+    OPERATION_DECLINE = "operation.decline", _("Operation account binding declined")
+    OPERATION_UNBIND = "operation.unbind", _("Operation account unbound")
+    OPERATION_REPLACE = "operation.replace", _("Operation account replaced")
+    OPERATION_TASK_CREATE = "operation_task.create", _("Operation task created")
+    OPERATION_TASK_UPDATE = "operation_task.update", _("Operation task changed")
+    OPERATION_ORDER_PLACE = "operation_order.place", _("Task order placed")
+    OPERATION_ORDER_STATUS = "operation_order.status", _("Task order state changed")
     # Platform operators in the Django admin
     TENANT_QUOTAS = "tenant.quotas", _("Seat quotas changed")
     ADMIN_USER_PASSWORD = "admin.user.password", _("Operator set a password")

@@ -19,11 +19,16 @@ def staff_username(tenant_slug, account_name):
 
 
 class User(AbstractUser):
-    """Anyone who logs in: a main account (owner), a staff account or a platform operator."""
+    """Anyone who logs in: a main account (owner), a staff account, an individual or a platform operator.
+
+    An individual (个人用户) belongs to no tenant: shops bind it by invitation as their operation
+    account (运营号, R-33), and it reaches only the task areas of the shops it serves.
+    """
 
     class Kind(models.TextChoices):
         OWNER = "owner", _("Main account")
         STAFF = "staff", _("Staff account")
+        INDIVIDUAL = "individual", _("Individual")
         OPERATOR = "operator", _("Platform operator")
 
     class Status(models.TextChoices):
@@ -190,9 +195,14 @@ class User(AbstractUser):
                 violation_error_message=_("A temporary account's window must end after it starts."),
             ),
             models.CheckConstraint(
-                condition=Q(kind="operator") | Q(tenant__isnull=False),
+                condition=Q(kind__in=["operator", "individual"]) | Q(tenant__isnull=False),
                 name="accounts_user_tenant_required",
                 violation_error_message=_("Main and staff accounts belong to a tenant."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="individual") | Q(tenant__isnull=True),
+                name="accounts_user_individual_without_tenant",
+                violation_error_message=_("An individual belongs to no tenant."),
             ),
         ]
         indexes = [
@@ -213,6 +223,11 @@ class User(AbstractUser):
     @property
     def is_owner(self):
         return self.kind == self.Kind.OWNER
+
+    @property
+    def is_individual(self):
+        """A person of no tenant, who may serve shops as their operation account (R-33)."""
+        return self.kind == self.Kind.INDIVIDUAL
 
     @property
     def is_staff_account(self):

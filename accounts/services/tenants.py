@@ -38,6 +38,34 @@ def tenant_sign_up(*, tenant_name, slug, kind, username, email, password):
     return owner
 
 
+@transaction.atomic
+def individual_sign_up(*, username, email, password, display_name=""):
+    """Create an individual user (个人用户) of no tenant, whom shops may invite as their operation
+    account (R-33), and return it."""
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": _("This user name is already taken.")})
+    person = User(
+        tenant=None,
+        kind=User.Kind.INDIVIDUAL,
+        username=username,
+        email=email,
+        display_name=display_name,
+        status=User.Status.ACTIVE,
+        bound_at=timezone.now(),
+    )
+    person.set_password(password)
+    person.full_clean()
+    person.save()
+    audit_record(
+        actor=person,
+        tenant=None,
+        action="individual.sign_up",
+        target=person,
+        after={"username": person.username, "display_name": person.display_name},
+    )
+    return person
+
+
 def _dingtalk_snapshot(tenant):
     return {
         "contact_name": tenant.dingtalk_contact_name,

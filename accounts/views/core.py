@@ -12,14 +12,14 @@ from django.views.decorators.http import require_POST
 
 from .. import dashboard as dashboard_panels
 from .. import two_factor
-from ..decorators import owner_required, tenant_member_required
-from ..forms import DingTalkInfoForm, LoginForm, SignUpForm
+from ..decorators import owner_required, person_required
+from ..forms import DingTalkInfoForm, IndividualSignUpForm, LoginForm, SignUpForm
 from ..middleware import dingtalk_exempt
 from ..models import AuditAction, Delivery
 from ..selectors import audit_entries_visible_to, deliveries_visible_to, inbox_for
 from ..services.notifications import delivery_retry, notification_mark_read, notifications_mark_all_read
 from ..services.security import has_second_factor
-from ..services.tenants import tenant_dingtalk_update, tenant_sign_up, user_password_change
+from ..services.tenants import individual_sign_up, tenant_dingtalk_update, tenant_sign_up, user_password_change
 from utilities.exports import csv_response
 from utilities.forms import attach_errors
 from utilities.pagination import paginate
@@ -47,6 +47,30 @@ def sign_up(request):
             messages.success(request, _("Welcome! First fill in your DingTalk contact."))
             return redirect("accounts:dingtalk")
     return render(request, "accounts/signup.html", {"form": form})
+
+
+@dingtalk_exempt
+def sign_up_individual(request):
+    """Sign-up of an individual person, whom shops may invite as their operation account (R-33)."""
+    if request.user.is_authenticated:
+        return redirect("accounts:dashboard")
+    form = IndividualSignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            person = individual_sign_up(
+                username=data["username"],
+                email=data["email"],
+                password=data["password1"],
+                display_name=data["display_name"],
+            )
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            login(request, person, backend="accounts.backends.TenantAuthBackend")
+            messages.success(request, _("Welcome! Shops can now invite you by your user name."))
+            return redirect("accounts:dashboard")
+    return render(request, "accounts/signup_individual.html", {"form": form})
 
 
 class LoginView(auth_views.LoginView):
@@ -83,7 +107,7 @@ def password_change(request):
     return render(request, "accounts/password_change.html", {"form": form})
 
 
-@tenant_member_required
+@person_required
 def dashboard(request):
     """What needs doing, panel by panel (``accounts.dashboard``), each within the viewer's scope."""
     user = request.user
@@ -124,14 +148,14 @@ def dingtalk_info(request):
 
 
 @dingtalk_exempt
-@tenant_member_required
+@person_required
 def inbox(request):
     page = paginate(request, inbox_for(request.user))
     return render(request, "accounts/notification_list.html", {"page_obj": page})
 
 
 @dingtalk_exempt
-@tenant_member_required
+@person_required
 def inbox_detail(request, pk):
     notification = get_object_or_404(inbox_for(request.user), pk=pk)
     notification_mark_read(actor=request.user, notification=notification)
@@ -139,7 +163,7 @@ def inbox_detail(request, pk):
 
 
 @dingtalk_exempt
-@tenant_member_required
+@person_required
 @require_POST
 def inbox_mark_all_read(request):
     count = notifications_mark_all_read(actor=request.user)
