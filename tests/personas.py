@@ -38,6 +38,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Delivery, Notification, User
+from accounts.services.tenants import individual_sign_up
 from accounts.services.staff import (
     binding_code_send,
     invitation_accept,
@@ -48,6 +49,8 @@ from campaigns import rollups
 from campaigns import services as campaign_services
 from campaigns.models import Campaign, EffectDaily, EnrolledProduct
 from accounts import permissions as catalogue_module
+from operations import services as operation_services
+from operations.models import TaskOrder
 from accounts.permissions import catalogue_permissions
 from orgchart.services import department_create, position_create
 from tests.factories import PASSWORD, OwnerFactory, TenantFactory
@@ -366,6 +369,106 @@ def _legacy_product(campaign, product_id, title, contact):
     return product
 
 
+# Operation accounts (R-33 … R-35) ----------------------------------------------------------------
+# Shop ``acme`` (its ``owner``) binds two individuals, ``op_a`` and ``op_b``, and has a task; each
+# has orders. ``op_a`` also serves shop ``globex``, where it has an order of its own. Staff of acme:
+# ``ops_manager`` holds ``manage_operation_accounts``, ``plain_staff`` does not.
+
+
+def individual(username, display_name=""):
+    return individual_sign_up(
+        username=username, email=f"{username}@example.com", password=PASSWORD, display_name=display_name or username.title()
+    )
+
+
+def task_for(actor, title="种草视频", fee=Decimal("800.00"), creator="小美", days=30):
+    return operation_services.task_create(
+        actor=actor,
+        tenant=actor.tenant,
+        title=title,
+        creator_name=creator,
+        fee=fee,
+        description="",
+        deadline=timezone.localdate() + datetime.timedelta(days=days),
+    )
+
+
+def bind(owner, person):
+    """Invite ``person`` to ``owner``'s shop and agree, as the two of them do."""
+    binding = operation_services.binding_invite(actor=owner, tenant=owner.tenant, login=person.username)
+    return operation_services.binding_answer(actor=person, binding=binding, agree=True)
+
+
+def move(order, *statuses):
+    for status in statuses:
+        order = operation_services.order_move(actor=order.account, order=order, status=status)
+    return order
+
+
+def other_shop(w):
+    """Globex's operation account, task and order (made once per world): objects of another tenant."""
+    if not hasattr(w, "globex_ops"):
+        person = individual("globex_runner")
+        task = task_for(w.other_owner, title="Globex only task")
+        binding = bind(w.other_owner, person)
+        order = operation_services.order_place(actor=person, binding=binding, task=task)
+        invitation = operation_services.binding_invite(actor=w.other_owner, tenant=w.other_owner.tenant, login=individual("globex_invitee").username)
+        w.globex_ops = SimpleNamespace(person=person, task=task, binding=binding, order=order, invitation=invitation)
+    return w.globex_ops
+
+
+@pytest.fixture
+def ops_manager(owner, org):
+    position = position_create(
+        actor=owner, tenant=owner.tenant, name="Ops manager", permissions=catalogue("manage_operation_accounts")
+    )
+    return hire(owner, "ops_manager", org.ops, position)
+
+
+@pytest.fixture
+def op_a(db):
+    return individual("runner_a", "Runner A")
+
+
+@pytest.fixture
+def op_b(db):
+    return individual("runner_b", "Runner B")
+
+
+@pytest.fixture
+def shop(owner, other_owner, op_a, op_b):
+    """Acme with op_a (orders A1 open, A2 confirmed) and op_b (order B1 open); op_a also serves globex."""
+    task = task_for(owner, title="秋冬种草视频")
+    binding_a = bind(owner, op_a)
+    binding_b = bind(owner, op_b)
+    a1 = operation_services.order_place(actor=op_a, binding=binding_a, task=task)
+    a2 = move(
+        operation_services.order_place(actor=op_a, binding=binding_a, task=task),
+        TaskOrder.Status.IN_PROGRESS,
+        TaskOrder.Status.DELIVERED,
+        TaskOrder.Status.CONFIRMED,
+    )
+    b1 = operation_services.order_place(actor=op_b, binding=binding_b, task=task)
+    globex_task = task_for(other_owner, title="Globex task")
+    globex_binding = bind(other_owner, op_a)
+    g1 = operation_services.order_place(actor=op_a, binding=globex_binding, task=globex_task)
+    return SimpleNamespace(
+        task=task,
+        binding_a=binding_a,
+        binding_b=binding_b,
+        a1=a1,
+        a2=a2,
+        b1=b1,
+        globex_task=globex_task,
+        globex_binding=globex_binding,
+        g1=g1,
+    )
+
+
+def reload(obj):
+    return type(obj)._default_manager.get(pk=obj.pk)
+
+
 # The fixtures each folder's conftest.py takes with ``from tests.personas import *``.
 __all__ = [
     "org",
@@ -378,4 +481,8 @@ __all__ = [
     "other_org",
     "other_tenant_staff",
     "world",
+    "ops_manager",
+    "op_a",
+    "op_b",
+    "shop",
 ]

@@ -13,7 +13,7 @@ from accounts.services.notifications import notification_send
 from scim.services import scim_token_create
 from tests.personas import world  # noqa: F401  (the fixture)
 from tests.factories import StaffFactory
-from tests.operations.helpers import other_shop
+from tests.personas import other_shop
 
 # Namespaces that are the product's pages (the admin and the language switch are Django's own).
 PRODUCT_NAMESPACES = {"accounts", "orgchart", "staff", "campaigns", "scim", "operations"}

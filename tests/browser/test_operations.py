@@ -108,7 +108,7 @@ def test_the_other_pages_main_paths(owner, ops_manager, browser_as, live_server)
     """Staff with the right filter the order list and cancel an order, edit a task, withdraw and
     replace; an individual declines an invitation on its shops page."""
     from operations import services
-    from tests.operations.helpers import bind, individual, task_for
+    from tests.personas import bind, individual, task_for
 
     task = task_for(owner, title="直播口播")
     runner_a, runner_b, runner_c = individual("runner_a", "Runner A"), individual("runner_b", "Runner B"), individual("runner_c", "Runner C")

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from operations import services
 from operations.models import OperationBinding, TaskOrder
 from tests.factories import OwnerFactory, TenantFactory
-from tests.operations.helpers import bind, individual, move, task_for
+from tests.personas import bind, individual, move, task_for
 from tests.orgchart.test_concurrency import run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

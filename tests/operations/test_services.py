@@ -12,8 +12,8 @@ from operations import services
 from operations.models import OperationBinding, TaskOrder
 from operations.selectors import orders_visible_to, statement_for
 
-from .conftest import reload
-from .helpers import individual, move, task_for
+from tests.personas import reload
+from tests.personas import individual, move, task_for
 
 pytestmark = pytest.mark.django_db
 

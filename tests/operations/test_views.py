@@ -13,8 +13,8 @@ from accounts.models import User
 from operations import services
 from operations.models import OperationBinding, TaskOrder
 
-from .conftest import reload
-from .helpers import individual, task_for
+from tests.personas import reload
+from tests.personas import individual, task_for
 
 pytestmark = pytest.mark.django_db
 
