@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from ..locks import lock_tenant
 from ..permissions import catalogue_permissions
@@ -448,7 +448,7 @@ def invitation_for_token(token):
     )
 
 
-INVALID_LINK = _lazy("This invitation link is invalid, used, revoked or expired. Ask for a new one.")
+INVALID_LINK = gettext_lazy("This invitation link is invalid, used, revoked or expired. Ask for a new one.")
 
 
 def mask_mobile(mobile):
