@@ -266,3 +266,30 @@ def test_malformed_bodies_are_invalid_syntax(client, scim_token):
         response = client.post("/scim/v2/Users", data=body, content_type=content_type, headers=headers)
         response.data = json.loads(response.content)
         assert_scim_error(response, 400, "invalidSyntax")
+
+
+def test_entra_writes_a_work_email_the_account_does_not_have_yet(scim, plain_staff):
+    response = scim.patch(f"Users/{plain_staff.pk}", {"op": "Add", "path": 'emails[type eq "work"].value', "value": "pw@example.com"})
+
+    assert response.status_code == 200, response.data
+    plain_staff.refresh_from_db()
+    assert plain_staff.email == "pw@example.com"
+
+
+def test_entra_removes_a_member_by_value_array_only_into_another_group(scim, org, plain_staff):
+    response = scim.patch(f"Groups/{org.east.pk}", {"op": "Remove", "path": "members", "value": [{"value": str(plain_staff.pk)}]})
+
+    # A staff account always has one department: the removal is refused with a reason, not as bad syntax.
+    assert_scim_error(response, 400, "invalidValue")
+    assert "members" in response.data["detail"]
+    moved = scim.patch(f"Groups/{org.sales.pk}", {"op": "Add", "path": "members", "value": [{"value": plain_staff.pk}]})
+    assert moved.status_code == 200, moved.data
+    plain_staff.refresh_from_db()
+    assert plain_staff.department == org.sales
+
+
+def test_a_mobile_sent_as_a_number_is_taken_as_its_digits(scim, owner):
+    response = scim.post("Users", new_user("numphone", phoneNumbers=[{"value": 13912345670, "type": "mobile"}]))
+
+    assert response.status_code == 201, response.data
+    assert User.objects.get(tenant=owner.tenant, account_name="numphone").mobile == "13912345670"
