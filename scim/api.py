@@ -10,6 +10,7 @@ import json
 import logging
 
 import pydantic
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -17,16 +18,23 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from scim2_models import (
     Context,
+    EnterpriseUser,
     Error,
+    Group,
     InvalidFilterException,
+    InvalidPathException,
     InvalidSyntaxException,
+    InvalidValueException,
     ListResponse,
     Meta,
     MutabilityException,
+    Path,
     PatchOp,
     ResponseParameters,
+    ScimPolicy,
     SCIMException,
     SearchRequest,
+    User,
 )
 
 from . import schemas, selectors, services
@@ -37,6 +45,18 @@ logger = logging.getLogger(__name__)
 
 SEARCH_REQUEST = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
 DEFAULT_COUNT = 100
+
+# What identity providers send beyond the letter of RFC 7644, accepted so provisioning does not stop:
+# - a standard attribute Staffdesk does not store (Okta's ``password`` and ``locale``, Entra's
+#   ``title`` or the enterprise ``employeeNumber``) is ignored; one no standard schema defines is
+#   still refused by name (``_refuse_undefined``), so a typo does not vanish silently;
+# - Entra removes group members with ``{"op": "Remove", "path": "members", "value": [{"value": id}]}``;
+# - Entra writes ``emails[type eq "work"].value`` on an account that has no work e-mail yet.
+IDP_POLICY = ScimPolicy(
+    unknown=ScimPolicy.Unknown.ignore,
+    remove_value_as_filter=ScimPolicy.RemoveValue.apply,
+    unmatched_path_filter=ScimPolicy.UnmatchedPathFilter.create,
+)
 
 
 def scim_response(payload, status=200, location=None):
@@ -49,6 +69,7 @@ def scim_response(payload, status=200, location=None):
 def error_response(status, detail, scim_type=None):
     error = Error(status=status, scim_type=scim_type, detail=str(detail))
     response = scim_response(error.model_dump(), status=status)
+    response.scim_error = {"scimType": scim_type, "detail": str(detail)}
     if status == 401:
         response["WWW-Authenticate"] = 'Bearer realm="scim"'
     return response
@@ -76,24 +97,44 @@ def endpoint(*methods):
                 return response
             request.scim_token = token
             request.scim_base = request.build_absolute_uri("/").rstrip("/")
-            try:
-                return view(request, *args, **kwargs)
-            except SCIMException as exc:
-                error = exc.to_error()
-                return error_response(error.status or 400, error.detail, error.scim_type)
-            except pydantic.ValidationError as exc:
-                error = Error.from_validation_error(exc.errors()[0])
-                return error_response(error.status or 400, error.detail, error.scim_type or "invalidValue")
-            except Http404:
-                return error_response(404, _("No such resource in your organisation."))
-            except Exception:  # a SCIM client must get SCIM back, whatever broke
-                logger.exception("SCIM request failed: %s %s", request.method, request.path)
-                return error_response(500, _("Staffdesk could not complete this request; it has been logged."))
+            request.scim_results = None
+            request.scim_filter = request.GET.get("filter") or None
+            response = _answer(view, request, *args, **kwargs)
+            services.scim_use_record(
+                token=token,
+                method=request.method,
+                path=request.path,
+                status=response.status_code,
+                filter_text=request.scim_filter,
+                results=request.scim_results,
+                error=getattr(response, "scim_error", None),
+            )
+            return response
 
         wrapper.scim_api = True
         return wrapper
 
     return decorate
+
+
+def _answer(view, request, *args, **kwargs):
+    """Run ``view`` and turn whatever it raises into a SCIM Error response."""
+    try:
+        with IDP_POLICY:
+            return view(request, *args, **kwargs)
+    except SCIMException as exc:
+        error = exc.to_error()
+        return error_response(error.status or 400, error.detail, error.scim_type)
+    except pydantic.ValidationError as exc:
+        error = Error.from_validation_error(exc.errors()[0])
+        return error_response(error.status or 400, error.detail, error.scim_type or "invalidValue")
+    except Http404:
+        return error_response(404, _("No such resource in your organisation."))
+    except RequestDataTooBig:
+        return error_response(413, _("The request body is too large; send one resource of ordinary size per request."))
+    except Exception:  # a SCIM client must get SCIM back, whatever broke
+        logger.exception("SCIM request failed: %s %s", request.method, request.path)
+        return error_response(500, _("Staffdesk could not complete this request; it has been logged."))
 
 
 def _body(request):
@@ -113,6 +154,7 @@ def _body(request):
 def service_provider_config(request):
     config = schemas.service_provider_config()
     config.meta = _meta("ServiceProviderConfig", request.build_absolute_uri())
+    request.scim_results = 1
     return scim_response(config.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE))
 
 
@@ -124,6 +166,7 @@ def _discovery_list(request, items, endpoint_name):
     for item in items:
         item.meta = _meta(type(item).__name__, f"{request.scim_base}/scim/v2/{endpoint_name}/{item.id}")
     dumped = [item.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE) for item in items]
+    request.scim_results = len(dumped)
     return {
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
         "totalResults": len(dumped),
@@ -167,15 +210,17 @@ def schema_detail(request, uri):
 
 
 class Kind:
-    """One resource type: its model, columns, scoped rows, representation and what cannot be removed."""
+    """One resource type: its model, columns, scoped rows, representation, what cannot be removed,
+    and the standard (RFC 7643) model whose attributes we accept and ignore when we do not store them."""
 
-    def __init__(self, model, columns, queryset, represent, unremovable):
-        self.model, self.columns, self.queryset, self.represent, self.unremovable = (
+    def __init__(self, model, columns, queryset, represent, unremovable, standard):
+        self.model, self.columns, self.queryset, self.represent, self.unremovable, self.standard = (
             model,
             columns,
             queryset,
             represent,
             unremovable,
+            standard,
         )
 
 
@@ -193,8 +238,9 @@ USERS = Kind(
             "every staff account has one department and one position: replace them instead."
         ),
     },
+    User[EnterpriseUser],
 )
-GROUPS = Kind(schemas.GroupResource, selectors.GROUP_COLUMNS, selectors.departments, group_resource, {})
+GROUPS = Kind(schemas.GroupResource, selectors.GROUP_COLUMNS, selectors.departments, group_resource, {}, Group)
 
 
 def _query_params(request):
@@ -203,6 +249,7 @@ def _query_params(request):
 
 
 def _search(request, kind, params):
+    request.scim_filter = params.get("filter") or None
     search = SearchRequest[kind.model].model_validate(params, scim_ctx=Context.SEARCH_REQUEST)
     tenant = request.scim_token.tenant
     rows = kind.queryset(tenant)
@@ -220,7 +267,8 @@ def _search(request, kind, params):
     total = rows.count()
     start = max(search.start_index or 1, 1)
     count = DEFAULT_COUNT if search.count is None else min(max(search.count, 0), schemas.MAX_RESULTS)
-    page = list(rows[start - 1 : start - 1 + count]) if count else []
+    # A start past the last row is an empty page, asked of no database (an offset beyond 2**63 is an error).
+    page = list(rows[start - 1 : start - 1 + count]) if count and start <= total else []
     paths = selectors.department_paths(tenant)
     resources = [kind.represent(row, paths=paths, base_url=request.scim_base) for row in page]
     listing = ListResponse[kind.model](
@@ -228,11 +276,16 @@ def _search(request, kind, params):
     )
     payload = listing.model_dump(scim_ctx=Context.SEARCH_RESPONSE, response_parameters=search)
     payload.setdefault("Resources", [])
+    request.scim_results = len(resources)
     return scim_response(payload)
 
 
 def _one(request, kind, pk):
-    return get_object_or_404(kind.queryset(request.scim_token.tenant), pk=pk)
+    """The tenant's resource ``pk``; an id that is not one of ours (``abc``, ``-1``, a GUID) is 404."""
+    pk = str(pk)
+    if not pk.isdigit() or len(pk) > 18:
+        raise Http404
+    return get_object_or_404(kind.queryset(request.scim_token.tenant), pk=int(pk))
 
 
 def _show(request, kind, obj, status=200, context=Context.RESOURCE_QUERY_RESPONSE):
@@ -240,6 +293,7 @@ def _show(request, kind, obj, status=200, context=Context.RESOURCE_QUERY_RESPONS
         {k: v for k, v in request.GET.items() if k in {"attributes", "excludedAttributes"}}
     )
     resource = kind.represent(obj, paths=selectors.department_paths(request.scim_token.tenant), base_url=request.scim_base)
+    request.scim_results = 1
     return scim_response(
         resource.model_dump(scim_ctx=context, response_parameters=params),
         status=status,
@@ -252,6 +306,7 @@ def _collection(kind, create):
         if request.method == "GET":
             return _search(request, kind, _query_params(request))
         resource = kind.model.model_validate(_body(request), scim_ctx=Context.RESOURCE_CREATION_REQUEST)
+        _refuse_undefined(resource, kind)
         obj = create(request, resource)
         return _show(request, kind, _one(request, kind, obj.pk), status=201, context=Context.RESOURCE_CREATION_RESPONSE)
 
@@ -279,13 +334,15 @@ def _detail(kind, replace, delete):
             return HttpResponse(status=204)
         if request.method == "PUT":
             resource = kind.model.model_validate(_body(request), scim_ctx=Context.RESOURCE_REPLACEMENT_REQUEST)
+            _refuse_undefined(resource, kind)
             current = kind.represent(obj, paths=selectors.department_paths(request.scim_token.tenant), base_url=request.scim_base)
             _keep_read_only(resource, current)
         else:  # PATCH: apply the operations to what is stored, then store the result as a replacement
             patch = PatchOp[kind.model].model_validate(_body(request), scim_ctx=Context.RESOURCE_PATCH_REQUEST)
             _refuse_removals(patch, kind)
+            _refuse_undefined_paths(patch, kind)
             resource = kind.represent(obj, paths=selectors.department_paths(request.scim_token.tenant), base_url=request.scim_base)
-            patch.patch(resource)
+            _apply(patch, resource)
         replace(request, obj, resource)
         return _show(request, kind, _one(request, kind, pk))
 
@@ -301,6 +358,72 @@ def _refuse_removals(patch, kind):
         for prefix, message in kind.unremovable.items():
             if target == prefix.lower() or target.startswith(prefix.lower() + ":"):
                 raise MutabilityException(detail=f"{operation.path}: {message}")
+
+
+def _apply(patch, resource):
+    """Apply the operations one by one, so a value that does not fit names the path it was sent for."""
+    for operation in patch.operations or []:
+        try:
+            patch.model_copy(update={"operations": [operation]}).patch(resource)
+        except InvalidValueException as exc:
+            if not isinstance(exc.__cause__, pydantic.ValidationError):
+                raise
+            error = Error.from_validation_error(exc.__cause__.errors()[0])
+            detail = f"{operation.path}: {exc.__cause__.errors()[0]['msg']}" if operation.path else error.detail
+            raise InvalidValueException(detail=detail) from exc
+
+
+def _defined(kind, path):
+    """Whether ``path`` names an attribute Staffdesk serves or one the standard schemas define."""
+    for model in (kind.model, kind.standard):
+        extensions = {(f.serialization_alias or f.alias or "").lower() for f in model.model_fields.values()}
+        if path.lower() in extensions - {""}:  # a whole extension, e.g. the enterprise User
+            return True
+        try:
+            if Path[model](path).resolve() is not None:
+                return True
+        except (ValueError, TypeError, SCIMException):
+            continue
+    return False
+
+
+def _unknown_paths(obj, prefix=""):
+    """The attributes a validated resource held that no model declares, as SCIM paths."""
+    found = [prefix + name for name in (getattr(obj, "unknown_attributes", None) or {})]
+    for name, field in type(obj).model_fields.items():
+        value = getattr(obj, name, None)
+        alias = field.serialization_alias or field.alias or name
+        inner = f"{alias}:" if alias.startswith("urn:") else f"{prefix}{alias}."
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, pydantic.BaseModel):
+                found += _unknown_paths(item, inner)
+    return found
+
+
+def _refuse_undefined(resource, kind):
+    """Ignore a standard attribute we do not store; refuse, by name, one no standard schema has."""
+    undefined = sorted({path for path in _unknown_paths(resource) if not _defined(kind, path)})
+    if undefined:
+        raise InvalidSyntaxException(
+            detail=_("%(names)s: no SCIM schema Staffdesk serves defines this; check the spelling or remove it.")
+            % {"names": ", ".join(undefined)}
+        )
+
+
+def _refuse_undefined_paths(patch, kind):
+    """A PATCH path (or a key of a path-less value) that no schema defines is refused, not dropped."""
+    undefined = []
+    for operation in patch.operations or []:
+        if operation.path is not None:
+            if not _defined(kind, str(operation.path)):
+                undefined.append(str(operation.path))
+        elif isinstance(operation.value, dict):
+            undefined += [key for key in operation.value if not _defined(kind, key)]
+    if undefined:
+        raise InvalidPathException(
+            detail=_("%(names)s: no SCIM schema Staffdesk serves defines this; check the spelling or remove it.")
+            % {"names": ", ".join(sorted(set(undefined)))}
+        )
 
 
 def _keep_read_only(resource, current):
@@ -376,6 +499,8 @@ def root_search(request):
     start = max(paging.start_index or 1, 1)
     count = DEFAULT_COUNT if paging.count is None else min(max(paging.count, 0), schemas.MAX_RESULTS)
     page = results[start - 1 : start - 1 + count]
+    request.scim_filter = wanted.get("filter") or None
+    request.scim_results = len(page)
     return scim_response(
         {
             "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],

@@ -14,10 +14,10 @@ urlpatterns = [
     path("Schemas/<str:uri>", api.schema_detail, name="schema"),
     path("Users", api.users, name="users"),
     path("Users/.search", api.users_search, name="users_search"),
-    path("Users/<int:pk>", api.user, name="user"),
+    path("Users/<str:pk>", api.user, name="user"),
     path("Groups", api.groups, name="groups"),
     path("Groups/.search", api.groups_search, name="groups_search"),
-    path("Groups/<int:pk>", api.group, name="group"),
+    path("Groups/<str:pk>", api.group, name="group"),
     path(".search", api.root_search, name="search"),
     path("<path:rest>", api.not_found, name="not_found"),
 ]

@@ -9,8 +9,14 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 from scim2_models import InvalidFilterException, ScimFilter
 from scim2_models.path import Comparison, CompareOperator, FilterVisitor, LogicalExpr, LogicalOperator, Not, Present, ValuePath
+
+
+# Identity providers look one account up at a time; a filter of hundreds of comparisons is a
+# mistake or an attack, and the databases refuse to nest that deep (SQLite stops at 1000).
+MAX_COMPARISONS = 100
 
 
 @dataclass(frozen=True)
@@ -29,8 +35,15 @@ class _ToQ(FilterVisitor):
     def __init__(self, scim_filter, columns):
         self.filter = scim_filter
         self.columns = columns
+        self.comparisons = 0
 
     def _column(self, attr_path):
+        self.comparisons += 1
+        if self.comparisons > MAX_COMPARISONS:
+            raise InvalidFilterException(
+                detail=_("This filter has more than %(max)d comparisons; split it into several requests.")
+                % {"max": MAX_COMPARISONS}
+            )
         binding = self.filter.resolve_comparison(attr_path, strict=True)
         column = self.columns.get(_key(binding.urn))
         if column is None:
@@ -49,7 +62,7 @@ class _ToQ(FilterVisitor):
 
     def visit_value_path(self, node: ValuePath):
         # emails[value co "@example.com"]: the inner filter names sub-attributes of the outer one.
-        return _ToQ(self.filter, self.columns)._rebased(node.attr_path, node.val_filter)
+        return self._rebased(node.attr_path, node.val_filter)
 
     def _rebased(self, outer, inner):
         if isinstance(inner, LogicalExpr):

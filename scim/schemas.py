@@ -6,7 +6,7 @@ what round-trips: a standard attribute we would silently drop is not offered at 
 
 from typing import Annotated
 
-from pydantic import EmailStr, Field
+from pydantic import ConfigDict, EmailStr, Field
 from scim2_models import (
     URN,
     AnyExtension,
@@ -31,6 +31,8 @@ from scim2_models import (
 )
 
 SCIM_CONTENT_TYPE = "application/scim+json"
+# Feishu and DingTalk connectors send ids and mobiles as JSON numbers: take them as their digits.
+NUMBERS_AS_TEXT = ConfigDict(coerce_numbers_to_str=True)
 MAX_RESULTS = 200  # a tenant holds at most 50 staff and 100 departments (R-41)
 
 
@@ -49,6 +51,8 @@ class StaffEmail(ComplexAttribute):
 
 
 class StaffPhoneNumber(ComplexAttribute):
+    model_config = NUMBERS_AS_TEXT
+
     value: str | None = None
     """A mainland China mobile: 11 digits starting with 13–19 (``+86`` and spaces are accepted)."""
 
@@ -67,6 +71,8 @@ class StaffEnterpriseUser(Extension):
 
 class StaffdeskUser(Extension):
     """What a staff account has beyond the standard: its department by id, position and state."""
+
+    model_config = NUMBERS_AS_TEXT
 
     __schema__ = URN("urn:staffdesk:params:scim:schemas:extension:2.0:User")
 
@@ -99,6 +105,8 @@ class StaffUser(Resource[AnyExtension]):
 
 
 class DepartmentMember(ComplexAttribute):
+    model_config = NUMBERS_AS_TEXT
+
     value: Annotated[str | None, Mutability.immutable, CaseExact.true] = None
     """The id of a User (staff account) in this department."""
 
@@ -111,6 +119,8 @@ class DepartmentMember(ComplexAttribute):
 
 class StaffdeskGroup(Extension):
     """Where the department sits in the tree, so the org chart round-trips."""
+
+    model_config = NUMBERS_AS_TEXT
 
     __schema__ = URN("urn:staffdesk:params:scim:schemas:extension:2.0:Group")
 

@@ -37,6 +37,7 @@ SCIM_NAMES = {
     "name": "displayName",
     "first_name": "name.givenName",
     "last_name": "name.familyName",
+    "external_id": "externalId",
 }
 UNIQUE_FIELDS = {"account_name", "mobile", "name"}
 
@@ -113,6 +114,41 @@ def scim_token_authenticate(secret):
         ScimToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
     return token
+
+
+@transaction.atomic
+def scim_use_record(*, token, method, path, status, filter_text=None, results=None, error=None):
+    """Audit one request made with ``token`` (R-37: every use, reads included).
+
+    Successful writes are audited by the services that make them; this records what they do not:
+    a read (``scim.read``: the path, the filter and how many resources went back) and a refused
+    request of any kind (``scim.refused``: the status and the reason the client was given).
+    """
+    if status < 400 and method not in {"GET", "HEAD"} and not path.endswith("/.search"):
+        return None
+    actor = acting_as(token)
+    if status < 400:
+        return audit_record(
+            actor=actor,
+            tenant=token.tenant,
+            action="scim.read",
+            target=token,
+            after={"path": path, "filter": filter_text, "results": results},
+        )
+    error = error or {}
+    return audit_record(
+        actor=actor,
+        tenant=token.tenant,
+        action="scim.refused",
+        target=token,
+        after={
+            "method": method,
+            "path": path,
+            "status": status,
+            "scimType": error.get("scimType"),
+            "detail": (error.get("detail") or "")[:500],
+        },
+    )
 
 
 def acting_as(token):
@@ -248,15 +284,31 @@ def _profile_set(actor, staff, *, email, first_name, last_name):
     )
 
 
-def _record_set(staff, *, external_id=None, emails=None, phone_numbers=None, keep_external_id=False):
-    defaults = {"last_modified": timezone.now()}
+def _external_id_set(actor, record, target, external_id):
+    """Store the identity provider's id for ``target`` (checked like any field), audited when it changes."""
+    before = record.external_id
+    record.external_id = external_id or ""
+    record.full_clean(exclude=["tenant", "user", "department"])
+    if record.external_id != before:
+        audit_record(
+            actor=actor,
+            action="scim.external_id_set",
+            target=target,
+            before={"external_id": before},
+            after={"external_id": record.external_id},
+        )
+
+
+def _record_set(staff, *, actor, external_id=None, emails=None, phone_numbers=None, keep_external_id=False):
+    record = ScimUserRecord.objects.filter(user=staff).first() or ScimUserRecord(user=staff, tenant=staff.tenant)
+    record.last_modified = timezone.now()
     if not keep_external_id:
-        defaults["external_id"] = external_id or ""
+        _external_id_set(actor, record, staff, external_id)
     if emails is not None:
-        defaults["emails"] = emails
+        record.emails = emails
     if phone_numbers is not None:
-        defaults["phone_numbers"] = phone_numbers
-    ScimUserRecord.objects.update_or_create(user=staff, defaults=defaults, create_defaults={"tenant": staff.tenant, **defaults})
+        record.phone_numbers = phone_numbers
+    record.save()
 
 
 def _name_parts(resource):
@@ -310,7 +362,7 @@ def scim_user_create(*, token, resource, paths):
     _profile_set(actor, staff, email=email, first_name=given, last_name=family)
     if resource.active is False:
         staff_services.staff_disable(actor=actor, staff=staff)
-    _record_set(staff, external_id=resource.external_id, emails=email_entries, phone_numbers=phone_entries)
+    _record_set(staff, actor=actor, external_id=resource.external_id, emails=email_entries, phone_numbers=phone_entries)
     return staff
 
 
@@ -348,7 +400,7 @@ def scim_user_replace(*, token, staff, resource, paths):
         staff_services.staff_disable(actor=actor, staff=staff)
     elif resource.active is True and staff.status == User.Status.DISABLED:
         staff_services.staff_enable(actor=actor, staff=staff)
-    _record_set(staff, external_id=resource.external_id, emails=email_entries, phone_numbers=phone_entries)
+    _record_set(staff, actor=actor, external_id=resource.external_id, emails=email_entries, phone_numbers=phone_entries)
     return staff
 
 
@@ -372,13 +424,14 @@ def _parent(tenant, resource):
     return parent
 
 
-def _touch_group(department, *, external_id=None, keep_external_id=False):
-    defaults = {"last_modified": timezone.now()}
-    if not keep_external_id:
-        defaults["external_id"] = external_id or ""
-    ScimGroupRecord.objects.update_or_create(
-        department=department, defaults=defaults, create_defaults={"tenant": department.tenant, **defaults}
+def _touch_group(department, *, actor, external_id=None, keep_external_id=False):
+    record = ScimGroupRecord.objects.filter(department=department).first() or ScimGroupRecord(
+        department=department, tenant=department.tenant
     )
+    record.last_modified = timezone.now()
+    if not keep_external_id:
+        _external_id_set(actor, record, department, external_id)
+    record.save()
 
 
 def _members_set(actor, department, resource):
@@ -419,7 +472,7 @@ def _members_set(actor, department, resource):
             is_department_admin=False,
             supplementary_permissions=list(person.user_permissions.all()),
         )
-        _record_set(person, keep_external_id=True)
+        _record_set(person, actor=actor, keep_external_id=True)
 
 
 @_locked_out
@@ -430,7 +483,7 @@ def scim_group_create(*, token, resource):
         actor=actor, tenant=token.tenant, name=resource.display_name or "", parent=_parent(token.tenant, resource)
     )
     _members_set(actor, department, resource)
-    _touch_group(department, external_id=resource.external_id)
+    _touch_group(department, actor=actor, external_id=resource.external_id)
     return department
 
 
@@ -447,7 +500,7 @@ def scim_group_replace(*, token, department, resource):
     if (parent.pk if parent else None) != department.parent_id:
         department = org_services.department_move(actor=actor, department=department, new_parent=parent)
     _members_set(actor, department, resource)
-    _touch_group(department, external_id=resource.external_id)
+    _touch_group(department, actor=actor, external_id=resource.external_id)
     return department
 
 

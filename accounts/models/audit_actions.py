@@ -53,6 +53,9 @@ class AuditAction(models.TextChoices):
     # SCIM provisioning
     SCIM_TOKEN_CREATE = "scim.token_create", _("SCIM token created")
     SCIM_TOKEN_REVOKE = "scim.token_revoke", _("SCIM token revoked")
+    SCIM_READ = "scim.read", _("Read over SCIM")
+    SCIM_REFUSED = "scim.refused", _("SCIM request refused")
+    SCIM_EXTERNAL_ID_SET = "scim.external_id_set", _("Identity provider's external id changed")
     # Org chart
     DEPARTMENT_CREATE = "department.create", _("Department created")
     DEPARTMENT_RENAME = "department.rename", _("Department renamed")
