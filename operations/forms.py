@@ -1,5 +1,8 @@
 """Input shapes of the operation-account pages; the rules live in the services."""
 
+import re
+import secrets
+
 from django import forms
 from django.conf import settings
 from django.db.models import Q
@@ -7,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from utilities.forms import IdentifierField
+from utilities.text import normalize_identifier
 
 from .models import OperationBinding, Task, TaskOrder
 
@@ -18,6 +22,33 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+class DateField(forms.DateField):
+    """A date typed any way a person types it: full-width digits and dashes (２０２６－０７－０１) read as ASCII."""
+
+    widget = DateInput
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = normalize_identifier(value)
+        return super().to_python(value)
+
+
+def new_submission():
+    return secrets.token_hex(16)
+
+
+class SubmissionField(forms.CharField):
+    """The form's one-time key: the same form sent twice (a double click, a reload) makes one row."""
+
+    def __init__(self, **kwargs):
+        super().__init__(widget=forms.HiddenInput, required=False, initial=new_submission, **kwargs)
+
+    def clean(self, value):
+        """The key as sent, or "" (no protection, never an error a person cannot see) for anything not one."""
+        value = super().clean(value)
+        return value if re.fullmatch(r"[0-9a-f]{32}", value) else ""
+
+
 class InviteForm(forms.Form):
     login = IdentifierField(
         label=_("User name of the person"),
@@ -27,9 +58,12 @@ class InviteForm(forms.Form):
 
 
 class TaskForm(forms.ModelForm):
+    submission = SubmissionField()
+
     class Meta:
         model = Task
         fields = ["title", "creator_name", "fee", "description", "deadline", "is_open"]
+        field_classes = {"deadline": DateField}
         widgets = {"deadline": DateInput(), "description": forms.Textarea(attrs={"rows": 4})}
 
 
@@ -41,8 +75,9 @@ class OrderPlaceForm(forms.Form):
         decimal_places=2,
         min_value=0.01,
         required=False,
-        help_text=_("Leave empty to use the task's fee."),
+        help_text=_("Leave empty to use the task's fee; at most the fee."),
     )
+    submission = SubmissionField()
 
     def __init__(self, *args, tasks, **kwargs):
         super().__init__(*args, **kwargs)
@@ -55,8 +90,8 @@ class OrderFilterForm(forms.Form):
 
     account = forms.ChoiceField(label=_("Operation account"), required=False)
     status = forms.ChoiceField(label=_("State"), required=False)
-    date_from = forms.DateField(label=_("Placed from"), required=False, widget=DateInput())
-    date_to = forms.DateField(label=_("Placed until"), required=False, widget=DateInput())
+    date_from = DateField(label=_("Placed from"), required=False, widget=DateInput())
+    date_to = DateField(label=_("Placed until"), required=False, widget=DateInput())
     q = forms.CharField(label=_("Order number or task"), required=False, max_length=100)
 
     def __init__(self, *args, accounts=None, **kwargs):
@@ -66,6 +101,13 @@ class OrderFilterForm(forms.Form):
             del self.fields["account"]
         else:
             self.fields["account"].choices = [("", _("All accounts")), *accounts]
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", _("The end is before the start."))
+        return cleaned
 
     def filter(self, orders):
         """``orders`` narrowed by the valid filters; an invalid value is ignored and shown as an error."""
@@ -100,20 +142,28 @@ class BindingFilterForm(forms.Form):
 class StatementForm(forms.Form):
     """The statement's period: from the cut-off (or later) to a chosen end (R-35)."""
 
-    start = forms.DateField(label=_("From"), required=False, widget=DateInput())
-    end = forms.DateField(label=_("Until"), required=False, widget=DateInput())
+    start = DateField(label=_("From"), required=False, widget=DateInput())
+    end = DateField(label=_("Until"), required=False, widget=DateInput())
 
     def clean(self):
         cleaned = super().clean()
         cutoff = settings.STATEMENT_CUTOFF
+        today = timezone.localdate()
         start = cleaned.get("start") or cutoff
-        end = cleaned.get("end") or timezone.localdate()
+        end = cleaned.get("end") or today
         if start < cutoff:
             self.add_error(
                 "start",
                 _("Statements start on %(date)s at the earliest: older orders are not kept.") % {"date": cutoff.isoformat()},
             )
-        if end < start:
+        elif start > today:
+            self.add_error("start", _("The start is after today (%(date)s).") % {"date": today.isoformat()})
+        if end > today:
+            self.add_error(
+                "end",
+                _("The end is after today (%(date)s): a statement covers orders already placed.") % {"date": today.isoformat()},
+            )
+        elif end < start <= today:  # a start after today is refused on its own
             self.add_error("end", _("The end is before the start."))
         cleaned["start"], cleaned["end"] = max(start, cutoff), end
         return cleaned

@@ -157,11 +157,25 @@ class Task(models.Model):
         verbose_name=_("created at"),
         auto_now_add=True,
     )
+    submission = models.CharField(
+        verbose_name=_("form submission"),
+        max_length=32,
+        blank=True,
+        editable=False,
+        help_text=_("The one-time key of the form that made it: sending the same form twice makes it once."),
+    )
 
     class Meta:
         verbose_name = _("operation task")
         verbose_name_plural = _("operation tasks")
         ordering = ["deadline", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "submission"],
+                condition=~Q(submission=""),
+                name="operations_task_one_per_submission",
+            ),
+        ]
         indexes = [
             models.Index(fields=["tenant", "is_open", "deadline"], name="operations_task_tenant"),
         ]
@@ -239,6 +253,13 @@ class TaskOrder(models.Model):
         verbose_name=_("state changed at"),
         default=timezone.now,
     )
+    submission = models.CharField(
+        verbose_name=_("form submission"),
+        max_length=32,
+        blank=True,
+        editable=False,
+        help_text=_("The one-time key of the form that made it: sending the same form twice makes it once."),
+    )
 
     class Meta:
         verbose_name = _("task order")
@@ -249,6 +270,11 @@ class TaskOrder(models.Model):
                 fields=["tenant", "number"],
                 name="operations_order_unique_number",
                 violation_error_message=_("This order number is already used in this shop."),
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "submission"],
+                condition=~Q(submission=""),
+                name="operations_order_one_per_submission",
             ),
         ]
         indexes = [

@@ -49,6 +49,13 @@ def invitations_for(user):
     )
 
 
+def bindings_addressed_to(user):
+    """Every invitation ever sent to ``user``, whatever became of it: to answer, or to be told it is no longer open."""
+    if not (user.is_authenticated and user.is_individual):
+        return OperationBinding.objects.none()
+    return OperationBinding.objects.filter(account=user).select_related("tenant", "invited_by")
+
+
 def shops_of(user):
     """The active bindings of an individual, one per shop it serves, with the shop; nothing for anyone else."""
     if not (user.is_authenticated and user.is_individual):

@@ -8,15 +8,18 @@ shop unbinds ends either with the unbind refused or with the order confirmed fir
 an open order on an unbound account.
 """
 
+import datetime
 import secrets
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import AuditAction, Notification, User
+from accounts.models.users import staff_username
 from accounts.services.audit import audit_record, changed, snapshot
 from accounts.services.notifications import notification_send
 from utilities.text import normalize_identifier
@@ -25,6 +28,8 @@ from .models import OperationBinding, Task, TaskOrder
 from .selectors import manages, open_orders_of
 
 TASK_FIELDS = ("title", "creator_name", "fee", "description", "deadline", "is_open")
+# How far ahead a task's deadline may lie: a content-marketing task is for this season, not year 9999.
+DEADLINE_HORIZON = datetime.timedelta(days=365)
 
 
 class OpenOrdersRemain(ValidationError):
@@ -68,10 +73,26 @@ def _binding_snapshot(binding):
     return {"account": binding.account.username, "status": binding.status}
 
 
-def _individual_by_login(login):
+def _individual_by_login(login, tenant):
+    """The active individual whose user name is ``login``; refused with a message the shop can act on."""
     login = normalize_identifier(login)
     person = User.objects.filter(username__iexact=login, kind=User.Kind.INDIVIDUAL, is_active=True).first()
     if person is None:
+        # The shop's own accounts (its main account, its staff by full or short login) are named as
+        # such; anything else, another shop's accounts included, is "no individual" and nothing more.
+        own = User.objects.filter(tenant=tenant).filter(
+            Q(username__iexact=login) | Q(username__iexact=staff_username(tenant.slug, login))
+        )
+        if own.exists():
+            raise ValidationError(
+                {
+                    "login": _(
+                        "%(login)s is an account of your shop. An operation account is a separate person: "
+                        "ask them to sign up as an individual and invite them by that user name."
+                    )
+                    % {"login": login}
+                }
+            )
         raise ValidationError(
             {
                 "login": _(
@@ -88,7 +109,7 @@ def _individual_by_login(login):
 def binding_invite(*, actor, tenant, login):
     """Invite the individual whose user name is ``login`` to be ``tenant``'s operation account (R-33)."""
     _require_manager(actor, tenant.pk)
-    person = _individual_by_login(login)
+    person = _individual_by_login(login, tenant)
     if OperationBinding.objects.filter(tenant=tenant, account=person, status__in=OperationBinding.OPEN_STATUSES).exists():
         raise ValidationError({"login": _("This person is already invited by or bound to your shop.")})
     binding = OperationBinding(tenant=tenant, account=person, invited_by=actor)
@@ -202,7 +223,7 @@ def binding_replace(*, actor, binding, login):
     """
     _require_manager(actor, binding.tenant_id)
     old = _lock_binding(binding)
-    person = _individual_by_login(login)
+    person = _individual_by_login(login, old.tenant)
     if person.pk == old.account_id:
         raise ValidationError({"login": _("Choose another person: this one is the account being replaced.")})
     _unbind_locked(actor, old)
@@ -219,10 +240,30 @@ def binding_replace(*, actor, binding, login):
     return new
 
 
+def _check_deadline(deadline):
+    """A new deadline lies between today and ``DEADLINE_HORIZON`` ahead."""
+    today = timezone.localdate()
+    if deadline < today:
+        raise ValidationError({"deadline": _("The deadline cannot be in the past.")})
+    latest = today + DEADLINE_HORIZON
+    if deadline > latest:
+        raise ValidationError(
+            {"deadline": _("Choose a deadline no later than %(date)s, a year from today.") % {"date": latest.isoformat()}}
+        )
+
+
 @transaction.atomic
-def task_create(*, actor, tenant, title, creator_name, fee, deadline, description=""):
-    """Add a task operation accounts may place orders for."""
+def task_create(*, actor, tenant, title, creator_name, fee, deadline, description="", is_open=True, submission=""):
+    """Add a task operation accounts may place orders for.
+
+    ``submission`` is the form's one-time key: the same form sent twice returns the task it made.
+    """
     _require_manager(actor, tenant.pk)
+    if submission:
+        made = Task.objects.filter(tenant=tenant, submission=submission).first()
+        if made is not None:
+            return made
+    _check_deadline(deadline)
     task = Task(
         tenant=tenant,
         title=title,
@@ -230,10 +271,21 @@ def task_create(*, actor, tenant, title, creator_name, fee, deadline, descriptio
         fee=fee,
         description=description,
         deadline=deadline,
+        is_open=is_open,
         created_by=actor,
+        submission=submission,
     )
-    task.full_clean()
-    task.save()
+    # Its one constraint (one task per form) is the database's to enforce: a twin request checked
+    # in between would otherwise be refused here instead of answered with the task it made.
+    task.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            task.save()
+    except IntegrityError:  # the same form, sent twice at once: the other request made the task
+        made = Task.objects.filter(tenant=tenant, submission=submission).first() if submission else None
+        if made is None:
+            raise
+        return made
     audit_record(actor=actor, action=AuditAction.OPERATION_TASK_CREATE, target=task, after=snapshot(task, TASK_FIELDS))
     return task
 
@@ -243,6 +295,8 @@ def task_update(*, actor, task, **fields):
     """Change a task's ``TASK_FIELDS``; orders already placed keep their amount."""
     _require_manager(actor, task.tenant_id)
     task = Task.objects.select_for_update().get(pk=task.pk)
+    if "deadline" in fields and fields["deadline"] != task.deadline:
+        _check_deadline(fields["deadline"])  # an old deadline that has passed may stay as it is
     before = snapshot(task, TASK_FIELDS)
     for name, value in fields.items():
         if name not in TASK_FIELDS:
@@ -266,26 +320,42 @@ def _new_order_number(tenant_id):
 
 
 @transaction.atomic
-def order_place(*, actor, binding, task, amount=None):
-    """Place an order for ``task`` as the operation account of ``binding`` (代下单)."""
+def order_place(*, actor, binding, task, amount=None, submission=""):
+    """Place an order for ``task`` as the operation account of ``binding`` (代下单), for at most its fee.
+
+    ``submission`` is the form's one-time key: the same form sent twice returns the order it placed
+    (the binding's lock makes the second request wait for the first).
+    """
     if binding.account_id != actor.pk:
         raise PermissionDenied
     binding = _lock_binding(binding)
     if not binding.is_active:
         raise PermissionDenied
+    if submission:
+        placed = TaskOrder.objects.filter(tenant_id=binding.tenant_id, submission=submission).first()
+        if placed is not None:
+            if placed.binding_id != binding.pk:
+                raise ValidationError(_("This form was already used. Reload the page and place the order again."))
+            return placed
     if task.tenant_id != binding.tenant_id:
         raise ValidationError({"task": _("Choose one of this shop's tasks.")})
     if not task.is_open:
         raise ValidationError({"task": _("This task no longer takes orders.")})
     if task.deadline < timezone.localdate():
         raise ValidationError({"task": _("This task's deadline has passed.")})
+    amount = task.fee if amount is None else amount
+    if amount > task.fee:
+        raise ValidationError(
+            {"amount": _("An order costs at most the task's fee, ¥%(fee)s.") % {"fee": f"{task.fee:,.2f}"}}
+        )
     order = TaskOrder(
         tenant_id=binding.tenant_id,
         binding=binding,
         account=actor,
         task=task,
         number=_new_order_number(binding.tenant_id),
-        amount=task.fee if amount is None else amount,
+        amount=amount,
+        submission=submission,
     )
     order.full_clean()
     order.save()

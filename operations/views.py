@@ -23,6 +23,7 @@ from . import services
 from .forms import BindingFilterForm, InviteForm, OrderFilterForm, OrderPlaceForm, StatementForm, TaskForm
 from .models import ORDER_ACTIONS, TaskOrder
 from .selectors import (
+    bindings_addressed_to,
     bindings_visible_to,
     invitations_for,
     is_shop_manager,
@@ -196,6 +197,12 @@ def unbind(request, pk):
 def replace(request, pk):
     """Unbind this account and invite another person in its place, in one step (R-35)."""
     binding = _managed_binding(request, pk)
+    if not binding.is_active:
+        messages.error(
+            request,
+            _("Only an active operation account can be replaced. Withdraw a pending invitation and invite someone else instead."),
+        )
+        return redirect("operations:account_detail", pk=binding.pk)
     form = InviteForm(request.POST or None)
     refusal = None
     if request.method == "POST" and form.is_valid():
@@ -241,6 +248,8 @@ def task_add(request):
                 fee=data["fee"],
                 deadline=data["deadline"],
                 description=data["description"],
+                is_open=data["is_open"],
+                submission=data["submission"],
             )
         except ValidationError as exc:
             attach_errors(form, exc)
@@ -255,7 +264,7 @@ def task_edit(request, pk):
     task = get_object_or_404(tasks_visible_to(request.user), pk=pk)
     form = TaskForm(request.POST or None, instance=task)
     if request.method == "POST" and form.is_valid():
-        fields = {name: form.cleaned_data[name] for name in form.changed_data}
+        fields = {name: form.cleaned_data[name] for name in form.changed_data if name in services.TASK_FIELDS}
         try:
             services.task_update(actor=request.user, task=task, **fields)
         except ValidationError as exc:
@@ -306,13 +315,22 @@ def statement(request, pk):
     return render(
         request,
         "operations/statement.html",
-        {"binding": binding, "form": form, "statement": data, "query": _query_without_page(request)},
+        {
+            "binding": binding,
+            "form": form,
+            "statement": data,
+            "query": _query_without_page(request),
+            # A period refused next to its field is not downloaded as another one.
+            "downloadable": not form.is_bound or form.is_valid(),
+        },
     )
 
 
 @participant_required
 def statement_export(request, pk, fmt):
-    binding, _form, data = _statement(request, pk)
+    binding, form, data = _statement(request, pk)
+    if form.is_bound and not form.is_valid():
+        return redirect(f"{reverse('operations:statement', args=[binding.pk])}?{request.GET.urlencode()}")
     header = [_("Order number"), _("Task"), _("Creator"), _("Placed at"), _("State"), _("Amount (¥)")]
     rows = [
         [
@@ -376,7 +394,8 @@ def my_shops(request):
 @login_required  # an invitation not addressed to the viewer does not exist for it: 404
 @require_POST
 def invitation_answer(request, pk, answer):
-    binding = get_object_or_404(invitations_for(request.user), pk=pk)
+    # Any invitation to the viewer, so that one withdrawn or already answered meanwhile says so.
+    binding = get_object_or_404(bindings_addressed_to(request.user), pk=pk)
     if answer not in ("agree", "decline"):
         raise Http404
     try:
@@ -431,7 +450,11 @@ def order_place(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             order = services.order_place(
-                actor=request.user, binding=binding, task=form.cleaned_data["task"], amount=form.cleaned_data["amount"]
+                actor=request.user,
+                binding=binding,
+                task=form.cleaned_data["task"],
+                amount=form.cleaned_data["amount"],
+                submission=form.cleaned_data["submission"],
             )
         except ValidationError as exc:
             attach_errors(form, exc)

@@ -4,6 +4,7 @@ the unbind succeeds, and the statement opened with openpyxl shows the order and 
 
 import datetime
 import re
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -165,3 +166,52 @@ def test_the_other_pages_main_paths(owner, ops_manager, browser_as, live_server)
     invitation.get_by_role("button", name="Decline").click()
     expect(runner.locator(".message.success")).to_contain_text("You declined")
     expect(runner.get_by_test_id("invitation-row")).to_have_count(0)
+
+
+def test_bad_input_is_refused_next_to_the_field_and_changes_nothing(owner, plain_staff, browser_as, live_server):
+    """What a new user tried: invite one's own staff, add a task due in the past or in year 9999 or
+    closed, order above the fee, and ask for a statement ending next year."""
+    from operations.models import OperationBinding, Task
+    from tests.personas import bind, individual, task_for
+
+    shop = browser_as(owner.username)
+    shop.goto(f"{live_server.url}/operations/accounts/")
+    shop.get_by_label("User name of the person").fill(plain_staff.username)
+    shop.get_by_role("button", name="Send invitation").click()
+    expect(shop).to_have_url(re.compile(r"/operations/accounts/invite/$"))  # the invite page shows why
+    expect(shop.locator('.error[data-field="login"]')).to_contain_text("is an account of your shop")
+    assert not OperationBinding.objects.exists()
+
+    shop.goto(f"{live_server.url}/operations/tasks/add/")
+    shop.get_by_label("Title").fill("直播口播")
+    shop.get_by_label("Creator (达人)").fill("阿杰")
+    shop.get_by_label("Fee (¥)").fill("500")
+    for deadline, message in (("2020-01-01", "cannot be in the past"), ("9999-12-31", "no later than")):
+        shop.get_by_label("Deadline").fill(deadline)
+        shop.get_by_role("button", name="Save").click()
+        expect(shop.locator('.error[data-field="deadline"]')).to_contain_text(message)
+    assert not Task.objects.exists()
+    shop.get_by_label("Deadline").fill((timezone.localdate() + datetime.timedelta(days=7)).isoformat())
+    shop.get_by_label("Open for orders").uncheck()
+    shop.get_by_role("button", name="Save").click()
+    expect(shop.get_by_test_id("task-row")).to_contain_text("No")  # added closed, as asked
+
+    runner = individual("runner_a", "Runner A")
+    binding = bind(owner, runner)
+    task = task_for(owner, title="秋冬种草视频", fee=Decimal("800.00"))
+    page = browser_as("runner_a")
+    page.goto(f"{live_server.url}/operations/my/{binding.pk}/order/?task={task.pk}")
+    page.get_by_label("Amount (¥)").fill("5000")
+    page.get_by_role("button", name="Place order").click()
+    expect(page.locator('.error[data-field="amount"]')).to_contain_text("800.00")
+    assert not binding.orders.exists()
+    page.get_by_label("Amount (¥)").fill("750")
+    page.get_by_role("button", name="Place order").click()
+    expect(page.locator(".message.success")).to_contain_text("placed")
+    assert [order.amount for order in binding.orders.all()] == [Decimal("750.00")]
+
+    page.goto(f"{live_server.url}/operations/bindings/{binding.pk}/statement/")
+    page.get_by_label("Until").fill(f"{timezone.localdate().year + 1}-01-01")
+    page.get_by_role("button", name="Show").click()
+    expect(page.locator('.error[data-field="end"]')).to_contain_text("after today")
+    expect(page.get_by_test_id("statement-xlsx")).to_have_count(0)

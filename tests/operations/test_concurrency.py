@@ -88,3 +88,33 @@ def test_orders_placed_while_the_shop_unbinds_never_land_on_an_unbound_account()
         assert not TaskOrder.objects.filter(binding=binding).exists() and refused == ["place"] * 3
     else:  # an order went first: the unbind was refused, and no order was
         assert refused == ["unbind"] and TaskOrder.objects.filter(binding=binding).count() == 3
+
+
+def test_one_form_sent_twice_at_once_makes_one_task_and_one_order():
+    """A double click sends the same one-time key in two parallel requests: one row each, no error."""
+    from operations.models import Task
+
+    owner = OwnerFactory(tenant=TenantFactory(slug="acme"), username="acme_owner")
+    task = task_for(owner)
+    person = individual("runner_twice")
+    binding = bind(owner, person)
+    for n in range(ROUNDS):
+        made = []
+
+        def add(n=n, made=made):
+            made.append(
+                services.task_create(
+                    actor=owner, tenant=owner.tenant, title=f"T{n}", creator_name="c", fee=task.fee,
+                    deadline=task.deadline, submission=f"{n:032x}",
+                ).pk
+            )
+
+        def place(n=n, made=made):
+            made.append(services.order_place(actor=person, binding=binding, task=task, submission=f"{n:032x}").pk)
+
+        assert not run_together([add, add])
+        assert not run_together([place, place])
+        assert len(set(made[:2])) == 1 and len(set(made[2:])) == 1
+
+    assert Task.objects.filter(title__startswith="T").count() == ROUNDS
+    assert binding.orders.count() == ROUNDS

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import AuditEntry, Notification
 from operations import services
-from operations.models import OperationBinding, TaskOrder
+from operations.models import OperationBinding, Task, TaskOrder
 from operations.selectors import orders_visible_to, statement_for
 
 from tests.personas import reload
@@ -179,7 +179,9 @@ def test_placing_an_order_takes_the_fee_or_the_amount_given_and_a_fresh_number(o
 
 
 def test_an_order_is_only_for_an_open_task_of_that_shop_before_its_deadline(owner, op_a, op_b, shop):
-    late = task_for(owner, title="Past", days=-1)
+    late = task_for(owner, title="Past")
+    Task.objects.filter(pk=late.pk).update(deadline=timezone.localdate() - datetime.timedelta(days=1))  # time passed
+    late = reload(late)
     closed = services.task_update(actor=owner, task=task_for(owner, title="Closed"), is_open=False)
     for task, message in ((late, "deadline has passed"), (closed, "no longer takes orders"), (shop.globex_task, "this shop")):
         with pytest.raises(ValidationError, match=message):
