@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "accounts",
     "orgchart",
     "campaigns",
+    "chat",
 ]
 
 MIDDLEWARE = [
@@ -229,6 +230,23 @@ INVITATION_TTL_HOURS = env.int("INVITATION_TTL_HOURS", default=72)
 # Public enrollment page: at most this many enrollments per IP address per window.
 ENROLLMENT_RATE_LIMIT = env.int("ENROLLMENT_RATE_LIMIT", default=20)
 ENROLLMENT_RATE_WINDOW_SECONDS = env.int("ENROLLMENT_RATE_WINDOW_SECONDS", default=600)
+
+# Customer chat. Messages live in the database; Redis pub/sub only rings a doorbell that
+# wakes the server-sent event streams of the people concerned (CHAT_PUSH=poll, or Redis down:
+# each stream checks the database every CHAT_POLL_SECONDS instead).
+CHAT_REDIS_URL = env.str("CHAT_REDIS_URL", default="redis://127.0.0.1:6379/0")
+CHAT_CHANNEL_PREFIX = env.str("CHAT_CHANNEL_PREFIX", default="staffdesk:chat:")
+CHAT_PUSH = env.str("CHAT_PUSH", default="redis")
+if CHAT_PUSH not in {"redis", "poll"}:
+    raise ImproperlyConfigured("CHAT_PUSH must be 'redis' or 'poll'.")
+CHAT_POLL_SECONDS = env.float("CHAT_POLL_SECONDS", default=1.0)
+# A staff member counts as online this long after the browser last reported (heartbeat every 20 s).
+CHAT_PRESENCE_TTL_SECONDS = env.int("CHAT_PRESENCE_TTL_SECONDS", default=60)
+CHAT_HEARTBEAT_SECONDS = env.int("CHAT_HEARTBEAT_SECONDS", default=20)
+# Buyers: conversations per IP address per window, and messages per conversation per minute.
+CHAT_START_RATE_LIMIT = env.int("CHAT_START_RATE_LIMIT", default=10)
+CHAT_START_RATE_WINDOW_SECONDS = env.int("CHAT_START_RATE_WINDOW_SECONDS", default=600)
+CHAT_MESSAGE_RATE_LIMIT = env.int("CHAT_MESSAGE_RATE_LIMIT", default=30)
 
 # Second factor: TOTP through django-otp, with single-use backup codes.
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Staffdesk")

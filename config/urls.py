@@ -24,6 +24,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("orgchart/", include("orgchart.urls")),
     path("campaigns/", include("campaigns.urls")),
+    path("chat/", include("chat.urls")),
     path("", include("accounts.urls")),
 ]
 
