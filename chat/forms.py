@@ -41,6 +41,9 @@ class MemberAddForm(forms.Form):
         self.fields["user"].label_from_instance = lambda u: f"{u.label} ({u.username})"
 
 
+UNAVAILABLE = _("That person cannot take conversations right now: choose someone or a group from the list.")
+
+
 class TransferForm(forms.Form):
     target = forms.ChoiceField(label=_("Transfer to"))
 
@@ -52,6 +55,7 @@ class TransferForm(forms.Form):
             (_("People available now"), [(f"user:{p.pk}", f"{p.label} ({p.open_count})") for p in people]),
             (_("Groups"), [(f"group:{g.pk}", g.name) for g in groups]),
         ]
+        self.fields["target"].error_messages["invalid_choice"] = UNAVAILABLE
 
     def clean_target(self):
         kind, _sep, pk = self.cleaned_data["target"].partition(":")
@@ -59,7 +63,7 @@ class TransferForm(forms.Form):
             return {"to_user": self.people[pk]}
         if kind == "group" and pk in self.groups:
             return {"to_group": self.groups[pk]}
-        raise forms.ValidationError(_("Choose a person or a group from the list."))
+        raise forms.ValidationError(UNAVAILABLE)
 
 
 class HistoryFilterForm(forms.Form):

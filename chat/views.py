@@ -69,8 +69,8 @@ def _workbench_context(request, current=None):
     return context
 
 
-@require_GET
 @chat_taker_required
+@require_GET
 def workbench(request):
     """The customer-service workbench: own open conversations, live (R-36)."""
     context = _workbench_context(request)
@@ -79,8 +79,8 @@ def workbench(request):
     return render(request, "chat/workbench.html", context)
 
 
-@require_POST
 @chat_taker_required
+@require_POST
 def presence(request):
     """Online / away from the workbench's buttons; ``heartbeat=1`` from its script every 20 s."""
     if request.POST.get("heartbeat"):
@@ -98,8 +98,8 @@ def presence(request):
     return redirect("chat:workbench")
 
 
-@require_GET
 @chat_taker_required
+@require_GET
 def stream(request):
     """Server-sent events telling the workbench (and the owner's live view) to resync."""
     return streams.staff_stream(request, tenant_wide=request.user.is_owner and request.GET.get("scope") == "tenant")
@@ -121,7 +121,6 @@ def _thread_state(user, conversation):
     }
 
 
-@require_GET
 @history_reader_required
 def conversation_detail(request, pk):
     """One conversation's thread; for the person serving it, with reply, close and transfer."""
@@ -139,7 +138,6 @@ def conversation_detail(request, pk):
     return render(request, "chat/conversation_detail.html", context)
 
 
-@require_GET
 @history_reader_required
 def conversation_messages(request, pk):
     """JSON of the messages after ``?after=`` and the conversation's state: how a client resyncs."""
@@ -157,8 +155,8 @@ def conversation_messages(request, pk):
     )
 
 
-@require_POST
 @history_reader_required
+@require_POST
 def conversation_reply(request, pk):
     conversation = _visible(request, pk)
     form = MessageForm(request.POST)
@@ -181,8 +179,8 @@ def conversation_reply(request, pk):
     return redirect("chat:conversation", pk=conversation.pk)
 
 
-@require_POST
 @history_reader_required
+@require_POST
 def conversation_close(request, pk):
     conversation = _visible(request, pk)
     try:
@@ -194,8 +192,8 @@ def conversation_close(request, pk):
     return redirect("chat:workbench" if services.holds_chat_right(request.user) else "chat:history")
 
 
-@require_POST
 @history_reader_required
+@require_POST
 def conversation_transfer(request, pk):
     conversation = _visible(request, pk)
     if not _thread_state(request.user, conversation)["can_manage"]:
@@ -265,8 +263,8 @@ def group_edit(request, pk):
     return render(request, "chat/group_form.html", {"form": form, "group": group})
 
 
-@require_POST
 @owner_required
+@require_POST
 def member_add(request, pk):
     group = get_object_or_404(ChatGroup, tenant_id=request.user.tenant_id, pk=pk)
     form = MemberAddForm(request.POST, candidates=selectors.chat_candidates(request.user.tenant_id))
@@ -288,8 +286,8 @@ def _member(request, pk):
     return get_object_or_404(ChatMember.objects.select_related("group", "user"), tenant_id=request.user.tenant_id, pk=pk)
 
 
-@require_POST
 @owner_required
+@require_POST
 def member_toggle(request, pk):
     member = _member(request, pk)
     enabled = request.POST.get("enabled") == "1"
@@ -301,8 +299,8 @@ def member_toggle(request, pk):
     return redirect("chat:distribution")
 
 
-@require_POST
 @owner_required
+@require_POST
 def member_remove(request, pk):
     member = _member(request, pk)
     services.member_remove(actor=request.user, member=member)
@@ -310,8 +308,8 @@ def member_remove(request, pk):
     return redirect("chat:distribution")
 
 
-@require_GET
 @owner_required
+@require_GET
 def live(request):
     """Who is online, their load and the overflow conversations, refreshed as they change."""
     tenant_id = request.user.tenant_id
@@ -337,8 +335,8 @@ def _history_rows(request):
     return form, rows
 
 
-@require_GET
 @history_reader_required
+@require_GET
 def history(request):
     form, rows = _history_rows(request)
     query = request.GET.copy()
@@ -350,8 +348,8 @@ def history(request):
     )
 
 
-@require_GET
 @history_reader_required
+@require_GET
 def history_export(request):
     """The filtered history as CSV, one row per conversation, with its whole transcript."""
     _form, rows = _history_rows(request)
