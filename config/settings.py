@@ -136,7 +136,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
     DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
 else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    # 0 under ASGI (config/serve.sh): Django runs each request's synchronous code in a thread of
+    # its own there, so a connection kept for the next request would never be reused.
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
     # PostgreSQL's JIT compiles any plan estimated above jit_above_cost: on the R-41 data set that
     # added up to a second of compilation to queries that run in milliseconds (bench/).
