@@ -152,7 +152,21 @@ def committed_transactions():
 # The server ------------------------------------------------------------------------------------
 
 
+def _port_is_free():
+    import socket
+
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds: TIME_WAIT is fine
+        try:
+            sock.bind(("127.0.0.1", PORT))
+        except OSError:
+            return False
+    return True
+
+
 def start_server(url, workers, push):
+    if not _port_is_free():
+        raise SystemExit(f"port {PORT} is taken (another benchmark still running?); set BENCH_CHAT_PORT")
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -165,6 +179,8 @@ def start_server(url, workers, push):
         "CHAT_CHANNEL_PREFIX": f"bench-chat-{os.getpid()}:",
         "CHAT_MESSAGE_RATE_LIMIT": "0",
         "CHAT_START_RATE_LIMIT": "0",
+        "CONN_MAX_AGE": "0",
+        "DATABASE_POOL_SIZE": "16",  # per worker: what README's Operations recommends under ASGI
     }
     gunicorn = Path(sys.executable).parent / "gunicorn"
     process = subprocess.Popen(
@@ -348,7 +364,8 @@ def render(args, facts, idle_routing, rows):
         f"gunicorn with {args.workers} uvicorn workers; buyers from a separate process (asyncio, one event stream and "
         "one POST per message each); routing measured in the benchmark process with 4 threads.",
         "",
-        "**The machine was shared with other engineers' work during this run**: absolute numbers are",
+        "**The machine was shared with other engineers' work during this run** (load average "
+        f"{facts['load']} over 1/5/15 minutes at the end, on {facts['cores']} cores): absolute numbers are",
         "noisy; the comparison between the two modes, run back to back, is what to read.",
         "",
         f"Routing with no buyer connected: **{idle_routing:,.0f} decisions/s**.",
@@ -368,6 +385,11 @@ def render(args, facts, idle_routing, rows):
         "Round trip: a buyer POSTs a message; the clock stops when that message arrives on the buyer's",
         "own event stream (stored, committed, stream woken, read from the database, pushed). A staff",
         "member's reply takes the same path. *Lost*: sent but not seen on the stream within 3 s of the end.",
+        "",
+        "Routing takes the tenant row lock for the whole decision (so that simultaneous arrivals are",
+        "counted one after another, `tests/chat/test_concurrency.py`): decisions of one tenant are",
+        "serial, bounded by one transaction's latency (about ten statements and a commit); different",
+        "tenants route in parallel. It also competes for the same two cores as the buyers' load.",
         "",
         "What it shows: the polling loop pays a database read per open stream per second whether or",
         "not anything happened (the *DB transactions/s* column), and its round trip is bounded below by",
@@ -400,6 +422,7 @@ def main(argv=None):
         print(json.dumps(row), flush=True)
         rows.append(row)
     facts = machine_facts()
+    facts["load"] = " / ".join(f"{value:.1f}" for value in os.getloadavg())
     text = render(args, facts, idle, rows)
     output = args.output or ROOT / "bench" / "results" / f"chat-{datetime.date.today():%Y-%m-%d}.md"
     output.write_text(text, encoding="utf-8")

@@ -92,6 +92,9 @@ def _guarded(function, *args):
         logger.exception("chat stream: database error; retrying")
         connection.close()
         return None
+    finally:
+        if getattr(connection, "pool", None) is not None:
+            connection.close()  # back to the pool between wake-ups
 
 
 # The two loops around them ----------------------------------------------------------------------

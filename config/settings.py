@@ -143,6 +143,12 @@ else:
     # PostgreSQL's JIT compiles any plan estimated above jit_above_cost: on the R-41 data set that
     # added up to a second of compilation to queries that run in milliseconds (bench/).
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    # A connection pool per worker process (psycopg_pool through Django): under ASGI every request
+    # opens a connection in a thread of its own, so a burst of buyers opening chat streams at once
+    # would otherwise need as many PostgreSQL connections. Requests wait for a free one instead.
+    DATABASE_POOL_SIZE = env.int("DATABASE_POOL_SIZE", default=0)
+    if DATABASE_POOL_SIZE:
+        DATABASES["default"]["OPTIONS"]["pool"] = {"min_size": 1, "max_size": DATABASE_POOL_SIZE, "timeout": 20}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

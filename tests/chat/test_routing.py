@@ -227,3 +227,35 @@ def test_presence_changes_are_audited(desk):
         {"status": "online"},
         {"status": "away"},
     ]
+
+
+def test_offboarding_hands_open_conversations_over(desk):
+    from accounts import handover
+    from chat.handover import count_open_conversations, move_open_conversations
+
+    online(desk.agent_a)
+    kept = start(desk.presale)
+    closed = start(desk.presale)
+    services.conversation_close(actor=desk.agent_a, conversation=closed)
+
+    assert "chat_conversations" in handover.MOVERS
+    assert count_open_conversations(desk.agent_a) == 1
+    assert move_open_conversations(desk.agent_a, desk.agent_b) == 1
+    assert Conversation.objects.get(pk=kept.pk).assignee == desk.agent_b
+    assert Conversation.objects.get(pk=closed.pk).assignee == desk.agent_a  # history stays as it was
+
+
+def test_seed_demo_distribution(db, capsys):
+    from django.core.management import call_command
+
+    call_command("seed_demo")
+    call_command("seed_demo")  # idempotent
+    out = capsys.readouterr().out
+
+    groups = {g.name: {m.user.account_name for m in g.members.all()} for g in services.ChatGroup.objects.all()}
+    assert groups == {"售前": {"huangsi", "kefu_zhou"}, "售后": {"xuwu", "songer"}}
+    muted = User.objects.get(account_name="songer")
+    assert muted.is_muted and not Conversation.objects.filter(assignee=muted).exists()
+    assert User.objects.get(account_name="kefu_zhou").is_temporary
+    assert Conversation.objects.count() == 4 and not Conversation.objects.filter(is_overflow=True).exists()
+    assert "/chat/s/demo/" in out
