@@ -73,7 +73,7 @@ def buyer_starts(page, server, nickname, text):
     expect(page.get_by_test_id("thread")).to_contain_text(text)
 
 
-def test_buyer_and_staff_chat_live_and_distribution_follows_presence(open_page, server, owner, desk):
+def test_buyer_and_staff_chat_live_and_distribution_follows_presence(open_page, server, owner, desk, screenshot):
     agent_a, agent_b, muted = desk
     staff_a = open_page(agent_a.username)
     staff_b = open_page(agent_b.username)
@@ -102,6 +102,8 @@ def test_buyer_and_staff_chat_live_and_distribution_follows_presence(open_page, 
     staff_a.get_by_label("Reply").fill("Yes, size M is in stock.")
     staff_a.get_by_role("button", name="Send").click()
     expect(buyer.get_by_test_id("thread")).to_contain_text("Yes, size M is in stock.")
+    screenshot(staff_a, "chat-workbench")
+    screenshot(buyer, "chat-buyer")
 
     # The buyer reloads: the conversation is still there (signed cookie).
     buyer.reload()
@@ -133,6 +135,8 @@ def test_buyer_and_staff_chat_live_and_distribution_follows_presence(open_page, 
     owner_page = open_page(owner.username)
     owner_page.goto(f"{server.url}/chat/live/")
     expect(owner_page.get_by_test_id("overflow-list")).to_contain_text("Dabao")
+    expect(owner_page.locator('tr[data-member="agent_b"] [data-role=load]')).to_have_text("1")
+    screenshot(owner_page, "chat-live-view")
 
     # A muted account cannot send, even in a conversation it holds (say, muted after it was routed).
     Conversation.objects.filter(buyer_nickname="Dabao").update(assignee=muted, is_overflow=False)
