@@ -7,11 +7,15 @@ class ChatConfig(AppConfig):
     verbose_name = _("Customer chat")
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_out
+
         from accounts import demo, handover, navigation
 
         from . import handover as chat_handover
         from .demo import seed_chat
-        from .services import holds_chat_right
+        from .services import holds_chat_right, presence_end_on_logout
+
+        user_logged_out.connect(presence_end_on_logout, dispatch_uid="chat.presence_end_on_logout")
 
         def owner(user):
             return user.is_owner

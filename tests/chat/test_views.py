@@ -9,7 +9,7 @@ from django.urls import reverse
 from accounts.models import User
 from chat import services
 from chat.buyer import COOKIE
-from chat.models import Conversation, Message
+from chat.models import Conversation, Message, Presence
 
 from .conftest import online, start
 
@@ -309,3 +309,13 @@ def test_system_lines_read_in_the_readers_language(client, desk):
     system = [m for m in data["messages"] if m["kind"] == "system"]
 
     assert system and Message.objects.get(pk=system[0]["id"]).body == "started"
+
+
+def test_logging_out_sets_an_online_member_away(client, desk):
+    online(desk.agent_a)
+    client.force_login(desk.agent_a)
+
+    client.post(reverse("accounts:logout"))
+
+    assert Presence.objects.get(user=desk.agent_a).status == "away"
+    assert start(desk.presale).assignee == desk.owner
