@@ -403,10 +403,17 @@ def _ring_tenant(tenant_id):
     doorbell.ring(doorbell.tenant_key(tenant_id))
 
 
+def _name_free(group):
+    taken = ChatGroup.objects.filter(tenant_id=group.tenant_id, name=group.name).exclude(pk=group.pk)
+    if group.name and taken.exists():
+        raise ValidationError({"name": _("A chat group with this name already exists.")})
+
+
 @transaction.atomic
 def group_create(*, actor, name, description="", is_offered=True):
     _owner_only(actor)
     group = ChatGroup(tenant_id=actor.tenant_id, name=(name or "").strip(), description=description, is_offered=is_offered)
+    _name_free(group)
     group.full_clean()
     group.save()
     audit_record(actor=actor, action="chat.group_create", target=group, after={"name": group.name, "offered": is_offered})
@@ -423,6 +430,7 @@ def group_update(*, actor, group, name, description="", is_offered=True):
     group.name = (name or "").strip()
     group.description = description
     group.is_offered = is_offered
+    _name_free(group)
     group.full_clean()
     group.save(update_fields=["name", "description", "is_offered"])
     after = {"name": group.name, "description": group.description, "offered": group.is_offered}

@@ -147,3 +147,62 @@ def test_buyer_and_staff_chat_live_and_distribution_follows_presence(open_page, 
     expect(muted_page.locator("[data-role=error]")).to_contain_text("Your account is muted")
     assert not held.messages.filter(body="hello buyer").exists()
     assert User.objects.get(pk=muted.pk).is_muted
+
+
+def test_owner_sets_up_groups_and_members_and_searches_the_history(open_page, server, owner, org, screenshot):
+    position = position_create(actor=owner, tenant=owner.tenant, name="Customer service", permissions=catalogue("customer_chat"))
+    agent = verified(hire(owner, "agent_a", org.east, position))
+    page = open_page(owner.username)
+
+    # A new group, then a member for it; only staff holding the chat right are offered.
+    page.goto(f"{server.url}/chat/distribution/")
+    page.get_by_label("Name").fill("After-sales")
+    page.get_by_label("Description").fill("Parcels, returns and exchanges")
+    page.get_by_role("button", name="Create group").click()
+    expect(page.locator(".message.success")).to_have_text("Group After-sales created.")
+    group = page.locator('section[data-group="After-sales"]')
+    expect(group.get_by_label("Add member to After-sales").locator("option")).to_have_text(["Agent A (acme:agent_a)"])
+    group.get_by_role("button", name="Add").click()
+    expect(page.locator(".message.success")).to_have_text("Agent A added to After-sales.")
+    row = page.locator('section[data-group="After-sales"] tr[data-member="agent_a"]')
+    expect(row).to_contain_text("Enabled")
+
+    # Disable and enable again.
+    row.get_by_role("button", name="Disable").click()
+    expect(page.locator(".message.success")).to_have_text("Agent A no longer receives conversations of After-sales.")
+    expect(row).to_contain_text("Disabled")
+    row.get_by_role("button", name="Enable").click()
+    expect(row).to_contain_text("Enabled")
+
+    # The same name twice is refused next to the field.
+    page.get_by_label("Name").fill("After-sales")
+    page.get_by_role("button", name="Create group").click()
+    expect(page.locator(".error[data-field=name]")).to_have_text("A chat group with this name already exists.")
+
+    # Edit: no longer offered to buyers, whose page then says so.
+    group.get_by_role("link", name="Edit").click()
+    page.get_by_label("Offered to buyers").uncheck()
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator('section[data-group="After-sales"] h2')).to_contain_text("not offered to buyers")
+    buyer = open_page()
+    buyer.goto(f"{server.url}/chat/s/acme/")
+    expect(buyer.locator(".notice")).to_have_text("This shop does not take chats at the moment.")
+
+    # History: two conversations, searched by what a buyer wrote, exported.
+    chat_group = services.group_create(actor=owner, name="Pre-sales")
+    services.member_add(actor=owner, group=chat_group, user=agent)
+    services.conversation_start(group=chat_group, nickname="Xiaomei", body="red dress in size M?")
+    services.conversation_start(group=chat_group, nickname="Laowang", body="where is my parcel")
+    page.goto(f"{server.url}/chat/history/")
+    expect(page.get_by_test_id("result-count")).to_have_text("2 conversations")
+    page.get_by_label("Search").fill("parcel")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.get_by_test_id("history-table").locator("tbody tr")).to_have_count(1)
+    expect(page.get_by_test_id("history-table")).to_contain_text("Laowang")
+    screenshot(page, "chat-history")
+    with page.expect_download() as download:
+        page.get_by_test_id("export").click()
+    text = open(download.value.path(), encoding="utf-8-sig").read()
+    assert "Laowang" in text and "Xiaomei" not in text and "where is my parcel" in text
+    page.get_by_role("link", name="Laowang").click()
+    expect(page.get_by_test_id("thread")).to_contain_text("where is my parcel")
