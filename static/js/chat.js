@@ -127,7 +127,15 @@
       })];
       if (messagesUrl && thread) {
         jobs.push(fetch(messagesUrl + "?after=" + lastId(thread), { credentials: "same-origin", headers: { "Accept": "application/json" } })
-          .then(function (r) { return r.ok ? r.json() : null; })
+          .then(function (r) {
+            if (r.status === 404) {
+              // Transferred to someone else: it is no longer ours to answer.
+              root.querySelectorAll("form[data-role=reply], [data-role=tools]").forEach(function (el) { el.hidden = true; });
+              showError(root, root.getAttribute("data-gone-text"));
+              return null;
+            }
+            return r.ok ? r.json() : null;
+          })
           .then(function (data) {
             if (!data) return;
             data.messages.forEach(function (m) { append(thread, m); });
