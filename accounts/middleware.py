@@ -130,6 +130,11 @@ INDIVIDUAL_URL_NAMES = frozenset(
         "accounts:sessions_end_others",
         "accounts:session_end",
         "campaigns:enroll",
+        # A shop's public buyer chat: anyone may write to a shop as its customer.
+        "chat:shop",
+        "chat:shop_send",
+        "chat:shop_leave",
+        "chat:shop_stream",
     }
 )
 

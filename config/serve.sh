@@ -18,5 +18,7 @@ worker=$!
 trap 'kill $worker 2>/dev/null || true' EXIT INT TERM
 
 echo "==> Serving at http://127.0.0.1:${PORT} (Ctrl-C stops)"
-.venv/bin/gunicorn config.wsgi:application --bind "127.0.0.1:${PORT}" --workers 2 --threads 4 \
-  --access-logfile - --log-level warning
+# ASGI through uvicorn's gunicorn worker: the customer chat's event streams stay open for minutes,
+# costing a coroutine each instead of a thread (chat/streams.py).
+.venv/bin/gunicorn config.asgi:application --worker-class uvicorn_worker.UvicornWorker \
+  --bind "127.0.0.1:${PORT}" --workers 2 --access-logfile - --log-level warning

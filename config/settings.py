@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "campaigns",
     "scim",
     "operations",
+    "chat",
 ]
 
 MIDDLEWARE = [
@@ -140,11 +141,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
     DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
 else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    # 0 under ASGI (config/serve.sh): Django runs each request's synchronous code in a thread of
+    # its own there, so a connection kept for the next request would never be reused.
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
     # PostgreSQL's JIT compiles any plan estimated above jit_above_cost: on the R-41 data set that
     # added up to a second of compilation to queries that run in milliseconds (bench/).
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    # A connection pool per worker process (psycopg_pool through Django): under ASGI every request
+    # opens a connection in a thread of its own, so a burst of buyers opening chat streams at once
+    # would otherwise need as many PostgreSQL connections. Requests wait for a free one instead.
+    DATABASE_POOL_SIZE = env.int("DATABASE_POOL_SIZE", default=0)
+    if DATABASE_POOL_SIZE:
+        DATABASES["default"]["OPTIONS"]["pool"] = {"min_size": 1, "max_size": DATABASE_POOL_SIZE, "timeout": 20}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -240,6 +249,23 @@ except ValueError as exc:
 # Public enrollment page: at most this many enrollments per IP address per window.
 ENROLLMENT_RATE_LIMIT = env.int("ENROLLMENT_RATE_LIMIT", default=20)
 ENROLLMENT_RATE_WINDOW_SECONDS = env.int("ENROLLMENT_RATE_WINDOW_SECONDS", default=600)
+
+# Customer chat. Messages live in the database; Redis pub/sub only rings a doorbell that
+# wakes the server-sent event streams of the people concerned (CHAT_PUSH=poll, or Redis down:
+# each stream checks the database every CHAT_POLL_SECONDS instead).
+CHAT_REDIS_URL = env.str("CHAT_REDIS_URL", default="redis://127.0.0.1:6379/0")
+CHAT_CHANNEL_PREFIX = env.str("CHAT_CHANNEL_PREFIX", default="staffdesk:chat:")
+CHAT_PUSH = env.str("CHAT_PUSH", default="redis")
+if CHAT_PUSH not in {"redis", "poll"}:
+    raise ImproperlyConfigured("CHAT_PUSH must be 'redis' or 'poll'.")
+CHAT_POLL_SECONDS = env.float("CHAT_POLL_SECONDS", default=1.0)
+# A staff member counts as online this long after the browser last reported (heartbeat every 20 s).
+CHAT_PRESENCE_TTL_SECONDS = env.int("CHAT_PRESENCE_TTL_SECONDS", default=60)
+CHAT_HEARTBEAT_SECONDS = env.int("CHAT_HEARTBEAT_SECONDS", default=20)
+# Buyers: conversations per IP address per window, and messages per conversation per minute.
+CHAT_START_RATE_LIMIT = env.int("CHAT_START_RATE_LIMIT", default=10)
+CHAT_START_RATE_WINDOW_SECONDS = env.int("CHAT_START_RATE_WINDOW_SECONDS", default=600)
+CHAT_MESSAGE_RATE_LIMIT = env.int("CHAT_MESSAGE_RATE_LIMIT", default=30)
 
 # Second factor: TOTP through django-otp, with single-use backup codes.
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Staffdesk")

@@ -24,6 +24,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("orgchart/", include("orgchart.urls")),
     path("campaigns/", include("campaigns.urls")),
+    path("chat/", include("chat.urls")),
     path("settings/scim/", include("scim.urls")),
     path("scim/v2/", include("scim.api_urls")),
     path("operations/", include("operations.urls")),

@@ -16,7 +16,7 @@ from tests.factories import StaffFactory
 from tests.personas import other_shop
 
 # Namespaces that are the product's pages (the admin and the language switch are Django's own).
-PRODUCT_NAMESPACES = {"accounts", "orgchart", "staff", "campaigns", "scim", "operations"}
+PRODUCT_NAMESPACES = {"accounts", "orgchart", "staff", "campaigns", "scim", "operations", "chat"}
 
 # Machine endpoints authenticated by a bearer token instead of a session (no login page, no CSRF):
 # every URL in them must refuse a request without a valid token with 401 (see the test below).
@@ -30,6 +30,11 @@ PUBLIC = {
     "accounts:signup_individual",
     "accounts:bind",
     "campaigns:enroll",
+    # A shop's buyer chat (R-36): the conversation is the buyer's signed cookie, not a login.
+    "chat:shop",
+    "chat:shop_send",
+    "chat:shop_leave",
+    "chat:shop_stream",
 }
 
 # Any logged-in member of a tenant may open these: they show only the user's own things.
@@ -70,6 +75,10 @@ PLAIN_ARGS = {
     "campaigns:enroll": ["no-such-token"],
     "accounts:bind": ["no-such-token"],
     "accounts:session_end": ["no-such-session"],
+    "chat:shop": ["no-such-shop"],
+    "chat:shop_send": ["no-such-shop"],
+    "chat:shop_leave": ["no-such-shop"],
+    "chat:shop_stream": ["no-such-shop"],
 }
 
 # For each page about one object: how to find such an object of ANOTHER tenant.
@@ -109,7 +118,32 @@ OTHER_TENANT_OBJECT = {
     "operations:work": lambda w: other_shop(w).binding.pk,
     "operations:work_orders": lambda w: other_shop(w).binding.pk,
     "operations:order_place": lambda w: other_shop(w).binding.pk,
+    "chat:conversation": lambda w: other_conversation(w).pk,
+    "chat:messages": lambda w: other_conversation(w).pk,
+    "chat:reply": lambda w: other_conversation(w).pk,
+    "chat:close": lambda w: other_conversation(w).pk,
+    "chat:transfer": lambda w: other_conversation(w).pk,
+    "chat:group_edit": lambda w: other_conversation(w).group_id,
+    "chat:member_add": lambda w: other_conversation(w).group_id,
+    "chat:member_toggle": lambda w: other_chat_member(w).pk,
+    "chat:member_remove": lambda w: other_chat_member(w).pk,
 }
+
+
+def other_conversation(w):
+    """A conversation of the other tenant (routed to its main account: nobody is online)."""
+    from chat.models import ChatGroup
+    from chat.services import conversation_start
+
+    group, _created = ChatGroup.objects.get_or_create(tenant=w.other_owner.tenant, name="Globex desk")
+    return conversation_start(group=group, nickname="globex buyer", body="Hello")
+
+
+def other_chat_member(w):
+    from chat.models import ChatMember
+
+    group = other_conversation(w).group
+    return ChatMember.objects.create(tenant=group.tenant, group=group, user=w.other_staff)
 
 
 def product_urls(namespaces=PRODUCT_NAMESPACES):

@@ -309,6 +309,7 @@ def test_hand_over_moves_campaigns_and_products(owner_page, live_server, owner, 
     expect(message(page)).to_have_text("3 items handed over to Plain Staff.")
     expect(page.locator("p.muted").filter(has_text="Owns")).to_have_text(
         "Owns: Campaigns created 0 · Campaigns as contact person 0 · Products as contact person 0"
+        " · Open customer conversations 0"
     )
 
     page.goto(f"{live_server.url}/campaigns/products/{product.pk}/")

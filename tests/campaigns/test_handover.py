@@ -135,6 +135,7 @@ def test_the_staff_page_lists_what_they_own(client, world, publisher_two):
         "Campaigns created": 1,
         "Campaigns as contact person": 0,
         "Products as contact person": 0,
+        "Open customer conversations": 0,
     }
     assert owns(client.get(reviewer_page))["Products as contact person"] == 1
 

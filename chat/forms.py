@@ -1,0 +1,80 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import BODY_MAX, NICKNAME_MAX, ChatGroup
+
+
+class StartForm(forms.Form):
+    """The buyer's first message on the shop's public chat page."""
+
+    group = forms.ModelChoiceField(
+        label=_("What is it about?"),
+        queryset=ChatGroup.objects.none(),
+        empty_label=None,
+        widget=forms.RadioSelect,
+    )
+    nickname = forms.CharField(label=_("Your nickname"), max_length=NICKNAME_MAX)
+    body = forms.CharField(label=_("Your message"), max_length=BODY_MAX, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = ChatGroup.objects.filter(tenant=tenant, is_offered=True).order_by("name")
+        self.fields["group"].error_messages["invalid_choice"] = _("Choose one of the groups listed.")
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(label=_("Message"), max_length=BODY_MAX, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class GroupForm(forms.ModelForm):
+    class Meta:
+        model = ChatGroup
+        fields = ["name", "description", "is_offered"]
+
+
+class MemberAddForm(forms.Form):
+    user = forms.ModelChoiceField(label=_("Staff account"), queryset=None)
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = candidates
+        self.fields["user"].label_from_instance = lambda u: f"{u.label} ({u.username})"
+
+
+UNAVAILABLE = _("That person cannot take conversations right now: choose someone or a group from the list.")
+
+
+class TransferForm(forms.Form):
+    target = forms.ChoiceField(label=_("Transfer to"))
+
+    def __init__(self, *args, people, groups, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.people = {str(p.pk): p for p in people}
+        self.groups = {str(g.pk): g for g in groups}
+        self.fields["target"].choices = [
+            (_("People available now"), [(f"user:{p.pk}", f"{p.label} ({p.open_count})") for p in people]),
+            (_("Groups"), [(f"group:{g.pk}", g.name) for g in groups]),
+        ]
+        self.fields["target"].error_messages["invalid_choice"] = UNAVAILABLE
+
+    def clean_target(self):
+        kind, _sep, pk = self.cleaned_data["target"].partition(":")
+        if kind == "user" and pk in self.people:
+            return {"to_user": self.people[pk]}
+        if kind == "group" and pk in self.groups:
+            return {"to_group": self.groups[pk]}
+        raise forms.ValidationError(UNAVAILABLE)
+
+
+class HistoryFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    group = forms.ModelChoiceField(label=_("Group"), required=False, queryset=ChatGroup.objects.none())
+
+    def __init__(self, *args, tenant_id, **kwargs):
+        from .models import Conversation
+
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("All"))] + list(Conversation.Status.choices)
+        self.fields["group"].queryset = ChatGroup.objects.filter(tenant_id=tenant_id).order_by("name")
+        self.fields["group"].empty_label = _("All")

@@ -1,0 +1,347 @@
+"""Customer-chat distribution (旺旺分流, R-36): groups, their members, presence, conversations, messages.
+
+Every row carries its tenant (STYLE 13). Who sees which conversation is decided in
+``ConversationQuerySet.visible_to`` only (STYLE 1).
+"""
+
+import datetime
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from utilities.trees import subtree_filter
+
+NICKNAME_MAX = 30
+BODY_MAX = 2000
+
+
+class ChatGroup(models.Model):
+    """A reception group a shop offers buyers (售前 pre-sales, 售后 after-sales …)."""
+
+    tenant = models.ForeignKey(
+        "accounts.Tenant",
+        verbose_name=_("tenant"),
+        on_delete=models.PROTECT,
+        related_name="chat_groups",
+    )
+    name = models.CharField(
+        verbose_name=_("name"),
+        max_length=30,
+    )
+    description = models.CharField(
+        verbose_name=_("description"),
+        max_length=200,
+        blank=True,
+        help_text=_("Buyers read this when they choose a group."),
+    )
+    is_offered = models.BooleanField(
+        verbose_name=_("offered to buyers"),
+        default=True,
+    )
+    created_at = models.DateTimeField(
+        verbose_name=_("created at"),
+        auto_now_add=True,
+    )
+
+    class Meta:
+        verbose_name = _("chat group")
+        verbose_name_plural = _("chat groups")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "name"],
+                name="chat_group_unique_name",
+                violation_error_message=_("A chat group with this name already exists."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class ChatMember(models.Model):
+    """A staff account taking part in one group's distribution; disabled members receive nothing."""
+
+    tenant = models.ForeignKey(
+        "accounts.Tenant",
+        verbose_name=_("tenant"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    group = models.ForeignKey(
+        ChatGroup,
+        verbose_name=_("group"),
+        on_delete=models.CASCADE,
+        related_name="members",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff account"),
+        on_delete=models.CASCADE,
+        related_name="chat_memberships",
+    )
+    is_enabled = models.BooleanField(
+        verbose_name=_("enabled for distribution"),
+        default=True,
+    )
+    created_at = models.DateTimeField(
+        verbose_name=_("added at"),
+        auto_now_add=True,
+    )
+
+    class Meta:
+        verbose_name = _("chat group member")
+        verbose_name_plural = _("chat group members")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "user"],
+                name="chat_member_unique",
+                violation_error_message=_("This person is already a member of the group."),
+            ),
+        ]
+        indexes = [models.Index(fields=["tenant", "user"], name="chat_member_tenant_user")]
+
+    def __str__(self):
+        return f"{self.group} · {self.user}"
+
+
+class Presence(models.Model):
+    """Whether a staff member is taking conversations. Online counts only while the browser keeps
+    reporting (``last_seen_at`` younger than ``CHAT_PRESENCE_TTL_SECONDS``)."""
+
+    class Status(models.TextChoices):
+        ONLINE = "online", _("Online")
+        AWAY = "away", _("Away")
+
+    tenant = models.ForeignKey(
+        "accounts.Tenant",
+        verbose_name=_("tenant"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff account"),
+        on_delete=models.CASCADE,
+        related_name="chat_presence",
+    )
+    status = models.CharField(
+        verbose_name=_("status"),
+        max_length=10,
+        choices=Status.choices,
+        default=Status.AWAY,
+    )
+    last_seen_at = models.DateTimeField(
+        verbose_name=_("last seen at"),
+        null=True,
+        blank=True,
+    )
+    last_assigned_at = models.DateTimeField(
+        verbose_name=_("last conversation received at"),
+        null=True,
+        blank=True,
+        help_text=_("Of members with equally few open conversations, the one idle longest gets the next."),
+    )
+
+    class Meta:
+        verbose_name = _("chat presence")
+        verbose_name_plural = _("chat presences")
+
+    def __str__(self):
+        return f"{self.user} · {self.get_status_display()}"
+
+    @staticmethod
+    def fresh_since(now=None):
+        return (now or timezone.now()) - datetime.timedelta(seconds=settings.CHAT_PRESENCE_TTL_SECONDS)
+
+    def is_online(self, now=None):
+        return self.status == self.Status.ONLINE and self.last_seen_at is not None and self.last_seen_at >= self.fresh_since(now)
+
+
+class ConversationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The conversations ``user`` may see (R-5, R-36): the main account every one of its tenant,
+        staff those assigned to them, department admins also those of their department's subtree."""
+        if not user.is_authenticated or user.tenant_id is None:
+            return self.none()
+        rows = self.filter(tenant_id=user.tenant_id)
+        if user.is_owner:
+            return rows
+        if not user.is_staff_account:
+            return self.none()
+        condition = Q(assignee=user)
+        if user.is_department_admin and user.department_id:
+            condition |= subtree_filter(user.department, prefix="assignee__department__")
+        return rows.filter(condition)
+
+
+class Conversation(models.Model):
+    """One buyer's conversation with the shop, routed to one member (or the main account)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    tenant = models.ForeignKey(
+        "accounts.Tenant",
+        verbose_name=_("tenant"),
+        on_delete=models.PROTECT,
+        related_name="chat_conversations",
+    )
+    group = models.ForeignKey(
+        ChatGroup,
+        verbose_name=_("group"),
+        on_delete=models.PROTECT,
+        related_name="conversations",
+    )
+    buyer_nickname = models.CharField(
+        verbose_name=_("buyer's nickname"),
+        max_length=NICKNAME_MAX,
+    )
+    buyer_key = models.UUIDField(
+        verbose_name=_("buyer key"),
+        default=uuid.uuid4,
+        unique=True,
+        editable=False,
+        help_text=_("Kept in the buyer's signed cookie, so the conversation survives a reload."),
+    )
+    buyer_ip = models.GenericIPAddressField(
+        verbose_name=_("buyer's IP address"),
+        null=True,
+        blank=True,
+    )
+    status = models.CharField(
+        verbose_name=_("status"),
+        max_length=10,
+        choices=Status.choices,
+        default=Status.OPEN,
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("served by"),
+        on_delete=models.PROTECT,
+        related_name="chat_conversations",
+    )
+    is_overflow = models.BooleanField(
+        verbose_name=_("overflow"),
+        default=False,
+        help_text=_("No member was available: the main account received it."),
+    )
+    read_upto = models.BigIntegerField(
+        verbose_name=_("read up to message"),
+        default=0,
+    )
+    last_message_id = models.BigIntegerField(
+        verbose_name=_("last message"),
+        default=0,
+    )
+    created_at = models.DateTimeField(
+        verbose_name=_("started at"),
+        default=timezone.now,
+    )
+    last_message_at = models.DateTimeField(
+        verbose_name=_("last message at"),
+        default=timezone.now,
+    )
+    closed_at = models.DateTimeField(
+        verbose_name=_("closed at"),
+        null=True,
+        blank=True,
+    )
+
+    objects = ConversationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("conversation")
+        verbose_name_plural = _("conversations")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["tenant", "assignee", "status"], name="chat_conv_tenant_assignee"),
+            models.Index(fields=["tenant", "-created_at"], name="chat_conv_tenant_created"),
+            models.Index(fields=["buyer_ip", "created_at"], name="chat_conv_ip_created"),
+        ]
+
+    def __str__(self):
+        return f"{self.buyer_nickname} · {self.group}"
+
+    @property
+    def is_open(self):
+        return self.status == self.Status.OPEN
+
+
+class Message(models.Model):
+    """One line of a conversation, stored before anyone is told about it."""
+
+    class Kind(models.TextChoices):
+        BUYER = "buyer", _("Buyer")
+        STAFF = "staff", _("Customer service")
+        SYSTEM = "system", _("System")
+
+    tenant = models.ForeignKey(
+        "accounts.Tenant",
+        verbose_name=_("tenant"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    conversation = models.ForeignKey(
+        Conversation,
+        verbose_name=_("conversation"),
+        on_delete=models.CASCADE,
+        related_name="messages",
+    )
+    kind = models.CharField(
+        verbose_name=_("from"),
+        max_length=10,
+        choices=Kind.choices,
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    author_label = models.CharField(
+        verbose_name=_("author's name"),
+        max_length=50,
+        blank=True,
+    )
+    body = models.TextField(
+        verbose_name=_("message"),
+        max_length=BODY_MAX,
+    )
+    created_at = models.DateTimeField(
+        verbose_name=_("sent at"),
+        default=timezone.now,
+    )
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["conversation", "id"], name="chat_message_conv_id")]
+
+    def __str__(self):
+        return self.body[:50]
+
+
+# What system lines say, stored as a code and a name so that each reader gets their own language.
+SYSTEM_TEXT = {
+    "started": _("%(name)s is serving you."),
+    "overflow": _("All customer service staff are busy; the shop's main account %(name)s is serving you."),
+    "transferred": _("Transferred to %(name)s."),
+    "closed": _("Conversation closed by %(name)s."),
+}
+
+
+def message_text(message):
+    """What a message says to the reader: its body, or a system line in the reader's language."""
+    if message.kind == Message.Kind.SYSTEM:
+        template = SYSTEM_TEXT.get(message.body)
+        return str(template) % {"name": message.author_label} if template else message.body
+    return message.body

@@ -1,0 +1,128 @@
+"""Reads of customer chat, each starting from ``Conversation.objects.visible_to`` (STYLE 1, 7)."""
+
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.utils import timezone
+
+from accounts.models import User
+
+from .models import ChatGroup, ChatMember, Conversation, Message, Presence
+from .services import _holds_chat_permission, _open_count, eligible_staff
+
+
+def open_conversations(user):
+    """The person's own open conversations, newest activity first, with ``unread`` buyer messages."""
+    return (
+        Conversation.objects.visible_to(user)
+        .filter(assignee=user, status=Conversation.Status.OPEN)
+        .select_related("group")
+        .annotate(
+            unread=Count("messages", filter=Q(messages__kind=Message.Kind.BUYER, messages__id__gt=F("read_upto")))
+        )
+        .order_by("-last_message_at", "-id")
+    )
+
+
+def history(user, *, q="", status="", group=None):
+    """Every conversation ``user`` may see, newest first, searched by nickname, server or message text."""
+    rows = Conversation.objects.visible_to(user).select_related("group", "assignee")
+    if status in Conversation.Status.values:
+        rows = rows.filter(status=status)
+    if group is not None:
+        rows = rows.filter(group=group)
+    q = (q or "").strip()
+    if q:
+        said = Message.objects.filter(conversation=OuterRef("pk"), body__icontains=q).exclude(kind=Message.Kind.SYSTEM)
+        rows = rows.filter(
+            Q(buyer_nickname__icontains=q)
+            | Q(assignee__display_name__icontains=q)
+            | Q(assignee__account_name__icontains=q)
+            | Exists(said)
+        )
+    return rows.order_by("-created_at", "-id")
+
+
+def overflow_conversations(tenant_id):
+    """Open conversations the main account received because no member was available."""
+    return (
+        Conversation.objects.filter(tenant_id=tenant_id, status=Conversation.Status.OPEN, is_overflow=True)
+        .select_related("group", "assignee")
+        .order_by("-created_at")
+    )
+
+
+def live_view(tenant_id, now=None):
+    """One row per member: groups (and whether enabled there), status, load and why they get nothing.
+
+    Four queries whatever the number of members.
+    """
+    now = now or timezone.now()
+    members = list(
+        ChatMember.objects.filter(tenant_id=tenant_id).select_related("group").order_by("group__name", "pk")
+    )
+    people = {
+        p.pk: p
+        for p in User.objects.filter(pk__in={m.user_id for m in members})
+        .select_related("chat_presence")
+        .annotate(holds_right=_holds_chat_permission(), open_count=_open_count())
+    }
+    eligible = {p.pk for p in eligible_staff(tenant_id, now=now)}
+    rows = {}
+    for member in members:
+        person = people[member.user_id]
+        row = rows.setdefault(person.pk, {"person": person, "groups": [], "eligible": person.pk in eligible})
+        row["groups"].append(member)
+    result = []
+    for row in rows.values():
+        person = row["person"]
+        presence = getattr(person, "chat_presence", None)
+        row["online"] = bool(presence and presence.is_online(now))
+        row["open_count"] = person.open_count
+        row["reasons"] = _not_receiving(person, row, presence, now)
+        result.append(row)
+    result.sort(key=lambda r: (not r["online"], r["person"].label))
+    return result
+
+
+def _not_receiving(person, row, presence, now):
+    from django.utils.translation import gettext as _
+
+    reasons = []
+    if not person.holds_right:
+        reasons.append(_("lacks the right “Customer chat reception”"))
+    if person.is_muted:
+        reasons.append(_("muted until verified"))
+    if person.is_temporary and not person.in_window(now):
+        reasons.append(_("outside its temporary window"))
+    if person.status != User.Status.ACTIVE:
+        reasons.append(person.get_status_display())
+    if not any(m.is_enabled for m in row["groups"]):
+        reasons.append(_("disabled"))
+    if not row["online"]:
+        reasons.append(_("away") if presence and presence.status == Presence.Status.AWAY else _("offline"))
+    return reasons
+
+
+def groups_with_members(tenant_id):
+    """The tenant's groups, each with ``member_list`` (two queries)."""
+    groups = list(ChatGroup.objects.filter(tenant_id=tenant_id).order_by("name"))
+    by_group = {}
+    for member in ChatMember.objects.filter(tenant_id=tenant_id).select_related("user").order_by("user__account_name"):
+        by_group.setdefault(member.group_id, []).append(member)
+    for group in groups:
+        group.member_list = by_group.get(group.pk, [])
+    return groups
+
+
+def chat_candidates(tenant_id):
+    """Staff accounts that may be added to a group: holding ``customer_chat``, not resigned."""
+    return (
+        User.objects.filter(tenant_id=tenant_id, kind=User.Kind.STAFF)
+        .exclude(status=User.Status.RESIGNED)
+        .filter(_holds_chat_permission())
+        .order_by("account_name")
+    )
+
+
+def messages_after(conversation, after=0, limit=500):
+    return list(conversation.messages.filter(id__gt=after).order_by("id")[:limit])
+
