@@ -95,14 +95,37 @@ def pages(product_ids, staff_pk):
         ("export of a 30-day report by campaign (CSV)", "/campaigns/reports/export.csv?days=30&by=campaign", everyone),
         ("staff list", "/staff/", managers),
         ("permission preview", f"/staff/{staff_pk}/permissions/", ["owner"]),
+        ("org chart", "/orgchart/", ["owner"]),
+        ("real-person verification", "/account/verification/", ["admin_l1", "staff_l3"]),
+        ("my sessions", "/sessions/", everyone),
+        ("SCIM GET /Users (first 100)", "/scim/v2/Users", [SCIM]),
     ]
 
 
+SCIM = "scim_token"  # the identity provider: a bearer token, no session
+
+
+def scim_secret(owner):
+    """A SCIM token of the large tenant for the ``/scim/v2/`` rows (a new one each run; the
+    bench database is the bench's own)."""
+    from scim.services import scim_token_create
+
+    _token, secret = scim_token_create(actor=owner, name=f"bench {datetime.datetime.now():%Y-%m-%d %H:%M:%S}")
+    return secret
+
+
+def credentials(persona, cookies, secret):
+    """The request headers that identify ``persona``: its session cookie, or the SCIM token."""
+    if persona == SCIM:
+        return {"Authorization": f"Bearer {secret}"}
+    return {"Cookie": cookies[persona]}
+
+
 def resolve(path, persona, product_ids):
-    return path.replace("{product}", str(product_ids[persona]))
+    return path.replace("{product}", str(product_ids.get(persona)))
 
 
-def count_queries(persona_users, page_list, product_ids):
+def count_queries(persona_users, page_list, product_ids, secret):
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -110,8 +133,11 @@ def count_queries(persona_users, page_list, product_ids):
     result = {}
     for name, path, who in page_list:
         for persona in who:
-            client = Client()
-            client.force_login(persona_users[persona])
+            if persona == SCIM:
+                client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+            else:
+                client = Client()
+                client.force_login(persona_users[persona])
             url = resolve(path, persona, product_ids)
             client.get(url)  # warm caches (permission ids, content types)
             with CaptureQueriesContext(connection) as captured:
@@ -204,15 +230,15 @@ def ensure_wrk():
     return shutil.which("wrk")
 
 
-def load(base, path, cookie, clients, seconds, warmup, wrk=None, meter=None, headers=None):
+def load(base, path, headers, clients, seconds, warmup, wrk=None, meter=None):
     """Load ``path`` from a separate process: wrk when there is one, else ``bench/loadgen.py``.
+    ``headers`` identify the persona (``credentials``: a session cookie or a bearer token).
 
     Returns ``{requests, errors, p50_ms, p95_ms, max_ms, rps}`` for the measured period only,
     plus ``cpu`` (``bench/cpu.py``: the server's CPU ms per request over that period) when a
     ``meter`` is given. The warm-up runs as its own load process, so that the CPU window holds
-    exactly the measured requests. ``headers`` replace the session cookie (a bearer token).
+    exactly the measured requests.
     """
-    headers = headers or {"Cookie": cookie}
     if warmup:
         _run_load(base, path, headers, clients, warmup, wrk)
     before = meter.sample() if meter else None
@@ -351,8 +377,9 @@ def main(argv=None):
     }
     product_ids = {name: visible_product(user) for name, user in users.items()}
     page_list = pages(product_ids, users["staff_l3"].pk)
+    secret = scim_secret(users["owner"])
     dataset.log("counting queries per request")
-    queries = count_queries(users, page_list, product_ids)
+    queries = count_queries(users, page_list, product_ids, secret)
     dataset.log("timing visibility filtering: ours, (a) guardian generic, (b) floor")
     visibility = {name: compare.compare(user, tenant_id) for name, user in users.items()}
     dataset.log("timing the 50-row batch import")
@@ -370,8 +397,9 @@ def main(argv=None):
             for name, path, who in page_list:
                 for persona in who:
                     target = resolve(path, persona, product_ids)
-                    one = load(base, target, cookies[persona], 1, args.seconds, args.warmup, wrk, meter)
-                    eight = load(base, target, cookies[persona], 8, args.seconds, args.warmup, wrk, meter)
+                    headers = credentials(persona, cookies, secret)
+                    one = load(base, target, headers, 1, args.seconds, args.warmup, wrk, meter)
+                    eight = load(base, target, headers, 8, args.seconds, args.warmup, wrk, meter)
                     http[(name, persona)] = (one, eight)
                     dataset.log(
                         f"{name} as {persona}: {one['cpu']['total_ms']} CPU ms per request, p95 {one['p95_ms']} ms, "
@@ -398,8 +426,8 @@ def main(argv=None):
             "batch_import": batch,
         }
         args.json.write_text(json.dumps(raw, indent=2, ensure_ascii=False), encoding="utf-8")
-    report = render(args, machine_facts(), table_sizes(), page_list, queries, visibility, batch, http)
     output = args.output or RESULTS / f"{datetime.date.today():%Y-%m-%d}-scale-{args.scale:g}.md"
+    report = render(args, machine_facts(), table_sizes(), page_list, queries, visibility, batch, http, output)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(report, encoding="utf-8")
     if args.output is None:
@@ -444,7 +472,9 @@ def _ratio(value, base):
     return f"{value / base:.1f}×"
 
 
-def render(args, facts, sizes, page_list, queries, visibility, batch, http):
+def render(args, facts, sizes, page_list, queries, visibility, batch, http, output):
+    """The results page; ``output`` is where it goes (other pages under ``bench/results/`` are
+    linked at the end, so that LATEST.md keeps pointing at earlier runs and studies)."""
     lines = [
         f"# Benchmark results — scale {args.scale:g}",
         "",
@@ -510,6 +540,9 @@ def render(args, facts, sizes, page_list, queries, visibility, batch, http):
         f"max {batch['max_ms']} ms.",
         "",
     ]
+    others = sorted(p.name for p in RESULTS.glob("*.md") if p.name != "LATEST.md" and p.resolve() != output.resolve())
+    if others:
+        lines += ["## Other results", "", *[f"- [{name}]({name})" for name in reversed(others)], ""]
     return "\n".join(lines)
 
 
