@@ -139,9 +139,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
-    # PostgreSQL's JIT compiles any plan estimated above jit_above_cost: on the R-41 data set that
-    # added up to a second of compilation to queries that run in milliseconds (bench/).
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    DATABASES["default"].setdefault("OPTIONS", {})
+    if env.str("DATABASE_POOLER", default="") == "pgbouncer":
+        # Behind PgBouncer in transaction mode (docs/scaling.md) a server connection serves one
+        # transaction at a time, so nothing may outlive a transaction: no server-side cursors
+        # (QuerySet.iterator() outside a transaction opens a WITH HOLD cursor), and no startup
+        # "options" (PgBouncer refuses the parameter): turn JIT off for the role instead,
+        # ALTER ROLE … SET jit = off. Prepared statements stay off (Django's default for psycopg,
+        # prepare_threshold=None), and Django's own pool must not sit behind another pooler.
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    else:
+        # PostgreSQL's JIT compiles any plan estimated above jit_above_cost: on the R-41 data set that
+        # added up to a second of compilation to queries that run in milliseconds (bench/).
+        DATABASES["default"]["OPTIONS"].setdefault("options", "-c jit=off")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
