@@ -1,5 +1,6 @@
 """A small HTTP load generator, run as its own process so it does not share the server's CPU
-accounting or GIL: ``python bench/loadgen.py URL --cookie … --clients 8 --seconds 5``.
+accounting or GIL: ``python bench/loadgen.py URL --cookie … --clients 8 --seconds 5`` (or
+``--header "Authorization: Bearer …"``, repeatable, for pages that take no session).
 
 Each client thread sends GET requests back to back (a new connection per request, as gunicorn's
 sync workers close them) for a warm-up period and then for the measured period, and the process
@@ -18,12 +19,15 @@ import urllib.parse
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
-def run(url, cookie, clients, seconds, warmup):
+def run(url, cookie, clients, seconds, warmup, extra_headers=()):
     parsed = urllib.parse.urlsplit(url)
     if parsed.hostname not in LOOPBACK:
         raise SystemExit("loadgen only targets this machine (loopback)")
     path = parsed.path + (f"?{parsed.query}" if parsed.query else "")
     headers = {"Cookie": cookie, "Accept-Language": "zh-hans", "Connection": "close"}
+    for line in extra_headers:
+        name, _, value = line.partition(":")
+        headers[name.strip()] = value.strip()
     latencies, statuses, errors = [], {}, [0]
     lock = threading.Lock()
     start = time.monotonic()
@@ -84,11 +88,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("url")
     parser.add_argument("--cookie", default="")
+    parser.add_argument("--header", action="append", default=[], help='"Name: value", repeatable')
     parser.add_argument("--clients", type=int, default=1)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--warmup", type=float, default=1.0)
     args = parser.parse_args()
-    print(json.dumps(run(args.url, args.cookie, args.clients, args.seconds, args.warmup)))
+    print(json.dumps(run(args.url, args.cookie, args.clients, args.seconds, args.warmup, args.header)))
 
 
 if __name__ == "__main__":

@@ -145,12 +145,23 @@ else:
     # its own there, so a connection kept for the next request would never be reused.
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
-    # PostgreSQL's JIT compiles any plan estimated above jit_above_cost: on the R-41 data set that
-    # added up to a second of compilation to queries that run in milliseconds (bench/).
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    DATABASES["default"].setdefault("OPTIONS", {})
+    if env.str("DATABASE_POOLER", default="") == "pgbouncer":
+        # Behind PgBouncer in transaction mode (docs/scaling.md) a server connection serves one
+        # transaction at a time, so nothing may outlive a transaction: no server-side cursors
+        # (QuerySet.iterator() outside a transaction opens a WITH HOLD cursor), and no startup
+        # "options" (PgBouncer refuses the parameter): turn JIT off for the role instead,
+        # ALTER ROLE … SET jit = off. Prepared statements stay off (Django's default for psycopg,
+        # prepare_threshold=None), and Django's own pool must not sit behind another pooler.
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    else:
+        # PostgreSQL's JIT compiles any plan estimated above jit_above_cost: on the R-41 data set that
+        # added up to a second of compilation to queries that run in milliseconds (bench/).
+        DATABASES["default"]["OPTIONS"].setdefault("options", "-c jit=off")
     # A connection pool per worker process (psycopg_pool through Django): under ASGI every request
     # opens a connection in a thread of its own, so a burst of buyers opening chat streams at once
     # would otherwise need as many PostgreSQL connections. Requests wait for a free one instead.
+    # Not behind PgBouncer, which is the pool then.
     DATABASE_POOL_SIZE = env.int("DATABASE_POOL_SIZE", default=0)
     if DATABASE_POOL_SIZE:
         DATABASES["default"]["OPTIONS"]["pool"] = {"min_size": 1, "max_size": DATABASE_POOL_SIZE, "timeout": 20}

@@ -56,12 +56,7 @@ def build_tree(tenant):
 @owner_required
 def tree(request):
     roots, departments = build_tree(request.user.tenant)
-    form = DepartmentForm(tenant=request.user.tenant)
-    return render(
-        request,
-        "orgchart/department_tree.html",
-        {"roots": roots, "department_count": len(departments), "form": form},
-    )
+    return render(request, "orgchart/department_tree.html", {"roots": roots, "department_count": len(departments)})
 
 
 @owner_required

@@ -61,7 +61,9 @@ class StaffFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         paths = {d.pk: d.path for d in departments}
         self.fields["department"].queryset = Department.objects.filter(pk__in=paths).order_by("tree_id", "lft")
-        self.fields["department"].label_from_instance = lambda obj: paths.get(obj.pk, obj.name)
+        # The options from the departments the view already read (in tree order), not from a
+        # second query and 100 more model instances; the queryset still validates the choice.
+        self.fields["department"].choices = [("", self.fields["department"].empty_label), *paths.items()]
         self.fields["department"].help_text = _("Sub-departments included.")
         self.fields["position"].queryset = Position.objects.filter(tenant=tenant)
         self.fields["status"].choices = [("", _("All but resigned")), *User.Status.choices]

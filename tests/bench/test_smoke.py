@@ -1,7 +1,8 @@
 """A tiny-scale run of the whole benchmark (``python -m bench``), so that it never rots.
 
 It builds the data set at 1/2000 of R-41 in its own database, counts queries, compares the
-visibility queries, serves the app with gunicorn and loads every page over HTTP for a second.
+visibility queries, serves the app with gunicorn and loads every page over HTTP for a second,
+reading the server's CPU per request (gunicorn workers + PostgreSQL backends) around each window.
 Nothing here asserts a timing: it checks that every step ran and every page answered 200.
 """
 
@@ -66,8 +67,16 @@ def test_the_benchmark_runs_end_to_end_at_tiny_scale(tmp_path):
         assert page["status"] == 200, page
         for load in (page["one_client"], page["eight_clients"]):
             assert load["requests"] > 0 and load["errors"] == 0, page
+            # the server's CPU per request, app + database, was measured over the window
+            cpu = load["cpu"]
+            assert cpu["app_ms"] > 0 and cpu["db_ms"] >= 0, page
+            assert cpu["total_ms"] == pytest.approx(cpu["app_ms"] + cpu["db_ms"], abs=0.02), page
     for persona, rows in results["visibility"].items():
         assert [row["set"] for row in rows] == ["campaigns", "products"]
         assert all(row["same_rows"] for row in rows), (persona, rows)
     assert results["batch_import"]["rows"] == 50
-    assert report.read_text(encoding="utf-8").startswith("# Benchmark results")
+    text = report.read_text(encoding="utf-8")
+    assert text.startswith("# Benchmark results")
+    assert "| CPU ms/req (1) | CPU ms/req (8) |" in text
+    first_page = results["pages"][0]
+    assert f"| {first_page['page']} | {first_page['persona']} | 200 | {first_page['queries']} | {first_page['one_client']['cpu']['total_ms']:.1f} (" in text

@@ -6,20 +6,21 @@ machinery (no errors, no media). ``filter_fields`` writes the same HTML with ``f
 """
 
 from django import forms, template
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
 register = template.Library()
 
 
 def _select(bound, value):
+    # One f-string per option rather than format_html: a department select has a hundred
+    # options on every staff list page, and this is what format_html_join wrote, escaped alike.
     chosen = "" if value in (None, "") else str(value)
-    options = format_html_join(
-        "",
-        '<option value="{}"{}>{}</option>',
-        ((key, mark_safe(" selected") if str(key) == chosen else "", label) for key, label in bound.field.choices),
+    options = "".join(
+        f'<option value="{conditional_escape(key)}"{" selected" if str(key) == chosen else ""}>{conditional_escape(label)}</option>'
+        for key, label in bound.field.choices
     )
-    return format_html('<select name="{}" id="{}">{}</select>', bound.html_name, bound.auto_id, options)
+    return format_html('<select name="{}" id="{}">{}</select>', bound.html_name, bound.auto_id, mark_safe(options))
 
 
 def _text(bound, value):
