@@ -42,27 +42,31 @@ class MemberAddForm(forms.Form):
 
 
 UNAVAILABLE = _("That person cannot take conversations right now: choose someone or a group from the list.")
+NOT_A_GROUP = _("Choose one of your groups from the list.")
 
 
 class TransferForm(forms.Form):
-    target = forms.ChoiceField(label=_("Transfer to"))
+    # A select whose value ``clean_target`` checks itself, so a stale or forged choice is answered
+    # by what it names: a person who cannot take it now, or a group that is not the shop's.
+    target = forms.CharField(label=_("Transfer to"), widget=forms.Select)
 
     def __init__(self, *args, people, groups, **kwargs):
         super().__init__(*args, **kwargs)
         self.people = {str(p.pk): p for p in people}
         self.groups = {str(g.pk): g for g in groups}
-        self.fields["target"].choices = [
+        self.fields["target"].widget.choices = [
             (_("People available now"), [(f"user:{p.pk}", f"{p.label} ({p.open_count})") for p in people]),
             (_("Groups"), [(f"group:{g.pk}", g.name) for g in groups]),
         ]
-        self.fields["target"].error_messages["invalid_choice"] = UNAVAILABLE
 
     def clean_target(self):
         kind, _sep, pk = self.cleaned_data["target"].partition(":")
         if kind == "user" and pk in self.people:
             return {"to_user": self.people[pk]}
-        if kind == "group" and pk in self.groups:
-            return {"to_group": self.groups[pk]}
+        if kind == "group":
+            if pk in self.groups:
+                return {"to_group": self.groups[pk]}
+            raise forms.ValidationError(NOT_A_GROUP)
         raise forms.ValidationError(UNAVAILABLE)
 
 

@@ -6,6 +6,7 @@ spread evenly. Messages are stored first; the doorbell rings only after the comm
 """
 
 import datetime
+import unicodedata
 
 from django.conf import settings
 from django.contrib.auth.models import Permission
@@ -15,6 +16,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.services.audit import audit_record
@@ -163,16 +165,45 @@ def _ring_conversation(conversation, *also):
     )
 
 
-def _clean_text(value, *, field, max_length, label):
-    text = (value or "").strip()
+_WHAT = {
+    # kind: (empty, too long, unshowable)
+    "nickname": (
+        gettext_lazy("Write a nickname."),
+        gettext_lazy("Keep the nickname to %(max)d characters or fewer."),
+        gettext_lazy("The nickname contains characters that cannot be shown."),
+    ),
+    "message": (
+        gettext_lazy("Write a message."),
+        gettext_lazy("Keep the message to %(max)d characters or fewer."),
+        gettext_lazy("The message contains characters that cannot be shown."),
+    ),
+    "reply": (
+        gettext_lazy("Write a reply."),
+        gettext_lazy("Keep the reply to %(max)d characters or fewer."),
+        gettext_lazy("The reply contains characters that cannot be shown."),
+    ),
+}
+
+# Text-direction overrides and isolates: they make a nickname or a line read as something else
+# (in the workbench, the history and the CSV). Emoji joiners and variation selectors stay.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _unshowable(ch):
+    return (unicodedata.category(ch) == "Cc" and ch not in "\n\t") or ch in _BIDI_CONTROLS
+
+
+def _clean_text(value, *, field, max_length, what):
+    """``value`` stripped, its line breaks as ``\\n`` (browsers send a textarea's as CRLF), or a
+    ``ValidationError`` on ``field`` saying what is wrong."""
+    empty, too_long, unshowable = _WHAT[what]
+    text = (value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
     if not text:
-        raise ValidationError({field: _("Write %(what)s.") % {"what": label}})
+        raise ValidationError({field: empty})
     if len(text) > max_length:
-        raise ValidationError(
-            {field: _("Keep %(what)s to %(max)d characters or fewer.") % {"what": label, "max": max_length}}
-        )
-    if any(ord(ch) < 32 and ch not in "\n\t" for ch in text):
-        raise ValidationError({field: _("%(what)s contains characters that cannot be shown.") % {"what": label}})
+        raise ValidationError({field: too_long % {"max": max_length}})
+    if any(_unshowable(ch) for ch in text):
+        raise ValidationError({field: unshowable})
     return text
 
 
@@ -193,8 +224,8 @@ def conversation_start(*, group, nickname, body, ip=None):
     now = timezone.now()
     if not group.is_offered:
         raise ValidationError({"group": _("This shop does not offer that group.")})
-    nickname = _clean_text(nickname, field="nickname", max_length=NICKNAME_MAX, label=_("a nickname"))
-    body = _clean_text(body, field="body", max_length=BODY_MAX, label=_("a message"))
+    nickname = _clean_text(nickname, field="nickname", max_length=NICKNAME_MAX, what="nickname")
+    body = _clean_text(body, field="body", max_length=BODY_MAX, what="message")
     if _start_rate_limited(ip, now):
         raise ValidationError(
             _("Too many conversations from your network in a short time. Please try again in a few minutes."),
@@ -230,7 +261,7 @@ def conversation_start(*, group, nickname, body, ip=None):
 @transaction.atomic
 def buyer_message_send(*, conversation, body):
     """The buyer writes in their open conversation (at most ``CHAT_MESSAGE_RATE_LIMIT`` a minute)."""
-    body = _clean_text(body, field="body", max_length=BODY_MAX, label=_("a message"))
+    body = _clean_text(body, field="body", max_length=BODY_MAX, what="message")
     conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
     if not conversation.is_open:
         raise ValidationError(_("This conversation is closed. Start a new one to write again."))
@@ -257,7 +288,7 @@ def staff_message_send(*, actor, conversation, body):
     """The person serving a conversation replies. Muted accounts are refused (R-17)."""
     if not actor.can_send_chat:
         raise _muted_refusal()
-    body = _clean_text(body, field="body", max_length=BODY_MAX, label=_("a reply"))
+    body = _clean_text(body, field="body", max_length=BODY_MAX, what="reply")
     conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
     _serving(actor, conversation)
     if not conversation.is_open:

@@ -196,6 +196,9 @@ def conversation_close(request, pk):
 @require_POST
 def conversation_transfer(request, pk):
     conversation = _visible(request, pk)
+    if not conversation.is_open:
+        messages.error(request, _("This conversation is closed."))
+        return redirect("chat:conversation", pk=conversation.pk)
     if not _thread_state(request.user, conversation)["can_manage"]:
         raise PermissionDenied
     people, groups = services.transfer_targets(request.user, conversation)
@@ -290,7 +293,11 @@ def _member(request, pk):
 @require_POST
 def member_toggle(request, pk):
     member = _member(request, pk)
-    enabled = request.POST.get("enabled") == "1"
+    choice = request.POST.get("enabled")
+    if choice not in {"0", "1"}:
+        messages.error(request, _("Choose enable or disable."))
+        return redirect("chat:distribution")
+    enabled = choice == "1"
     services.member_set_enabled(actor=request.user, member=member, enabled=enabled)
     if enabled:
         messages.success(request, _("%(name)s receives conversations of %(group)s again.") % {"name": member.user.label, "group": member.group.name})
@@ -327,8 +334,12 @@ def live(request):
 
 
 def _history_rows(request):
+    """The filter form and the rows it selects. A field that cannot apply (too long, not a choice)
+    shows its error next to it and is left out; the valid ones still filter (never the whole list
+    silently, as if the search had found everything)."""
     form = HistoryFilterForm(request.GET or None, tenant_id=request.user.tenant_id)
-    filters = form.cleaned_data if form.is_valid() else {}
+    form.is_valid()
+    filters = getattr(form, "cleaned_data", {})
     rows = selectors.history(
         request.user, q=filters.get("q", ""), status=filters.get("status", ""), group=filters.get("group")
     )

@@ -16,8 +16,7 @@ from chat import services
 from chat.models import Conversation
 from orgchart.services import position_create
 from tests.asgi_server import serve_asgi
-from tests.chat.conftest import verified
-from tests.personas import catalogue, hire
+from tests.personas import catalogue, hire, verified
 
 from .helpers import ACTION_TIMEOUT_MS, sign_in
 

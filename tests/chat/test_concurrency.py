@@ -7,9 +7,8 @@ from chat.models import Conversation
 from orgchart.services import department_create, position_create
 from tests.factories import OwnerFactory, TenantFactory
 from tests.orgchart.test_concurrency import run_together
-from tests.personas import catalogue, hire
+from tests.personas import catalogue, hire, online, verified
 
-from .conftest import online, verified
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -10,7 +10,7 @@ from accounts.models import AuditEntry, User
 from chat import services
 from chat.models import Conversation, Message, Presence
 
-from .conftest import away, online, start
+from tests.personas import away, online, start
 
 pytestmark = pytest.mark.django_db
 

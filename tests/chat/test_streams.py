@@ -17,7 +17,7 @@ from chat import services
 from chat.buyer import COOKIE, COOKIE_SALT
 from tests.asgi_server import serve_asgi
 
-from .conftest import online, start
+from tests.personas import online, start
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -11,7 +11,7 @@ from chat import services
 from chat.buyer import COOKIE
 from chat.models import Conversation, Message, Presence
 
-from .conftest import online, start
+from tests.personas import hire, online, start, verified
 
 pytestmark = pytest.mark.django_db
 
@@ -160,10 +160,6 @@ def test_transfer_to_someone_unavailable_shows_a_message(client, world):
 
 
 def test_owner_settings_add_enable_disable_and_live_view(client, world, owner, org, chat_position):
-    from tests.personas import hire
-
-    from .conftest import verified
-
     newcomer = verified(hire(owner, "newcomer", org.ops, chat_position))
     client.force_login(owner)
     assert client.get(reverse("chat:distribution")).status_code == 200
