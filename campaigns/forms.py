@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from utilities.forms import DateField
 from utilities.text import is_ascii_digits, normalize_identifier
 
 from .models import Campaign, EnrolledProduct
@@ -24,9 +25,9 @@ class CampaignForm(forms.ModelForm):
             "scope_departments",
             "scope_staff",
         ]
+        # Dates typed with full-width digits on a Chinese keyboard are the same dates.
+        field_classes = {"starts_on": DateField, "ends_on": DateField}
         widgets = {
-            "starts_on": forms.DateInput(attrs={"type": "date"}),
-            "ends_on": forms.DateInput(attrs={"type": "date"}),
             "description": forms.Textarea(attrs={"rows": 4}),
             "scope_departments": forms.CheckboxSelectMultiple,
             "scope_staff": forms.CheckboxSelectMultiple,

@@ -9,28 +9,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from utilities.forms import IdentifierField
-from utilities.text import normalize_identifier
+from utilities.forms import DateField, DateInput, IdentifierField
 
 from .models import OperationBinding, Task, TaskOrder
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
-
-
-class DateField(forms.DateField):
-    """A date typed any way a person types it: full-width digits and dashes (２０２６－０７－０１) read as ASCII."""
-
-    widget = DateInput
-
-    def to_python(self, value):
-        if isinstance(value, str):
-            value = normalize_identifier(value)
-        return super().to_python(value)
 
 
 def new_submission():

@@ -26,6 +26,26 @@ class MobileField(IdentifierField):
         return attrs
 
 
+class DateInput(forms.DateInput):
+    """The browser's date picker, with the value rendered as ``YYYY-MM-DD`` as it expects."""
+
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class DateField(forms.DateField):
+    """A date typed any way a person types it: full-width digits and dashes (２０２６－０７－０１) read as ASCII."""
+
+    widget = DateInput
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = normalize_identifier(value)
+        return super().to_python(value)
+
+
 def attach_errors(form, exc):
     """Show a service's ``ValidationError`` next to the matching fields of ``form``, the rest on top."""
     if hasattr(exc, "error_dict"):
