@@ -1,6 +1,7 @@
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
 
+from .permission_cache import cached_permissions
 from .permissions import CATALOGUE
 from utilities.text import normalize_identifier
 
@@ -23,7 +24,8 @@ class TenantAuthBackend(ModelBackend):
     """Log in main accounts by user name and staff as ``<tenant>:<account name>`` (R-10).
 
     A staff account's permissions are its position's plus its supplementary ones (R-6), read
-    afresh on every request, so a change of rights applies at the next page load (R-14).
+    from the cache stamped with the current generation (``accounts.permission_cache``), so a
+    change of rights still applies at the next page load (R-14).
     A main account holds the whole catalogue.
     """
 
@@ -46,7 +48,10 @@ class TenantAuthBackend(ModelBackend):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
         if not hasattr(user_obj, "_perm_cache"):
-            user_obj._perm_cache = self._read_permissions(user_obj)
+            if getattr(user_obj, "is_staff_account", False) and not user_obj.is_superuser:
+                user_obj._perm_cache = cached_permissions(user_obj, self._read_permissions)
+            else:
+                user_obj._perm_cache = self._read_permissions(user_obj)
         return user_obj._perm_cache
 
     def _read_permissions(self, user_obj):

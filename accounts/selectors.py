@@ -1,5 +1,6 @@
 """Reads of the accounts app, always scoped to the viewer."""
 
+from utilities.cache import Generations
 from utilities.trees import subtree_filter
 
 from .models import AuditEntry, Delivery, Notification
@@ -9,8 +10,20 @@ def inbox_for(user):
     return Notification.objects.filter(recipient=user)
 
 
+# The inbox badge is on every page: its count is cached per recipient, and every writer of
+# ``read_at`` or of new messages retires the recipient's generation (``unread_changed``).
+_unread = Generations("unread", timeout_seconds=3600)
+
+
 def unread_count(user):
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    """How many inbox messages ``user`` has not read (an int), cached until one arrives or is read."""
+    return _unread.get(user.pk, "count", lambda: Notification.objects.filter(recipient=user, read_at__isnull=True).count())
+
+
+def unread_changed(*user_ids):
+    """Call after writing the inbox of ``user_ids`` (new messages, read marks): the badge re-counts."""
+    for user_id in set(user_ids):
+        _unread.retire(user_id)
 
 
 def deliveries_visible_to(user):

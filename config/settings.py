@@ -314,9 +314,26 @@ AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 # Operators unlock through our own admin for the attempts, which audits every deletion.
 AXES_ENABLE_ADMIN = False
 
+# The shared cache (Redis, which runs beside the database on every machine): copies of rows read
+# on every request, so that a page does not pay a query for them (issue 16). It never holds the
+# only copy of anything; when Redis is down the app reads the database instead
+# (utilities.cache). Keys are prefixed with the database's name, so that two databases served
+# from one Redis (a bench copy, a restored backup) never read each other's entries.
+CACHE_URL = env.str("CACHE_URL", default="redis://127.0.0.1:6379/1")
+CACHES = {
+    "default": {
+        "BACKEND": "utilities.cache.ResilientRedisCache",
+        "LOCATION": CACHE_URL,
+        "KEY_PREFIX": f"staffdesk:{DATABASES['default']['NAME']}",
+        "TIMEOUT": 3600,
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+}
+
 # Sessions live in a table keyed by user (django-qsessions), so that a user's sessions can be
-# listed and ended for real: deleted, not merely hidden.
-SESSION_ENGINE = "qsessions.backends.db"
+# listed and ended for real: deleted, not merely hidden. Reads come from the cache
+# (cached_db): ending a session deletes its cached copy too (accounts.services.sessions).
+SESSION_ENGINE = "qsessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -24,10 +24,22 @@ def pytest_configure(config):
     # tests/accounts/test_lockout.py and test_two_factor.py (fixtures ``axes_on``, ``admin_2fa_on``).
     settings.AXES_ENABLED = False
     settings.ADMIN_REQUIRES_SECOND_FACTOR = False
+    # One process's memory instead of Redis: the test server threads share it, and runs in
+    # parallel (SQLite and PostgreSQL, other checkouts) cannot read each other's entries.
+    # Emptied before every test (``empty_cache``), as the database is.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Every test starts with an empty cache, as with an empty database: ids are reused."""
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 def pytest_collection_modifyitems(config, items):
@@ -124,7 +136,9 @@ def _force_login_sessions_know_the_test_client(monkeypatch):
     """
     from django.conf import settings
     from django.test.client import ClientMixin
-    from qsessions.backends.db import SessionStore
+    from qsessions.models import Session
+
+    SessionStore = Session.get_session_store_class()  # the configured one: cached_db writes its cached copy too
 
     original = ClientMixin._login
 

@@ -21,12 +21,22 @@ def client_ip(request):
     from django.conf import settings
 
     hops = getattr(settings, "TRUSTED_PROXY_HOPS", 0)
-    if hops and request.META.get("HTTP_X_FORWARDED_FOR", "").strip():
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "") if hops else ""
+    # Read once per request (the session, the audit context and the lockout all ask): the
+    # answer is kept on the request with the inputs it came from.
+    inputs = (hops, forwarded, request.META.get("REMOTE_ADDR"))
+    known = getattr(request, "_client_ip", None)
+    if known is not None and known[0] == inputs:
+        return known[1]
+    if hops and forwarded.strip():
         # ipware counts the proxies *after* the client in the header, so our N-th entry from the
         # right is its proxy_count N - 1. Not strict: more entries than hops (a client-written
         # prefix) are expected and ignored.
-        return _ipware(request, "HTTP_X_FORWARDED_FOR", proxy_count=hops - 1)
-    return _ipware(request, "REMOTE_ADDR", proxy_count=None)
+        ip = _ipware(request, "HTTP_X_FORWARDED_FOR", proxy_count=hops - 1)
+    else:
+        ip = _ipware(request, "REMOTE_ADDR", proxy_count=None)
+    request._client_ip = (inputs, ip)
+    return ip
 
 
 def _ipware(request, header, *, proxy_count):

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from ..channels import CHANNELS, DeliveryError
 from ..models import Delivery, Notification
+from ..selectors import unread_changed
 from .audit import audit_record
 
 
@@ -48,6 +49,7 @@ def notifications_send_many(messages, *, backends=None):
             for m in messages
         ]
     )
+    unread_changed(*(n.recipient_id for n in notifications))
     now = timezone.now()
     deliveries = []
     for notification in notifications:
@@ -153,8 +155,11 @@ def notification_mark_read(*, actor, notification):
     if notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
+        unread_changed(actor.pk)
     return notification
 
 
 def notifications_mark_all_read(*, actor):
-    return Notification.objects.filter(recipient=actor, read_at__isnull=True).update(read_at=timezone.now())
+    marked = Notification.objects.filter(recipient=actor, read_at__isnull=True).update(read_at=timezone.now())
+    unread_changed(actor.pk)
+    return marked

@@ -5,6 +5,8 @@ updated_at). Pages and the audit log never show a session key, which is the bear
 itself: they name a session by ``session_public_id``, a keyed hash of the key.
 """
 
+from django.conf import settings
+from django.core.cache import caches
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
@@ -58,7 +60,23 @@ def sessions_end(*, user, keep_session_key=None):
     sessions = Session.objects.filter(user=user)
     if keep_session_key:
         sessions = sessions.exclude(session_key=keep_session_key)
-    return sessions.delete()[0]
+    return _delete(sessions)
+
+
+def _delete(sessions):
+    """Delete the ``sessions`` rows and their cached copies; return how many rows went.
+
+    qsessions drops the cached copies before deleting the rows. A request of that user arriving
+    before this transaction commits would still find the row and cache it again, so the copies
+    are dropped once more after the commit: an ended session stays ended (R-15).
+    """
+    keys = list(sessions.values_list("session_key", flat=True))
+    deleted = sessions.delete()[0]
+    prefix = getattr(Session.get_session_store_class(), "cache_key_prefix", None)
+    if keys and prefix is not None:
+        cache = caches[settings.SESSION_CACHE_ALIAS]
+        transaction.on_commit(lambda: cache.delete_many([prefix + key for key in keys]))
+    return deleted
 
 
 def _describe(session):
@@ -76,7 +94,7 @@ def session_end(*, actor, session):
     if user is None or not can_manage_sessions_of(actor, user):
         raise PermissionDenied
     detail = _describe(session)
-    Session.objects.filter(pk=session.pk).delete()
+    _delete(Session.objects.filter(pk=session.pk))
     audit_record(actor=actor, action="session.end", target=user, before=detail)
     return detail
 

@@ -22,6 +22,7 @@ from ..models import Delivery, Invitation, Notification, User
 from ..signals import staff_placement_changed
 from ..models.invitations import hash_token, new_token
 from ..models.users import staff_username
+from ..selectors import unread_changed
 from . import freeze, identity
 from .audit import audit_entry, audit_record, audit_record_many
 from .notifications import notification_send, notifications_send_many
@@ -562,6 +563,7 @@ def invitation_accept(*, token, code, password):
             Notification.objects.filter(
                 recipient=staff, kind=Notification.Kind.BINDING_CODE, read_at__isnull=True
             ).update(read_at=timezone.now())
+            unread_changed(staff.pk)
             audit_record(actor=staff, action="staff.bind", target=staff, after={"status": staff.status})
             return staff
     # Outside the atomic block, so that the wrong try stays counted.

@@ -6,8 +6,10 @@ machinery (no errors, no media). ``filter_fields`` writes the same HTML with ``f
 """
 
 from django import forms, template
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+
+from ..html import conditional_escape
 
 register = template.Library()
 

@@ -1,0 +1,87 @@
+"""The tables list pages write in Python escape every value as the template language would."""
+
+import datetime
+from decimal import Decimal
+from types import SimpleNamespace
+
+from django.test import RequestFactory
+
+from campaigns.templatetags.campaign_tables import campaign_rows, product_rows, report_rows
+from staff.templatetags.staff_tables import staff_rows
+from utilities.html import conditional_escape, escape
+from utilities.templatetags.layout import sidebar
+
+HOSTILE = """<img src=x onerror="alert('1')">&"""
+ESCAPED = "&lt;img src=x onerror=&quot;alert(&#x27;1&#x27;)&quot;&gt;&amp;"
+
+
+def test_escape_is_djangos_escape_without_the_wrapper():
+    from django.utils import html as django_html
+    from django.utils.safestring import mark_safe
+
+    assert escape(HOSTILE) == django_html.escape(HOSTILE) == ESCAPED
+    assert conditional_escape(mark_safe("<b>ok</b>")) == "<b>ok</b>"
+    assert conditional_escape(HOSTILE) == ESCAPED
+
+
+def test_campaign_rows_escape_titles_and_contact_persons():
+    campaign = SimpleNamespace(
+        title=HOSTILE,
+        get_absolute_url=lambda: "/campaigns/1/",
+        is_legacy=False,
+        starts_on=datetime.date(2026, 1, 1),
+        ends_on=datetime.date(2026, 2, 1),
+        commission_rate=Decimal("10.50"),
+        service_fee_rate=Decimal("1.00"),
+        review_mode="manual",
+        contact_person=HOSTILE,
+    )
+    html = campaign_rows([campaign])
+    assert "<img" not in html
+    assert html.count(ESCAPED) == 3  # the data attribute, the link text, the contact person
+
+
+def test_product_rows_escape_every_text_field():
+    product = SimpleNamespace(
+        pk=1,
+        product_id=HOSTILE,
+        title=HOSTILE,
+        shop_name=HOSTILE,
+        campaign=SimpleNamespace(title=HOSTILE),
+        get_absolute_url=lambda: "/campaigns/products/1/",
+        price=Decimal("9.90"),
+        proposed_commission_rate=Decimal("5.00"),
+        status="pending",
+        contact_person=HOSTILE,
+        reviewable=True,
+    )
+    request = RequestFactory().get("/campaigns/products/", {"q": HOSTILE})
+    html = product_rows({"request": request, "csrf_token": "t"}, [product], show_campaign=True)
+    assert "<img" not in html
+    assert html.count(ESCAPED) == 6
+
+
+def test_report_and_staff_rows_escape_labels():
+    assert "<img" not in report_rows([{"label": HOSTILE, "clicks": 1, "paid_orders": 2, "paid_amount": 3, "estimated_service_fee": 4}])
+    staff = SimpleNamespace(
+        pk=1,
+        account_name=HOSTILE,
+        label=HOSTILE,
+        is_department_admin=True,
+        username=HOSTILE,
+        mobile=HOSTILE,
+        department_path=HOSTILE,
+        position=HOSTILE,
+        status="active",
+        identity_status="none",
+        is_temporary=False,
+    )
+    html = staff_rows([staff])
+    assert "<img" not in html
+    assert html.count(ESCAPED) == 6
+
+
+def test_sidebar_escapes_labels_and_urls():
+    html = sidebar([{"title": HOSTILE, "items": [{"url": HOSTILE, "label": HOSTILE, "active": True}]}])
+    assert "<img" not in html and html.count(ESCAPED) == 3
+    assert 'aria-current="page"' in html
