@@ -673,7 +673,7 @@ class ChatSetup:
     staff: list  # the chat staff, the persona (``CHAT_STAFF[0]``) first
     presale: object  # 售前
     aftersale: object  # 售后
-    presale_members: list
+    presale_members: list  # the members who receive its conversations (enabled)
     aftersale_members: list
 
 
