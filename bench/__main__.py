@@ -7,8 +7,16 @@
 3. Serves the app with gunicorn and measures each page over real HTTP from a separate process
    (wrk, or ``bench/loadgen.py``) with 1 and 8 clients after a warm-up, reading the server's CPU
    time per request (gunicorn workers + PostgreSQL backends, ``bench/cpu.py``) around each window.
+   ``--server`` chooses how it is served: ``sync`` (sync workers, WSGI, connections kept for 600 s:
+   the page cost alone), ``asgi`` (as ``config/serve.sh`` serves production: uvicorn workers,
+   ``CONN_MAX_AGE=0``, so every request also opens a PostgreSQL connection) or ``asgi-pool``
+   (the same with ``DATABASE_POOL_SIZE``: a psycopg pool per worker).
 4. Times the batch import of a 50-row file.
-5. Writes ``bench/results/<date>-scale-<scale>.md`` and ``bench/results/LATEST.md``.
+5. Writes ``bench/results/<date>-scale-<scale>[-<server>].md`` and ``bench/results/LATEST.md``
+   (``LATEST-<server>.md`` for the served configurations).
+
+``--pages SUBSTRING`` measures only the pages whose name contains it (and skips the visibility
+comparison and the batch import): a quick run of the pages one works on.
 """
 
 import argparse
@@ -29,6 +37,35 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/staffdesk_bench"
 PORT = 8765
+# The chat doorbell's Redis channels: the bench's own, so that its writes wake nobody else's streams.
+CHAT_CHANNEL_PREFIX = "staffdesk-bench:chat:"
+
+# How ``--server`` serves the app. ``sync`` is what the targets were set against; the others are
+# ``config/serve.sh``'s production server: gunicorn with uvicorn's worker, 2 workers, and the
+# settings' defaults (CONN_MAX_AGE 0; no pool unless DATABASE_POOL_SIZE).
+SERVERS = {
+    "sync": {
+        "app": "config.wsgi:application",
+        "worker_class": None,
+        "workers": 5,
+        "env": {"CONN_MAX_AGE": "600"},
+        "label": "gunicorn, sync workers (WSGI), CONN_MAX_AGE=600",
+    },
+    "asgi": {
+        "app": "config.asgi:application",
+        "worker_class": "uvicorn_worker.UvicornWorker",
+        "workers": 2,
+        "env": {},
+        "label": "gunicorn with uvicorn_worker.UvicornWorker (ASGI) as config/serve.sh, CONN_MAX_AGE=0 (a connection per request)",
+    },
+    "asgi-pool": {
+        "app": "config.asgi:application",
+        "worker_class": "uvicorn_worker.UvicornWorker",
+        "workers": 2,
+        "env": {"DATABASE_POOL_SIZE": "4"},
+        "label": "gunicorn with uvicorn_worker.UvicornWorker (ASGI) as config/serve.sh, CONN_MAX_AGE=0, DATABASE_POOL_SIZE=4 (psycopg pool per worker)",
+    },
+}
 
 
 def parse_args(argv=None):
@@ -37,11 +74,29 @@ def parse_args(argv=None):
     parser.add_argument("--reuse", action="store_true", help="measure the existing bench database, do not rebuild")
     parser.add_argument("--seconds", type=float, default=5.0, help="measured seconds per page and concurrency")
     parser.add_argument("--warmup", type=float, default=1.5, help="warm-up seconds before each measurement")
-    parser.add_argument("--workers", type=int, default=5, help="gunicorn sync workers")
+    parser.add_argument(
+        "--server",
+        choices=sorted(SERVERS),
+        default="sync",
+        help="sync: sync workers, CONN_MAX_AGE=600 (default); asgi: as config/serve.sh (uvicorn workers, "
+        "CONN_MAX_AGE=0); asgi-pool: the same with DATABASE_POOL_SIZE=4",
+    )
+    parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default 5 for sync, 2 as config/serve.sh for asgi)")
+    parser.add_argument("--port", type=int, default=PORT, help=f"port the server listens on, 127.0.0.1 (default {PORT})")
+    parser.add_argument(
+        "--pages",
+        action="append",
+        default=None,
+        metavar="SUBSTRING",
+        help="measure only pages whose name contains SUBSTRING (case-insensitive; repeat for several)",
+    )
     parser.add_argument("--no-http", action="store_true", help="skip the HTTP measurements (used by the smoke test)")
-    parser.add_argument("--output", type=Path, default=None, help="results file (default bench/results/<date>-scale-<s>.md)")
+    parser.add_argument("--output", type=Path, default=None, help="results file (default bench/results/<date>-scale-<s>[-<server>].md)")
     parser.add_argument("--json", type=Path, default=None, help="also write the raw results as JSON to this file")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.workers is None:
+        args.workers = SERVERS[args.server]["workers"]
+    return args
 
 
 def database_url():
@@ -68,14 +123,27 @@ def setup_django(url):
     os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
     os.environ["NOTIFICATION_BACKENDS"] = "inbox"
     os.environ["TASKS_BACKEND"] = "django_tasks.backends.dummy.DummyBackend"
+    os.environ.setdefault("CHAT_CHANNEL_PREFIX", CHAT_CHANNEL_PREFIX)
     sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
 
 
-def pages(product_ids, staff_pk):
-    """``[(name, path, [personas it applies to])]`` — the R-41 page list."""
+CAMPAIGN_PERSONAS = ["owner", "admin_l1", "staff_l3"]  # the personas of the visibility comparison
+OPS = "ops_individual"  # an operation account (individual) bound to the large tenant
+CHAT = "chat_staff"  # a staff member holding customer chat, with conversations assigned
+
+
+def pages():
+    """``[(name, path, [personas it applies to])]`` — the R-41 page list. ``{placeholders}`` in a
+    path are filled per persona by ``resolve``.
+
+    Operation accounts: only the main account manages them in the large tenant (no position there
+    holds ``manage_operation_accounts``). Chat: the main account and the chat staff member; the
+    history also for the level-1 department admin, who reads the conversations served in its
+    subtree (R-5). The chat's event streams are not measured (they do not end).
+    """
     from utilities.pagination import COUNT_CAP
 
     deep = COUNT_CAP // 25  # the deepest page a capped list offers
@@ -94,12 +162,37 @@ def pages(product_ids, staff_pk):
         ("effect report by campaign, 90 days", "/campaigns/reports/?days=90&by=campaign", everyone),
         ("export of a 30-day report by campaign (CSV)", "/campaigns/reports/export.csv?days=30&by=campaign", everyone),
         ("staff list", "/staff/", managers),
-        ("permission preview", f"/staff/{staff_pk}/permissions/", ["owner"]),
+        ("permission preview", "/staff/{staff}/permissions/", ["owner"]),
         ("org chart", "/orgchart/", ["owner"]),
         ("real-person verification", "/account/verification/", ["admin_l1", "staff_l3"]),
         ("my sessions", "/sessions/", everyone),
         ("SCIM GET /Users (first 100)", "/scim/v2/Users", [SCIM]),
+        ("operation accounts", "/operations/accounts/", ["owner"]),
+        ("operation account detail", "/operations/accounts/{binding}/", ["owner"]),
+        ("operation tasks", "/operations/tasks/", ["owner"]),
+        ("task orders, first page", "/operations/orders/", ["owner"]),
+        ("task orders, delivered", "/operations/orders/?status=delivered", ["owner"]),
+        ("operation account statement", "/operations/bindings/{binding}/statement/", ["owner", OPS]),
+        ("my shops (operation account)", "/operations/my/", [OPS]),
+        ("task area (operation account)", "/operations/my/{binding}/", [OPS]),
+        ("my task orders (operation account)", "/operations/my/{binding}/orders/", [OPS]),
+        ("chat workbench", "/chat/", ["owner", CHAT]),
+        ("chat conversation", "/chat/conversations/{conversation}/", ["owner", CHAT]),
+        ("chat history, first page", "/chat/history/", ["owner", "admin_l1", CHAT]),
+        ("chat history search", "/chat/history/?q=%E7%89%A9%E6%B5%81", ["owner", "admin_l1", CHAT]),
+        ("chat live view", "/chat/live/", ["owner"]),
+        ("chat distribution settings", "/chat/distribution/", ["owner"]),
     ]
+
+
+def select_pages(page_list, substrings):
+    """The pages whose name contains one of ``substrings`` (case-insensitive); all for none."""
+    if not substrings:
+        return page_list
+    chosen = [page for page in page_list if any(part.lower() in page[0].lower() for part in substrings)]
+    if not chosen:
+        raise SystemExit(f"no page name contains {' or '.join(map(repr, substrings))}; names: " + "; ".join(name for name, _p, _w in page_list))
+    return chosen
 
 
 SCIM = "scim_token"  # the identity provider: a bearer token, no session
@@ -121,11 +214,42 @@ def credentials(persona, cookies, secret):
     return {"Cookie": cookies[persona]}
 
 
-def resolve(path, persona, product_ids):
-    return path.replace("{product}", str(product_ids.get(persona)))
+def resolve(path, persona, targets):
+    """``path`` with its placeholders filled: ``targets`` maps each to one value, or to one per persona."""
+    for key, value in targets.items():
+        if isinstance(value, dict):
+            value = value.get(persona)
+        path = path.replace("{" + key + "}", str(value))
+    return path
 
 
-def count_queries(persona_users, page_list, product_ids, secret):
+def find_targets(users):
+    """The objects the pages' ``{placeholders}`` open: per persona a product it sees and a
+    conversation (the chat staff member's newest open one; for the main account, the newest closed
+    one it did not serve), the staff member whose permissions are previewed, and the operation
+    account's binding with the large tenant."""
+    from chat.models import Conversation
+    from operations.models import OperationBinding
+
+    owner, chat_staff = users["owner"], users[CHAT]
+    return {
+        "product": {name: visible_product(users[name]) for name in CAMPAIGN_PERSONAS},
+        "staff": users["staff_l3"].pk,
+        "binding": OperationBinding.objects.get(
+            tenant_id=owner.tenant_id, account=users[OPS], status=OperationBinding.Status.ACTIVE
+        ).pk,
+        "conversation": {
+            CHAT: Conversation.objects.filter(assignee=chat_staff, status=Conversation.Status.OPEN).order_by("-created_at").first().pk,
+            "owner": Conversation.objects.filter(tenant_id=owner.tenant_id, status=Conversation.Status.CLOSED)
+            .exclude(assignee=owner)
+            .order_by("-created_at")
+            .first()
+            .pk,
+        },
+    }
+
+
+def count_queries(persona_users, page_list, targets, secret):
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -138,7 +262,7 @@ def count_queries(persona_users, page_list, product_ids, secret):
             else:
                 client = Client()
                 client.force_login(persona_users[persona])
-            url = resolve(path, persona, product_ids)
+            url = resolve(path, persona, targets)
             client.get(url)  # warm caches (permission ids, content types)
             with CaptureQueriesContext(connection) as captured:
                 response = client.get(url)
@@ -169,23 +293,47 @@ def session_cookie(base, username, password):
     return "; ".join(f"{k}={v}" for k, v in cookies.items())
 
 
-def start_server(url, workers):
+def _port_is_free(port):
+    import socket
+
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds: TIME_WAIT is fine
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def start_server(url, workers, server="sync", port=PORT):
+    """Start gunicorn as ``SERVERS[server]`` says, on 127.0.0.1:``port``; return it and its base URL.
+
+    The connection settings come only from ``SERVERS`` (an inherited CONN_MAX_AGE or
+    DATABASE_POOL_SIZE is dropped), so that ``asgi`` runs on the settings' defaults as
+    ``config/serve.sh`` does.
+    """
+    if not _port_is_free(port):
+        raise SystemExit(f"port {port} is taken (another benchmark still running?); choose another with --port")
+    mode = SERVERS[server]
+    inherited = {k: v for k, v in os.environ.items() if k not in {"CONN_MAX_AGE", "DATABASE_POOL_SIZE"}}
     env = {
-        **os.environ,
+        **inherited,
         "DATABASE_URL": url,
         "DEBUG": "false",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "NOTIFICATION_BACKENDS": "inbox",
         "TASKS_BACKEND": "django_tasks.backends.dummy.DummyBackend",
-        "CONN_MAX_AGE": "600",
+        "CHAT_CHANNEL_PREFIX": os.environ.get("CHAT_CHANNEL_PREFIX", CHAT_CHANNEL_PREFIX),
+        **mode["env"],
     }
     gunicorn = Path(sys.executable).parent / "gunicorn"
+    worker_class = ["--worker-class", mode["worker_class"]] if mode["worker_class"] else []
     process = subprocess.Popen(
-        [str(gunicorn), "config.wsgi:application", "--bind", f"127.0.0.1:{PORT}", "--workers", str(workers), "--log-level", "warning"],
+        [str(gunicorn), mode["app"], *worker_class, "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--log-level", "warning"],
         cwd=ROOT,
         env=env,
     )
-    base = f"http://127.0.0.1:{PORT}"
+    base = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:
             urllib.request.urlopen(f"{base}/login/", timeout=2).read()
@@ -345,7 +493,8 @@ def table_sizes():
                               'campaigns_enrolledproduct', 'campaigns_effectdaily',
                               'campaigns_enrolledproductuserobjectpermission', 'campaigns_enrolledproductgroupobjectpermission',
                               'campaigns_campaignuserobjectpermission', 'campaigns_campaigngroupobjectpermission',
-                              'guardian_userobjectpermission')
+                              'guardian_userobjectpermission', 'operations_operationbinding', 'operations_task',
+                              'operations_taskorder', 'chat_conversation', 'chat_message')
             ORDER BY relname
             """
         )
@@ -374,29 +523,35 @@ def main(argv=None):
         "owner": User.objects.get(username="big_owner"),
         "admin_l1": User.objects.get(tenant_id=tenant_id, account_name="l1admin1"),
         "staff_l3": User.objects.get(tenant_id=tenant_id, account_name="staff01"),
+        OPS: User.objects.get(username=dataset.OPS_INDIVIDUAL),
+        CHAT: User.objects.get(tenant_id=tenant_id, account_name=dataset.CHAT_STAFF[0]),
     }
-    product_ids = {name: visible_product(user) for name, user in users.items()}
-    page_list = pages(product_ids, users["staff_l3"].pk)
+    targets = find_targets(users)
+    page_list = select_pages(pages(), args.pages)
     secret = scim_secret(users["owner"])
     dataset.log("counting queries per request")
-    queries = count_queries(users, page_list, product_ids, secret)
-    dataset.log("timing visibility filtering: ours, (a) guardian generic, (b) floor")
-    visibility = {name: compare.compare(user, tenant_id) for name, user in users.items()}
-    dataset.log("timing the 50-row batch import")
-    batch = time_import(users["owner"])
+    queries = count_queries(users, page_list, targets, secret)
+    if args.pages:
+        visibility, batch = {}, None
+    else:
+        dataset.log("timing visibility filtering: ours, (a) guardian generic, (b) floor")
+        visibility = {name: compare.compare(users[name], tenant_id) for name in CAMPAIGN_PERSONAS}
+        dataset.log("timing the 50-row batch import")
+        batch = time_import(users["owner"])
     http = {}
     if not args.no_http:
         from django.db import connections
 
         connections.close_all()
         wrk = ensure_wrk()
-        server, base = start_server(url, args.workers)
+        server, base = start_server(url, args.workers, args.server, args.port)
         meter = cpu.Meter(server.pid, url)
         try:
-            cookies = {name: session_cookie(base, user.username, dataset.PASSWORD) for name, user in users.items()}
+            needed = {persona for _name, _path, who in page_list for persona in who if persona != SCIM}
+            cookies = {name: session_cookie(base, users[name].username, dataset.PASSWORD) for name in sorted(needed)}
             for name, path, who in page_list:
                 for persona in who:
-                    target = resolve(path, persona, product_ids)
+                    target = resolve(path, persona, targets)
                     headers = credentials(persona, cookies, secret)
                     one = load(base, target, headers, 1, args.seconds, args.warmup, wrk, meter)
                     eight = load(base, target, headers, 8, args.seconds, args.warmup, wrk, meter)
@@ -406,10 +561,12 @@ def main(argv=None):
                         f"{eight['rps']} req/s with 8 clients"
                     )
         finally:
+            meter.close()
             server.terminate()
             server.wait(timeout=30)
     if args.json:
         raw = {
+            "server": {"mode": args.server, "workers": args.workers, "description": SERVERS[args.server]["label"]},
             "pages": [
                 {
                     "page": name,
@@ -426,12 +583,13 @@ def main(argv=None):
             "batch_import": batch,
         }
         args.json.write_text(json.dumps(raw, indent=2, ensure_ascii=False), encoding="utf-8")
-    output = args.output or RESULTS / f"{datetime.date.today():%Y-%m-%d}-scale-{args.scale:g}.md"
+    suffix = "" if args.server == "sync" else f"-{args.server}"
+    output = args.output or RESULTS / f"{datetime.date.today():%Y-%m-%d}-scale-{args.scale:g}{suffix}.md"
     report = render(args, machine_facts(), table_sizes(), page_list, queries, visibility, batch, http, output)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(report, encoding="utf-8")
     if args.output is None:
-        (RESULTS / "LATEST.md").write_text(report, encoding="utf-8")
+        (RESULTS / f"LATEST{suffix}.md").write_text(report, encoding="utf-8")
     dataset.log(f"results written to {output}")
     return report
 
@@ -479,8 +637,11 @@ def render(args, facts, sizes, page_list, queries, visibility, batch, http, outp
         f"# Benchmark results — scale {args.scale:g}",
         "",
         f"Machine: {facts['cores']} cores ({facts['cpu']}), PostgreSQL {facts['postgresql']}, Python {facts['python']}; "
-        f"run {facts['date']}. gunicorn with {args.workers} sync workers; load from a separate process, "
+        f"run {facts['date']}. Load from a separate process, "
         f"{args.warmup:g} s warm-up then {args.seconds:g} s measured per row and concurrency.",
+        "",
+        f"Server: **{args.server}** — {SERVERS[args.server]['label']}, {args.workers} workers."
+        + (f" Pages: only those whose name contains {' or '.join(f'“{part}”' for part in args.pages)}." if args.pages else ""),
         "",
         "## Dataset",
         "",
@@ -495,7 +656,8 @@ def render(args, facts, sizes, page_list, queries, visibility, batch, http, outp
         "",
         "*CPU ms/req* is the server's CPU time per request over the measured window, "
         "as total (app + db): the gunicorn workers' and the PostgreSQL client backends' user + system "
-        "time read from `/proc/<pid>/stat` before and after, divided by the requests completed "
+        "time read from `/proc/<pid>/stat` before and after, plus what the backends that ended in the "
+        "window spent (the postmaster's reaped-children time), divided by the requests completed "
         "(`bench/cpu.py`). Unlike latency and req/s it does not depend on how much of the machine "
         "the load generator or anything else took.",
         "",
@@ -513,34 +675,37 @@ def render(args, facts, sizes, page_list, queries, visibility, batch, http, outp
                 f"{one.get('rps', '–')} | {eight.get('p50_ms', '–')} | {eight.get('p95_ms', '–')} | {eight.get('rps', '–')} | "
                 f"{verdict(name, one, eight)} |"
             )
-    lines += [
-        "",
-        "## Visibility filtering: ours vs (a) django-guardian generic vs (b) the floor",
-        "",
-        "One page (25 rows, newest first) of the visible set, planning + execution time from "
-        "`EXPLAIN ANALYZE`, median of 5. (a) is `get_objects_for_user` over one generic grant per "
-        "person per object (the same visible sets, materialised); (b) is the single hand-written "
-        "query. *same rows* checks that all three return the same page.",
-        "",
-        "| persona | set | ours ms | (a) ms | (b) ms | (a) ÷ ours | ours ÷ (b) | same rows |",
-        "|---|---|---:|---:|---:|---:|---:|---|",
-    ]
-    for persona, rows in visibility.items():
-        for row in rows:
-            lines.append(
-                f"| {persona} | {row['set']} | {row['ours_ms']} | {row['guardian_ms']} | {row['floor_ms']} | "
-                f"{_ratio(row['guardian_ms'], row['ours_ms'])} | {_ratio(row['ours_ms'], row['floor_ms'])} | "
-                f"{'yes' if row['same_rows'] else 'NO'} |"
-            )
-    lines += [
-        "",
-        "## Batch import",
-        "",
-        f"A {batch['rows']}-row CSV validated and committed (then rolled back), 5 runs: p50 {batch['p50_ms']} ms, "
-        f"max {batch['max_ms']} ms.",
-        "",
-    ]
-    others = sorted(p.name for p in RESULTS.glob("*.md") if p.name != "LATEST.md" and p.resolve() != output.resolve())
+    if args.pages:
+        lines += ["", "Visibility comparison and batch import: not run (`--pages`).", ""]
+    else:
+        lines += [
+            "",
+            "## Visibility filtering: ours vs (a) django-guardian generic vs (b) the floor",
+            "",
+            "One page (25 rows, newest first) of the visible set, planning + execution time from "
+            "`EXPLAIN ANALYZE`, median of 5. (a) is `get_objects_for_user` over one generic grant per "
+            "person per object (the same visible sets, materialised); (b) is the single hand-written "
+            "query. *same rows* checks that all three return the same page.",
+            "",
+            "| persona | set | ours ms | (a) ms | (b) ms | (a) ÷ ours | ours ÷ (b) | same rows |",
+            "|---|---|---:|---:|---:|---:|---:|---|",
+        ]
+        for persona, rows in visibility.items():
+            for row in rows:
+                lines.append(
+                    f"| {persona} | {row['set']} | {row['ours_ms']} | {row['guardian_ms']} | {row['floor_ms']} | "
+                    f"{_ratio(row['guardian_ms'], row['ours_ms'])} | {_ratio(row['ours_ms'], row['floor_ms'])} | "
+                    f"{'yes' if row['same_rows'] else 'NO'} |"
+                )
+        lines += [
+            "",
+            "## Batch import",
+            "",
+            f"A {batch['rows']}-row CSV validated and committed (then rolled back), 5 runs: p50 {batch['p50_ms']} ms, "
+            f"max {batch['max_ms']} ms.",
+            "",
+        ]
+    others = sorted(p.name for p in RESULTS.glob("*.md") if not p.name.startswith("LATEST") and p.resolve() != output.resolve())
     if others:
         lines += ["## Other results", "", *[f"- [{name}]({name})" for name in reversed(others)], ""]
     return "\n".join(lines)

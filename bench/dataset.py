@@ -6,7 +6,17 @@ The bulk (20,000 campaigns, 1,000,000 products, 30,000,000 effect rows, their gr
 small tenants) is generated inside PostgreSQL with ``INSERT … SELECT generate_series`` and the
 grant rules of ``campaigns.visibility`` written out in SQL, which loads in minutes.
 
-``scale`` multiplies every bulk count (1.0 is R-41); the org of the large tenant stays full size.
+The large tenant also gets what the operation-account and customer-chat pages list (R-33 … R-36):
+260 individuals invited by it (200 active operation accounts, the rest pending, unbound, declined
+or withdrawn), 50 tasks and 100,000 task orders in every state; ten staff holding *Customer chat
+reception* in two groups, and 50,000 buyer conversations of 10 messages each. Individuals and
+tasks are made in SQL like the bulk (one insert each); the chat rights, groups and members go
+through the real services, like the org.
+
+``scale`` multiplies every bulk count (1.0 is R-41), task orders and conversations included; the
+org of the large tenant, its individuals and its tasks stay full size (people and a task
+catalogue, like the org: what a dropdown of accounts or a task list holds does not shrink with
+the data).
 """
 
 import datetime
@@ -19,13 +29,23 @@ from django.utils import timezone
 
 BIG_SLUG = "bigshop"
 PASSWORD = "Bench-pass-2026"
+# The operation account whose pages are measured: bound to the large tenant with the most orders.
+OPS_INDIVIDUAL = "yunying0001"
+# The staff of the large tenant who hold *Customer chat reception*; the first is the chat persona.
+CHAT_STAFF = [f"staff{n:02d}" for n in range(4, 41, 4)]
 
 FULL = {
     "small_tenants": 10_000,
     "campaigns": 20_000,
     "products": 1_000_000,
     "effect_days": 30,
+    "task_orders": 100_000,
+    "conversations": 50_000,
 }
+# Fixed, whatever the scale (see the module docstring).
+INDIVIDUALS = {"active": 200, "pending": 20, "unbound": 20, "declined": 10, "withdrawn": 10}
+TASKS = 50
+MESSAGES_PER_CONVERSATION = 10
 
 
 @dataclass
@@ -37,6 +57,8 @@ class Personas:
     owner_id: int
     admin_l1_id: int
     staff_l3_id: int
+    ops_individual: str
+    chat_staff: str
 
 
 def log(message):
@@ -49,6 +71,8 @@ def counts(scale):
         "campaigns": max(40, int(FULL["campaigns"] * scale)),
         "products": max(400, int(FULL["products"] * scale)),
         "effect_days": FULL["effect_days"],
+        "task_orders": max(500, int(FULL["task_orders"] * scale)),
+        "conversations": max(200, int(FULL["conversations"] * scale)),
     }
 
 
@@ -176,6 +200,8 @@ def build(scale=1.0):
     log(f"building at scale {scale}: {n}")
     tenant, owner, people = build_big_org()
     log("large tenant org built (100 departments, 50 staff)")
+    chat_staff = _chat_setup(tenant, owner)
+    log(f"customer chat: {len(chat_staff.staff)} staff with the right, groups and members")
     _sql("SET synchronous_commit = off")
     _sql("SET maintenance_work_mem = '1GB'")
     _sql("SET work_mem = '256MB'")  # the rollups group 30 M rows: hash them in memory, not on disk
@@ -187,6 +213,18 @@ def build(scale=1.0):
     log(f"{n['products']} products")
     _effects(tenant, n["effect_days"])
     log(f"{n['products'] * n['effect_days']} effect rows")
+    step = time.monotonic()
+    _operation_accounts(tenant, owner, n["task_orders"])
+    log(
+        f"{sum(INDIVIDUALS.values())} individuals, {TASKS} tasks, {n['task_orders']} task orders "
+        f"in {time.monotonic() - step:.1f} s"
+    )
+    step = time.monotonic()
+    _conversations(tenant, owner, chat_staff, n["conversations"])
+    log(
+        f"{n['conversations']} conversations, {n['conversations'] * MESSAGES_PER_CONVERSATION} messages "
+        f"in {time.monotonic() - step:.1f} s"
+    )
     from campaigns import rollups, windows
 
     rollups.refresh_tenant(tenant.pk)
@@ -208,6 +246,8 @@ def build(scale=1.0):
         owner_id=owner.pk,
         admin_l1_id=admin.pk,
         staff_l3_id=staff.pk,
+        ops_individual=OPS_INDIVIDUAL,
+        chat_staff=chat_staff.staff[0].username,
     )
 
 
@@ -457,3 +497,332 @@ def _generic_grants(tenant):
                 f"SELECT v.x::text, %s, %s, %s FROM ({sql}) AS v(x)",
                 [ct, perm, user.pk, *params],
             )
+
+
+# Operation accounts (R-33 … R-35) ---------------------------------------------------------------
+
+
+def _individual_ranges():
+    """``{status: (first, last)}``: which of the numbered individuals (``yunying0001`` …) has
+    which binding with the large tenant (``INDIVIDUALS``: the active ones first)."""
+    ranges, first = {}, 1
+    for status, count in INDIVIDUALS.items():
+        ranges[status] = (first, first + count - 1)
+        first += count
+    return ranges
+
+
+def _operation_accounts(tenant, owner, order_count):
+    """Individuals, their bindings with the large tenant, its tasks and ``order_count`` task orders.
+
+    Bindings: the active ones invited 13 months ago, pending ones in the last days, unbound ones
+    ended now (with every order confirmed or cancelled, R-35), declined and withdrawn ones; ten
+    active accounts were bound once before (an older unbound record). ``OPS_INDIVIDUAL`` also
+    serves two small shops and has a pending invitation from a third. Tasks: 40 open with a
+    deadline ahead, 5 closed, 5 past their deadline (no orders). Orders over the last year, one
+    in a hundred ``OPS_INDIVIDUAL``'s: older than 30 days confirmed (or 1 in 10 cancelled), newer
+    ones in every state; the amount at most the task's fee; numbers ``YYYYMMDD`` + 8 digits.
+    """
+    from django.conf import settings
+    from django.contrib.auth.hashers import make_password
+
+    now = timezone.now()
+    today = timezone.localdate()
+    ranges = _individual_ranges()
+    _sql(
+        """
+        INSERT INTO accounts_user (password, is_superuser, username, first_name, last_name, email, is_staff,
+            is_active, date_joined, kind, account_name, display_name, mobile, status, is_department_admin,
+            identity_status, tenant_id, bound_at)
+        SELECT %(password)s, false, 'yunying' || lpad(g::text, 4, '0'), '', '', 'yunying' || g || '@example.com',
+            false, true, %(now)s - make_interval(days => 400 + g %% 30), 'individual', '',
+            (ARRAY['运营','种草','带货','探店','测评'])[1 + g %% 5] || '小' || (ARRAY['李','王','张','刘','陈','杨','赵','黄'])[1 + g %% 8] || g,
+            '', 'active', false, 'unverified', NULL, %(now)s - make_interval(days => 400 + g %% 30)
+        FROM generate_series(1, %(total)s) g
+        """,
+        {"password": make_password(PASSWORD), "now": now, "total": sum(INDIVIDUALS.values())},
+    )
+    status_of = " ".join(f"WHEN g BETWEEN {first} AND {last} THEN '{status}'" for status, (first, last) in ranges.items())
+    _sql(
+        f"""
+        INSERT INTO operations_operationbinding (tenant_id, account_id, status, invited_by_id, invited_at, answered_at,
+            ended_by_id, ended_at)
+        SELECT %(tenant)s, u.id, b.status, %(owner)s, b.invited,
+            CASE WHEN b.status IN ('active', 'unbound', 'declined') THEN b.invited + interval '1 day' END,
+            CASE WHEN b.status IN ('unbound', 'withdrawn') THEN %(owner)s END,
+            CASE WHEN b.status = 'unbound' THEN %(now)s WHEN b.status = 'withdrawn' THEN b.invited + interval '2 days' END
+        FROM (
+            SELECT g, s.status, %(now)s - CASE s.status
+                WHEN 'pending' THEN make_interval(hours => g %% 60)
+                WHEN 'declined' THEN make_interval(days => 30 + g %% 30)
+                WHEN 'withdrawn' THEN make_interval(days => 20 + g %% 30)
+                ELSE make_interval(days => 390 + g %% 10) END AS invited
+            FROM generate_series(1, %(total)s) g CROSS JOIN LATERAL (SELECT CASE {status_of} END AS status) s
+        ) b
+        JOIN accounts_user u ON u.username = 'yunying' || lpad(b.g::text, 4, '0')
+        ORDER BY b.g
+        """,
+        {"tenant": tenant.pk, "owner": owner.pk, "now": now, "total": sum(INDIVIDUALS.values())},
+    )
+    # Bound once before: an older record, unbound a year ago with nothing open.
+    _sql(
+        """
+        INSERT INTO operations_operationbinding (tenant_id, account_id, status, invited_by_id, invited_at, answered_at,
+            ended_by_id, ended_at)
+        SELECT %(tenant)s, u.id, 'unbound', %(owner)s, %(now)s - interval '600 days', %(now)s - interval '599 days',
+            %(owner)s, %(now)s - interval '420 days'
+        FROM accounts_user u WHERE u.username IN (SELECT 'yunying' || lpad(g::text, 4, '0') FROM generate_series(2, 11) g)
+        """,
+        {"tenant": tenant.pk, "owner": owner.pk, "now": now},
+    )
+    # One person, several shops: the persona also serves two small shops and is invited by a third.
+    _sql(
+        """
+        INSERT INTO operations_operationbinding (tenant_id, account_id, status, invited_by_id, invited_at, answered_at)
+        SELECT t.id, p.id, CASE WHEN t.slug = 'shop3' THEN 'pending' ELSE 'active' END, o.id, %(now)s - interval '10 days',
+            CASE WHEN t.slug = 'shop3' THEN NULL ELSE %(now)s - interval '9 days' END
+        FROM accounts_tenant t JOIN accounts_user o ON o.tenant_id = t.id AND o.kind = 'owner'
+        CROSS JOIN accounts_user p
+        WHERE t.slug IN ('shop1', 'shop2', 'shop3') AND p.username = %(persona)s
+        """,
+        {"now": now, "persona": OPS_INDIVIDUAL},
+    )
+    _sql(
+        """
+        INSERT INTO operations_task (tenant_id, title, creator_name, fee, description, deadline, is_open, created_by_id,
+            created_at, submission)
+        SELECT %(tenant)s,
+            (ARRAY['秋冬新品种草短视频','直播间口播 5 分钟','小红书图文测评','探店 vlog','开箱视频','买家秀合集',
+                   '双十一预热种草','达人直播连麦'])[1 + g %% 8] || ' 第' || g || '期',
+            (ARRAY['小美穿搭','家居达人阿杰','美妆博主可可','数码老王','吃货小胖','宝妈日记'])[1 + (g / 8) %% 6],
+            100 + ((g * 37) %% 30) * 50, '按任务说明完成并提交链接。',
+            CASE WHEN g > 45 THEN %(today)s - (g - 45) * 7 ELSE %(today)s + 5 + (g * 11) %% 180 END,
+            g NOT BETWEEN 41 AND 45, %(owner)s, %(now)s - make_interval(days => 420 - g), ''
+        FROM generate_series(1, %(count)s) g
+        """,
+        {"tenant": tenant.pk, "owner": owner.pk, "now": now, "today": today, "count": TASKS},
+    )
+    with bulk_loading("operations_taskorder"):
+        _task_orders(tenant, order_count, now, settings.TIME_ZONE)
+
+
+def _task_orders(tenant, count, now, zone):
+    # The active accounts and the ones unbound now; not the records ended before this year's orders.
+    bindings = _scalar(
+        "SELECT array_agg(id ORDER BY id) FROM operations_operationbinding WHERE tenant_id = %s "
+        "AND (status = 'active' OR (status = 'unbound' AND ended_at >= %s))",
+        [tenant.pk, now],
+    )
+    persona_binding = _scalar(
+        "SELECT b.id FROM operations_operationbinding b JOIN accounts_user u ON u.id = b.account_id "
+        "WHERE b.tenant_id = %s AND u.username = %s AND b.status = 'active'",
+        [tenant.pk, OPS_INDIVIDUAL],
+    )
+    # Expired tasks (deadline passed) take no orders here: an order is placed before the deadline.
+    tasks = _scalar(
+        "SELECT array_agg(id ORDER BY id) FROM operations_task WHERE tenant_id = %s AND deadline >= %s",
+        [tenant.pk, timezone.localdate()],
+    )
+    step = 365 * 86400 / count  # seconds between two orders: a year of orders, the newest a minute ago
+    states = "ARRAY['placed','placed','in_progress','in_progress','in_progress','delivered','delivered','delivered','confirmed','cancelled']"
+    _sql(
+        f"""
+        INSERT INTO operations_taskorder (tenant_id, binding_id, account_id, task_id, number, amount, status, placed_at,
+            status_changed_at, submission)
+        SELECT %(tenant)s, o.binding_id, b.account_id, t.id,
+            to_char(o.placed_at AT TIME ZONE %(zone)s, 'YYYYMMDD') || lpad(o.g::text, 8, '0'),
+            round(t.fee * (50 + {_bucket("o.g * 17 + 3", 51)}) / 100, 2),
+            s.status, o.placed_at,
+            CASE WHEN s.status = 'placed' THEN o.placed_at
+                 ELSE LEAST(%(now)s, o.placed_at + make_interval(hours => 2 + o.g %% 70)) END,
+            ''
+        FROM (
+            SELECT g, %(now)s - make_interval(secs => 60 + (g - 1) * %(step)s) AS placed_at,
+                CASE WHEN {_bucket("g", 100)} = 0 THEN %(persona)s
+                     ELSE (%(bindings)s::bigint[])[1 + {_bucket("g * 7 + 1", len(bindings))}] END AS binding_id,
+                (%(tasks)s::bigint[])[1 + {_bucket("g * 11 + 3", len(tasks))}] AS task_id
+            FROM generate_series(1, %(count)s) g
+        ) o
+        JOIN operations_operationbinding b ON b.id = o.binding_id
+        JOIN operations_task t ON t.id = o.task_id
+        CROSS JOIN LATERAL (
+            SELECT CASE WHEN b.status = 'unbound' OR o.placed_at < %(now)s - interval '30 days'
+                        THEN CASE WHEN {_bucket("o.g * 7 + 5", 10)} = 0 THEN 'cancelled' ELSE 'confirmed' END
+                        ELSE ({states})[1 + {_bucket("o.g * 7 + 5", 10)}] END AS status
+        ) s
+        ORDER BY o.g DESC
+        """,
+        {
+            "tenant": tenant.pk,
+            "zone": zone,
+            "now": now,
+            "step": step,
+            "persona": persona_binding,
+            "bindings": bindings,
+            "tasks": tasks,
+            "count": count,
+        },
+    )
+
+
+# Customer chat (R-36) ---------------------------------------------------------------------------
+
+
+@dataclass
+class ChatSetup:
+    staff: list  # the chat staff, the persona (``CHAT_STAFF[0]``) first
+    presale: object  # 售前
+    aftersale: object  # 售后
+    presale_members: list  # the members who receive its conversations (enabled)
+    aftersale_members: list
+
+
+def _chat_setup(tenant, owner):
+    """``CHAT_STAFF`` get *Customer chat reception* as a supplementary right (through
+    ``staff_update``, as ``chat/demo.py`` gives it) and are verified, so that they may chat
+    (R-17); 售前 and 售后 share them (one member in both, one disabled in 售后), a third group is
+    not offered. Each has a presence (away; the persona online when the data was built)."""
+    from accounts import permissions as catalogue
+    from accounts.models import User
+    from accounts.services.staff import staff_update
+    from chat import services
+    from chat.models import ChatMember, Presence
+
+    chat_right = list(catalogue.catalogue_permissions().filter(codename=catalogue.CUSTOMER_CHAT))
+    for name in CHAT_STAFF:
+        person = User.objects.select_related("department", "position").get(tenant=tenant, account_name=name)
+        staff_update(
+            actor=owner,
+            staff=person,
+            display_name=person.display_name,
+            mobile=person.mobile,
+            department=person.department,
+            position=person.position,
+            is_department_admin=person.is_department_admin,
+            supplementary_permissions=[*person.user_permissions.all(), *chat_right],
+        )
+    User.objects.filter(tenant=tenant, account_name__in=CHAT_STAFF).update(identity_status=User.IdentityStatus.VERIFIED)
+    by_name = {u.account_name: u for u in User.objects.filter(tenant=tenant, account_name__in=CHAT_STAFF)}
+    staff = [by_name[name] for name in CHAT_STAFF]  # fresh objects: no stale permission cache
+    presale = services.group_create(actor=owner, name="售前", description="商品、优惠与下单咨询")
+    aftersale = services.group_create(actor=owner, name="售后", description="物流、退换货与售后问题")
+    services.group_create(actor=owner, name="大促专线", description="大促期间开放", is_offered=False)
+    presale_members, aftersale_members = staff[:6], staff[5:]
+    for group, members in ((presale, presale_members), (aftersale, aftersale_members)):
+        for person in members:
+            services.member_add(actor=owner, group=group, user=person)
+    services.member_set_enabled(
+        actor=owner, member=ChatMember.objects.get(group=aftersale, user=staff[-1]), enabled=False
+    )
+    now = timezone.now()
+    Presence.objects.bulk_create(
+        Presence(
+            tenant=tenant,
+            user=person,
+            status=Presence.Status.ONLINE if index == 0 else Presence.Status.AWAY,
+            last_seen_at=now - datetime.timedelta(minutes=index * 37),
+            last_assigned_at=now - datetime.timedelta(minutes=index * 11 + 1),
+        )
+        for index, person in enumerate(staff)
+    )
+    return ChatSetup(staff, presale, aftersale, presale_members, aftersale_members[:-1])
+
+
+def _conversations(tenant, owner, chat, count):
+    """``count`` buyer conversations over the last 90 days, ``MESSAGES_PER_CONVERSATION`` messages
+    each, as ``chat.services`` writes them: the buyer's first line, the system's "serving you"
+    (or "overflow" for the 3% the main account received), then staff and buyer in turn, and the
+    "closed" line for closed ones. 60% 售前, 40% 售后, each to one of its enabled members; the
+    newest (about 10 per member, the persona's three newest and two overflow ones) are still open
+    with the last buyer message unread."""
+    now = timezone.now()
+    open_count = max(20, min(200, count // 250))
+    params = {
+        "tenant": tenant.pk,
+        "now": now,
+        "count": count,
+        "open": open_count,
+        "step": 90 * 86400 / count,
+        "owner": owner.pk,
+        "persona": chat.staff[0].pk,
+        "presale": chat.presale.pk,
+        "aftersale": chat.aftersale.pk,
+        "pre_members": [p.pk for p in chat.presale_members],
+        "post_members": [p.pk for p in chat.aftersale_members],
+    }
+    _sql(
+        f"""
+        INSERT INTO chat_conversation (tenant_id, group_id, buyer_nickname, buyer_key, buyer_ip, status, assignee_id,
+            is_overflow, read_upto, last_message_id, created_at, last_message_at, closed_at)
+        SELECT %(tenant)s, x.group_id,
+            (ARRAY['爱吃坚果的猫','小鹿乱撞','快递等等我','退货小能手','晚风','柠檬不萌','一只小胖橘','云朵'])[1 + x.g %% 8] || x.g,
+            gen_random_uuid(), ('203.0.113.' || (1 + x.g %% 254))::inet,
+            CASE WHEN x.g <= %(open)s THEN 'open' ELSE 'closed' END,
+            CASE WHEN x.overflow THEN %(owner)s
+                 WHEN x.g <= 3 THEN %(persona)s
+                 WHEN x.group_id = %(presale)s THEN (%(pre_members)s::bigint[])[1 + {_bucket("x.g * 13 + 7", len(chat.presale_members))}]
+                 ELSE (%(post_members)s::bigint[])[1 + {_bucket("x.g * 13 + 7", len(chat.aftersale_members))}] END,
+            x.overflow, 0, 0, x.started, x.started + interval '9 minutes',
+            CASE WHEN x.g > %(open)s THEN x.started + interval '9 minutes' END
+        FROM (
+            SELECT g, %(now)s - make_interval(secs => 600 + (g - 1) * %(step)s) AS started,
+                g > 3 AND ({_bucket("g * 5 + 1", 100)} < 3 OR g IN (4, 5)) AS overflow,
+                CASE WHEN g <= 3 OR {_bucket("g * 3 + 2", 5)} < 3 THEN %(presale)s ELSE %(aftersale)s END AS group_id
+            FROM generate_series(1, %(count)s) g
+        ) x
+        ORDER BY x.g DESC
+        """,
+        params,
+    )
+    with bulk_loading("chat_message"):
+        _messages(tenant)
+    _sql(
+        """
+        UPDATE chat_conversation c SET last_message_id = m.last_id,
+            read_upto = CASE WHEN c.status = 'open' THEN m.before_last ELSE m.last_id END
+        FROM (SELECT conversation_id, max(id) AS last_id, (array_agg(id ORDER BY id DESC))[2] AS before_last
+              FROM chat_message WHERE tenant_id = %s GROUP BY conversation_id) m
+        WHERE m.conversation_id = c.id
+        """,
+        [tenant.pk],
+    )
+
+
+def _messages(tenant):
+    label = "left(COALESCE(NULLIF(u.display_name, ''), NULLIF(u.account_name, ''), u.username), 50)"
+    _sql(
+        f"""
+        INSERT INTO chat_message (tenant_id, conversation_id, kind, author_id, author_label, body, created_at)
+        SELECT c.tenant_id, c.id, m.kind,
+            CASE WHEN m.kind = 'staff' THEN c.assignee_id END,
+            CASE WHEN m.kind = 'buyer' THEN c.buyer_nickname ELSE {label} END,
+            CASE
+                WHEN k = 0 AND c.group_id = sale.id THEN
+                    (ARRAY['你好，每日坚果礼盒还有货吗？双11能便宜点吗？','请问这款连衣裙M码适合多高的人穿？',
+                           '羽绒服有没有优惠券可以领？','这个口红礼盒送人合适吗，有没有礼品袋？',
+                           '保温杯是304不锈钢的吗？','运动鞋偏码吗？平时穿42'])[1 + c.id %% 6]
+                WHEN k = 0 THEN
+                    (ARRAY['我的包裹三天没更新物流了，能帮忙查一下吗？','收到的杯子有裂痕，怎么申请换货？',
+                           '退货地址是哪里？运费谁出？','发票怎么开？需要公司抬头','物流显示签收了但我没收到',
+                           '尺码不合适可以换吗？'])[1 + c.id %% 6]
+                WHEN m.kind = 'system' AND k = 1 THEN CASE WHEN c.is_overflow THEN 'overflow' ELSE 'started' END
+                WHEN m.kind = 'system' THEN 'closed'
+                WHEN m.kind = 'staff' THEN
+                    (ARRAY['亲，您好，很高兴为您服务～','帮您查询一下，请稍等','已为您登记，48小时内处理',
+                           '这边给您申请了优惠券，请查收','物流已催促，预计明天送达','还有其他可以帮您的吗？'])[1 + (c.id + k) %% 6]
+                ELSE (ARRAY['好的，谢谢','大概什么时候能到？','可以的','那我等一下','能再便宜点吗？','收到，辛苦了'])[1 + (c.id + k) %% 6]
+            END,
+            c.created_at + make_interval(mins => k)
+        FROM chat_conversation c
+        JOIN accounts_user u ON u.id = c.assignee_id
+        JOIN chat_chatgroup sale ON sale.tenant_id = c.tenant_id AND sale.name = '售前'
+        CROSS JOIN generate_series(0, {MESSAGES_PER_CONVERSATION - 1}) k
+        CROSS JOIN LATERAL (
+            SELECT CASE WHEN k = 1 OR (k = {MESSAGES_PER_CONVERSATION - 1} AND c.status = 'closed') THEN 'system'
+                        WHEN k > 0 AND k %% 2 = 0 THEN 'staff' ELSE 'buyer' END AS kind
+        ) m
+        WHERE c.tenant_id = %s
+        ORDER BY c.id, k
+        """,
+        [tenant.pk],
+    )
