@@ -6,7 +6,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -97,19 +97,33 @@ def _safe_next(request, fallback):
 # The shop's side --------------------------------------------------------------------------
 
 
+def _count_orders_of_page(page, field, attribute, **conditions):
+    """Set ``attribute`` on each row of ``page`` to its number of task orders (``field`` is the
+    order's foreign key to the row) matching ``conditions``: one grouped query over the page's
+    rows. An annotation on the list's queryset counted the orders of every row of the tenant
+    before the page was cut (190 ms at 100,000 orders)."""
+    rows = list(page.object_list)
+    counts = dict(
+        TaskOrder.objects.filter(**{f"{field}__in": rows}, **conditions)
+        .order_by()
+        .values_list(field)
+        .annotate(n=Count("id"))
+        .values_list(field, "n")
+    )
+    for row in rows:
+        setattr(row, attribute, counts.get(row.pk, 0))
+    page.object_list = rows
+
+
 @manager_required
 def account_list(request):
     """Binding records (运营号绑定记录): every invitation and its fate, with open-order counts."""
     form = BindingFilterForm(request.GET or None)
-    bindings = (
-        bindings_visible_to(request.user)
-        .select_related("account", "invited_by", "ended_by")
-        .annotate(open_orders=Count("orders", filter=Q(orders__status__in=TaskOrder.OPEN_STATUSES)))
-        .order_by("-invited_at", "-id")
-    )
+    bindings = bindings_visible_to(request.user).select_related("account", "invited_by", "ended_by").order_by("-invited_at", "-id")
     if form.is_valid() and form.cleaned_data["status"]:
         bindings = bindings.filter(status=form.cleaned_data["status"])
     page = capped_page(request, bindings, per_page=PAGE_SIZE)
+    _count_orders_of_page(page, "binding", "open_orders", status__in=TaskOrder.OPEN_STATUSES)
     return render(
         request,
         "operations/binding_list.html",
@@ -229,8 +243,9 @@ def replace(request, pk):
 
 @manager_required
 def task_list(request):
-    tasks = tasks_visible_to(request.user).annotate(order_count=Count("orders")).order_by("-is_open", "deadline", "id")
+    tasks = tasks_visible_to(request.user).order_by("-is_open", "deadline", "id")
     page = capped_page(request, tasks, per_page=PAGE_SIZE)
+    _count_orders_of_page(page, "task", "order_count")
     return render(request, "operations/task_list.html", {"page_obj": page})
 
 
