@@ -8,6 +8,7 @@ import datetime
 import uuid
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -175,7 +176,14 @@ class ConversationQuerySet(models.QuerySet):
             return self.none()
         condition = Q(assignee=user)
         if user.is_department_admin and user.department_id:
-            condition |= subtree_filter(user.department, prefix="assignee__department__")
+            # The subtree's people first (a few dozen ids), then their conversations: PostgreSQL
+            # walks the tenant's newest conversations and stops after a page. Joining every
+            # conversation to its assignee's department instead read and sorted all of them
+            # (100 ms of database CPU at 50,000 conversations).
+            people = get_user_model().objects.filter(
+                subtree_filter(user.department, prefix="department__"), tenant_id=user.tenant_id
+            )
+            condition |= Q(assignee_id__in=people.values("pk"))
         return rows.filter(condition)
 
 

@@ -97,8 +97,9 @@ def open_orders_of(binding):
 def statement_for(binding, *, start, end):
     """The statement (账单明细) of ``binding`` for orders placed on ``start`` … ``end`` (local dates).
 
-    ``{"orders": [...], "count", "total", "confirmed_total", "open_total", "cancelled_total"}``;
-    the total leaves cancelled orders out. Two queries (rows, sums), money as two-place ``Decimal``.
+    ``{"orders": <queryset>, "count", "total", "confirmed_total", "open_total", "cancelled_total"}``;
+    the total leaves cancelled orders out. The sums are one query; ``orders`` (oldest first, with
+    their task) is read by whoever pages through it or exports it. Money as two-place ``Decimal``.
     """
     start = max(start, settings.STATEMENT_CUTOFF)
     orders = (
@@ -121,7 +122,7 @@ def statement_for(binding, *, start, end):
     return {
         "start": start,
         "end": end,
-        "orders": list(orders),
+        "orders": orders,
         "count": sums["count"],
         **{key: exact_money(sums[key]) for key in ("total", "confirmed_total", "open_total", "cancelled_total")},
     }

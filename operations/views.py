@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from utilities.exports import csv_response, xlsx_response
-from utilities.pagination import capped_page
+from utilities.pagination import capped_page, paginate
 from utilities.forms import attach_errors
 
 from . import services
@@ -316,6 +316,9 @@ def order_list(request):
 # Both sides -------------------------------------------------------------------------------
 
 
+STATEMENT_PAGE_SIZE = 50
+
+
 def _statement(request, pk):
     binding = get_object_or_404(bindings_visible_to(request.user).select_related("account", "tenant"), pk=pk)
     form = StatementForm(request.GET or None)
@@ -334,6 +337,9 @@ def statement(request, pk):
             "binding": binding,
             "form": form,
             "statement": data,
+            # The busiest account has some 1,400 orders a year: the page shows them 50 at a time
+            # (600 ms of CPU for the whole year at once); the totals and the exports cover them all.
+            "page_obj": paginate(request, data["orders"], per_page=STATEMENT_PAGE_SIZE),
             "query": _query_without_page(request),
             # A period refused next to its field is not downloaded as another one.
             "downloadable": not form.is_bound or form.is_valid(),

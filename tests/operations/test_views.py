@@ -340,3 +340,21 @@ def test_lists_cost_the_same_queries_however_many_rows(client, people, owner, sh
         services.binding_invite(actor=owner, tenant=owner.tenant, login=extra.username)
     with django_assert_max_num_queries(limit):
         assert client.get(url).status_code == 200
+
+
+def test_a_long_statement_is_paged_while_its_totals_and_export_cover_every_order(client, owner, op_a, shop):
+    from operations.views import STATEMENT_PAGE_SIZE
+
+    for _ in range(STATEMENT_PAGE_SIZE + 3):
+        services.order_place(actor=op_a, binding=shop.binding_a, task=shop.task)
+    total = STATEMENT_PAGE_SIZE + 5  # and A1, A2 of the shop
+    client.force_login(owner)
+    url = reverse("operations:statement", args=[shop.binding_a.pk])
+
+    first = client.get(url).content.decode()
+    second = client.get(url, {"page": 2}).content.decode()
+    assert first.count("<tr><td>") == STATEMENT_PAGE_SIZE
+    assert second.count("<tr><td>") == total - STATEMENT_PAGE_SIZE
+    assert f"<strong>{total}</strong>" in first and 'rel="next"' in first
+    export = client.get(reverse("operations:statement_export", args=[shop.binding_a.pk, "csv"]))
+    assert export.content.decode("utf-8-sig").count("\n") >= total + 1
