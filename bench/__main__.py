@@ -33,6 +33,8 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from . import port_is_free
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/staffdesk_bench"
@@ -293,18 +295,6 @@ def session_cookie(base, username, password):
     return "; ".join(f"{k}={v}" for k, v in cookies.items())
 
 
-def _port_is_free(port):
-    import socket
-
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds: TIME_WAIT is fine
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
 def start_server(url, workers, server="sync", port=PORT):
     """Start gunicorn as ``SERVERS[server]`` says, on 127.0.0.1:``port``; return it and its base URL.
 
@@ -312,7 +302,7 @@ def start_server(url, workers, server="sync", port=PORT):
     DATABASE_POOL_SIZE is dropped), so that ``asgi`` runs on the settings' defaults as
     ``config/serve.sh`` does.
     """
-    if not _port_is_free(port):
+    if not port_is_free(port):
         raise SystemExit(f"port {port} is taken (another benchmark still running?); choose another with --port")
     mode = SERVERS[server]
     inherited = {k: v for k, v in os.environ.items() if k not in {"CONN_MAX_AGE", "DATABASE_POOL_SIZE"}}

@@ -32,6 +32,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from bench import port_is_free
 from bench.__main__ import ROOT, machine_facts, recreate_database, setup_django
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/staffdesk_bench_chat"
@@ -152,20 +153,8 @@ def committed_transactions():
 # The server ------------------------------------------------------------------------------------
 
 
-def _port_is_free():
-    import socket
-
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds: TIME_WAIT is fine
-        try:
-            sock.bind(("127.0.0.1", PORT))
-        except OSError:
-            return False
-    return True
-
-
 def start_server(url, workers, push):
-    if not _port_is_free():
+    if not port_is_free(PORT):
         raise SystemExit(f"port {PORT} is taken (another benchmark still running?); set BENCH_CHAT_PORT")
     env = {
         **os.environ,

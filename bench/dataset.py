@@ -686,25 +686,13 @@ def _chat_setup(tenant, owner):
     ``staff_update``, as ``chat/demo.py`` gives it) and are verified, so that they may chat
     (R-17); 售前 and 售后 share them (one member in both, one disabled in 售后), a third group is
     not offered. Each has a presence (away; the persona online when the data was built)."""
-    from accounts import permissions as catalogue
     from accounts.models import User
-    from accounts.services.staff import staff_update
     from chat import services
+    from chat.demo import grant_chat_right
     from chat.models import ChatMember, Presence
 
-    chat_right = list(catalogue.catalogue_permissions().filter(codename=catalogue.CUSTOMER_CHAT))
     for name in CHAT_STAFF:
-        person = User.objects.select_related("department", "position").get(tenant=tenant, account_name=name)
-        staff_update(
-            actor=owner,
-            staff=person,
-            display_name=person.display_name,
-            mobile=person.mobile,
-            department=person.department,
-            position=person.position,
-            is_department_admin=person.is_department_admin,
-            supplementary_permissions=[*person.user_permissions.all(), *chat_right],
-        )
+        grant_chat_right(owner, User.objects.select_related("department", "position").get(tenant=tenant, account_name=name))
     User.objects.filter(tenant=tenant, account_name__in=CHAT_STAFF).update(identity_status=User.IdentityStatus.VERIFIED)
     by_name = {u.account_name: u for u in User.objects.filter(tenant=tenant, account_name__in=CHAT_STAFF)}
     staff = [by_name[name] for name in CHAT_STAFF]  # fresh objects: no stale permission cache

@@ -29,7 +29,7 @@ CONVERSATIONS = [
 ]
 
 
-def _grant_chat_right(owner, person):
+def grant_chat_right(owner, person):
     """Give ``person`` the ``customer_chat`` right as a supplementary permission (audited)."""
     if person.has_perm(catalogue.perm(catalogue.CUSTOMER_CHAT)):
         return
@@ -57,7 +57,7 @@ def seed_chat(*, tenant, owner, password):
             person = people.get(account)
             if person is None or ChatMember.objects.filter(group=group, user=person).exists():
                 continue
-            _grant_chat_right(owner, person)
+            grant_chat_right(owner, person)
             services.member_add(actor=owner, group=group, user=User.objects.get(pk=person.pk))
     if not Conversation.objects.filter(tenant=tenant).exists():
         groups = {g.name: g for g in ChatGroup.objects.filter(tenant=tenant)}
