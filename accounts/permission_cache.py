@@ -18,7 +18,9 @@ from django.contrib.auth.models import Permission
 from utilities.cache import Generations
 
 SCOPE = "all"
-generations = Generations("permissions", timeout_seconds=3600)
+# Five minutes: should a retirement fail to reach Redis from one worker while others still read
+# it (a partial outage), a removed right lasts that long at most (utilities/cache.py).
+generations = Generations("permissions", timeout_seconds=300)
 
 
 def cached_permissions(user, read):

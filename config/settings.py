@@ -332,8 +332,9 @@ CACHES = {
 
 # Sessions live in a table keyed by user (django-qsessions), so that a user's sessions can be
 # listed and ended for real: deleted, not merely hidden (R-15, R-21). Reads come from the cache
-# (cached_db): ending a session deletes its cached copy too (accounts.services.sessions).
-SESSION_ENGINE = "qsessions.backends.cached_db"
+# (qsessions' cached_db, with cached copies capped at five minutes: accounts/session_store.py):
+# ending a session deletes its cached copy too (accounts.services.sessions).
+SESSION_ENGINE = "accounts.session_store"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 SECURE_CONTENT_TYPE_NOSNIFF = True

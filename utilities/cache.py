@@ -6,8 +6,9 @@ page. Reads that fail count as misses and writes that fail are dropped, each log
 here ever holds the only copy of anything.
 
 A failed *delete* (an invalidation) is logged as an error: the entry it meant to drop may still be
-read once Redis is back. Entries carry a timeout, and the permission sets a generation as well
-(``accounts.permission_cache``), which bounds how long that can last.
+read by a worker that reaches Redis (a partial outage) or once Redis is back. What guards rights
+carries a short timeout for that reason: a session's cached copy and a staff account's permission
+set live five minutes at most (``accounts/session_store.py``, ``accounts/permission_cache.py``).
 """
 
 import logging

@@ -29,7 +29,7 @@ def test_production_cache_is_redis_with_the_database_name_in_its_prefix():
     assert default["LOCATION"].startswith("redis://")
     # The database's name (the test run has since renamed the database itself).
     assert default["KEY_PREFIX"].startswith("staffdesk:") and len(default["KEY_PREFIX"]) > len("staffdesk:")
-    assert production.SESSION_ENGINE == "qsessions.backends.cached_db"
+    assert production.SESSION_ENGINE == "accounts.session_store"
 
 
 def test_a_removed_right_applies_at_the_next_request_although_the_set_was_cached(client, owner, org, plain_staff):
@@ -136,3 +136,17 @@ def test_the_redis_cache_round_trips():
         assert live.get("k") == {"a": 1}
     finally:
         live.delete("k")
+
+
+def test_a_cached_session_copy_lives_five_minutes_at_most(client, plain_staff):
+    """A copy left behind by an end that could not reach the cache stops working within minutes."""
+    from accounts.session_store import CACHE_SECONDS
+
+    client.force_login(plain_staff)
+    key = Session.get_session_store_class().cache_key_prefix + client.session.session_key
+    made_key = cache.make_key(key)
+    expires_at = cache._expire_info[made_key]  # LocMem keeps each key's expiry time
+    import time
+
+    assert CACHE_SECONDS == 300
+    assert expires_at - time.time() <= CACHE_SECONDS + 1
