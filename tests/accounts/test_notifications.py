@@ -243,3 +243,17 @@ def test_the_robot_is_called_outside_any_transaction_or_row_lock(owner, monkeypa
 
     assert seen == [False]
     assert notification.deliveries.get(backend="dingtalk").status == Delivery.Status.SENT
+
+
+def test_the_badge_follows_a_message_that_arrives_or_is_read_after_it_was_counted(client, tenant):
+    """The count is cached (issue 16): each writer of the inbox must make it count again."""
+    staff = StaffFactory(tenant=tenant)
+    notification_send(recipient=staff, subject="one")
+    client.force_login(staff)
+    assert client.get(reverse("accounts:inbox")).context["unread_count"] == 1
+
+    second = notification_send(recipient=staff, subject="two")
+    assert client.get(reverse("accounts:inbox")).context["unread_count"] == 2
+
+    client.get(reverse("accounts:inbox_detail", args=[second.pk]))
+    assert client.get(reverse("accounts:inbox")).context["unread_count"] == 1
