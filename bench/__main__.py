@@ -92,6 +92,13 @@ def parse_args(argv=None):
         metavar="SUBSTRING",
         help="measure only pages whose name contains SUBSTRING (case-insensitive; repeat for several)",
     )
+    parser.add_argument(
+        "--load-generator",
+        choices=("auto", "wrk", "python"),
+        default="auto",
+        help="what sends the requests: wrk (whole seconds only), bench/loadgen.py (python; any duration), "
+        "or auto: wrk when it is installed or can be (default)",
+    )
     parser.add_argument("--no-http", action="store_true", help="skip the HTTP measurements (used by the smoke test)")
     parser.add_argument("--output", type=Path, default=None, help="results file (default bench/results/<date>-scale-<s>[-<server>].md)")
     parser.add_argument("--json", type=Path, default=None, help="also write the raw results as JSON to this file")
@@ -533,7 +540,9 @@ def main(argv=None):
         from django.db import connections
 
         connections.close_all()
-        wrk = ensure_wrk()
+        wrk = None if args.load_generator == "python" else ensure_wrk()
+        if wrk is None and args.load_generator == "wrk":
+            raise SystemExit("--load-generator wrk: wrk is not installed and could not be installed")
         server, base = start_server(url, args.workers, args.server, args.port)
         meter = cpu.Meter(server.pid, url)
         try:

@@ -28,10 +28,29 @@ def pytest_configure(config):
     # parallel (SQLite and PostgreSQL, other checkouts) cannot read each other's entries.
     # Emptied before every test (``empty_cache``), as the database is.
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "config.db.sqlite3":
+        # In memory, as for Django's own SQLite engine; pytest-django's per-worker suffix (xdist)
+        # skips ":memory:" but does not know our engine's name and would make a file name of it.
+        database.setdefault("TEST", {})["NAME"] = ":memory:"
+    elif "options" in database.get("OPTIONS", {}):
+        # A test database's commits need not wait for the disk: what a transactional or
+        # concurrency test commits is still visible to every other connection at once.
+        database["OPTIONS"]["options"] += " -c synchronous_commit=off"
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """pytest-django's test databases; shared persona snapshots are rolled back before they go."""
+    from tests import snapshots
+
+    snapshots.database_ready()
+    yield
+    snapshots.close_all()
 
 
 @pytest.fixture(autouse=True)
@@ -52,6 +71,29 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip_pg)
         if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """The Redis server that tests needing a real one talk to: ``$TEST_REDIS_URL``, else the local one.
+
+    ``config/test.sh`` names it (starting a throwaway ``redis-server`` when none answers). Where
+    none answers, the test skips and says why; under ``CI=true`` a missing Redis is a failure.
+    Returns the server's URL without a database number, e.g. ``redis://127.0.0.1:6379``.
+    """
+    import redis
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379").rstrip("/")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=3).ping()
+    except redis.RedisError as error:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"No Redis answers at {url} ({error}): under CI that is a failure.")
+        pytest.skip(
+            f"no Redis answers at {url}: install redis-server (bash config/test.sh then starts a"
+            " throwaway one) or set TEST_REDIS_URL"
+        )
+    return url
 
 
 @pytest.fixture(scope="session")

@@ -56,6 +56,7 @@ from operations.models import TaskOrder
 from accounts.permissions import catalogue_permissions
 from orgchart.services import department_create, position_create
 from tests.factories import PASSWORD, OwnerFactory, TenantFactory
+from tests.snapshots import Snapshot
 
 _mobiles = itertools.count(1)
 
@@ -263,6 +264,16 @@ def campaign(actor, title, **scope):
 
 @pytest.fixture
 def world(db):
+    """The campaign world (module docstring), built once and shared while consecutive tests ask for it.
+
+    A copy of the snapshot (``tests/snapshots.py``) when one is open, else a build of its own (a
+    test that commits for real, or the first test of a run).
+    """
+    return WORLD.copy() if WORLD.is_open else build_world()
+
+
+def build_world():
+    """Build the campaign world through the services; returns its namespace."""
     tenant = TenantFactory(slug="acme", name="Acme")
     owner = OwnerFactory(tenant=tenant, username="acme_owner")
     w = SimpleNamespace(tenant=tenant, owner=owner)
@@ -352,6 +363,9 @@ def world(db):
     for name in ("p_approved", "p_pending", "p_rejected", "p_creator_pending", "p_other"):
         getattr(w, name).refresh_from_db()
     return w
+
+
+WORLD = Snapshot("world", build_world, defined_in=__name__)
 
 
 def _legacy_product(campaign, product_id, title, contact):

@@ -129,8 +129,8 @@ def test_a_page_still_answers_when_the_cache_is_down(client, plain_staff, settin
     assert client.get(CAMPAIGNS).status_code == 200
 
 
-def test_the_redis_cache_round_trips():
-    live = ResilientRedisCache("redis://127.0.0.1:6379/1", {"KEY_PREFIX": "staffdesk-test-roundtrip"})
+def test_the_redis_cache_round_trips(redis_url):
+    live = ResilientRedisCache(f"{redis_url}/1", {"KEY_PREFIX": "staffdesk-test-roundtrip"})
     live.set("k", {"a": 1}, 30)
     try:
         assert live.get("k") == {"a": 1}

@@ -25,12 +25,13 @@ def _free_port():
         return sock.getsockname()[1]
 
 
-def test_the_chat_benchmark_runs_both_modes_end_to_end(tmp_path):
+def test_the_chat_benchmark_runs_both_modes_end_to_end(tmp_path, redis_url):
     server = _server()
     password = f":{server['password']}" if server["password"] else ""
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
     env["BENCH_CHAT_DATABASE_URL"] = f"postgres://{server['user']}{password}@{server['host']}:{server['port']}/{SMOKE_DB}"
     env["BENCH_CHAT_PORT"] = str(_free_port())
+    env["CHAT_REDIS_URL"] = f"{redis_url}/0"
     report, raw = tmp_path / "chat.md", tmp_path / "chat.json"
     try:
         result = subprocess.run(

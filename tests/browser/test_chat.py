@@ -72,6 +72,7 @@ def buyer_starts(page, server, nickname, text):
     expect(page.get_by_test_id("thread")).to_contain_text(text)
 
 
+@pytest.mark.sqlite_smoke
 def test_buyer_and_staff_chat_live_and_distribution_follows_presence(open_page, server, owner, desk, screenshot):
     agent_a, agent_b, muted = desk
     staff_a = open_page(agent_a.username)

@@ -186,6 +186,7 @@ def test_batch_add_refuses_two_bad_rows_then_imports_the_fixed_file(owner_page, 
     expect(page.get_by_test_id("staff-status")).to_have_text("Active")
 
 
+@pytest.mark.sqlite_smoke
 def test_batch_add_from_the_xlsx_template(owner_page, live_server, owner, org, tmp_path):
     page = owner_page
     open_batch_add(page)

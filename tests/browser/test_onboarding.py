@@ -8,6 +8,7 @@ from accounts.models import AuditEntry, Tenant
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.mark.sqlite_smoke
 def test_sign_up_then_dingtalk_gate_then_dashboard(page, live_server):
     page.goto(f"{live_server.url}/signup/")
     page.get_by_label("Shop or company name").fill("Acme Shop")

@@ -37,6 +37,7 @@ def add_department(page, base_url, name, parent=None):
     expect(node(page, path)).to_be_visible()
 
 
+@pytest.mark.sqlite_smoke
 def test_org_chart_position_and_staff_from_invitation_to_lost_access(page, live_server, owner, browser_as):
     url = live_server.url
     sign_in(page, url, owner.username)

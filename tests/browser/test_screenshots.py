@@ -29,6 +29,7 @@ def demo_page(page, live_server):
     return page
 
 
+@pytest.mark.sqlite_smoke
 def test_demo_owner_tour_of_staff_org_chart_and_effect_report(demo_page, live_server, screenshot):
     page = demo_page
     staff = User.objects.filter(tenant__slug="demo", kind=User.Kind.STAFF).order_by("username").first()

@@ -1,0 +1,131 @@
+"""Heavy personas built once and shared by the tests that follow, as Django's ``setUpTestData`` does.
+
+The campaign ``world`` (``tests/personas.py``) builds two tenants, eleven bound staff accounts,
+seven campaigns and their products through the services: about half a second, asked for by some
+450 tests. A :class:`Snapshot` builds it once inside an outer transaction; each test then runs in
+its own savepoint inside it (pytest-django's ordinary ``db`` transaction, nested), gets a deep
+copy of the pristine objects, and its writes are rolled back to the snapshot at its end. Every
+test still sees exactly the rows a fresh build would give it.
+
+The snapshot is open only while consecutive tests want it. It is rolled back, before any fixture
+of the next test is set up, when that test does not ask for it or commits for real (a
+``transaction=True`` test, ``transactional_db``, ``live_server``): those tests build their own
+copy, as before. ``pytest_collection_modifyitems`` keeps each module's snapshot users together so
+that a module builds its snapshot once. The first test of a run builds its own copy too: the test
+database does not exist yet when its set-up starts.
+"""
+
+import copy
+
+import pytest
+from django.db import transaction
+from django.test import override_settings
+
+_snapshots: list["Snapshot"] = []
+_database_ready = False
+
+
+class Snapshot:
+    """One persona world kept open between the tests that ask for the fixture ``fixture_name``
+    defined in the module ``defined_in`` (a namesake elsewhere is another fixture).
+
+    ``build`` is called with no argument inside the outer transaction and returns the persona
+    namespace; :meth:`copy` gives a test its own deep copy of it. The fixture returns
+    ``snapshot.copy()`` when ``snapshot.is_open`` and ``build()`` otherwise.
+    """
+
+    def __init__(self, fixture_name, build, *, defined_in):
+        self.fixture_name = fixture_name
+        self.build = build
+        self.defined_in = defined_in
+        self._atomic = None
+        self._pristine = None
+        self._blocker = None
+        _snapshots.append(self)
+
+    @property
+    def is_open(self):
+        return self._atomic is not None
+
+    def wanted_by(self, item):
+        """Whether ``item`` asks for this snapshot's fixture (this one, not a namesake) and rolls back."""
+        definitions = getattr(item, "_fixtureinfo", None) and item._fixtureinfo.name2fixturedefs.get(self.fixture_name)
+        if not definitions:
+            return False
+        function = definitions[-1].func
+        if (function.__module__, function.__name__) != (self.defined_in, self.fixture_name):
+            return False
+        return not commits_for_real(item)
+
+    def open(self, blocker):
+        from django.core.cache import cache
+
+        self._blocker = blocker
+        with blocker.unblock():
+            self._atomic = transaction.atomic()
+            self._atomic.__enter__()
+            try:
+                # What the autouse ``_english_by_default`` gives a fixture built inside the test.
+                with override_settings(LANGUAGE_CODE="en"):
+                    self._pristine = self.build()
+            except BaseException:
+                self.close()
+                raise
+            finally:
+                cache.clear()
+
+    def copy(self):
+        return copy.deepcopy(self._pristine)
+
+    def close(self):
+        if self._atomic is None:
+            return
+        atomic, self._atomic, self._pristine = self._atomic, None, None
+        with self._blocker.unblock():
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+def commits_for_real(item) -> bool:
+    """Whether ``item`` runs outside a rolled-back transaction (pytest-django's own rule)."""
+    marker = item.get_closest_marker("django_db")
+    if marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences") or marker.args[:1] == (True,)):
+        return True
+    names = set(getattr(item, "fixturenames", ()))
+    return bool(names & {"transactional_db", "live_server", "django_db_reset_sequences"})
+
+
+def database_ready():
+    """Called once the test database exists (``django_db_setup`` in ``tests/conftest.py``)."""
+    global _database_ready
+    _database_ready = True
+
+
+def close_all():
+    for snapshot in _snapshots:
+        snapshot.close()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Before any fixture of ``item``: roll back the snapshots it does not want, open those it does."""
+    for snapshot in _snapshots:
+        wanted = snapshot.wanted_by(item)
+        if snapshot.is_open and not wanted:
+            snapshot.close()
+        elif wanted and not snapshot.is_open and _database_ready:
+            from pytest_django.plugin import blocking_manager_key
+
+            snapshot.open(item.config.stash[blocking_manager_key])
+
+
+def pytest_collection_modifyitems(items):
+    """Within each module, run the tests that share a snapshot one after another (order kept otherwise)."""
+    if not _snapshots:
+        return
+    module_first, key = {}, {}
+    for index, item in enumerate(items):
+        first = module_first.setdefault(item.nodeid.split("::", 1)[0], index)
+        group = next((n for n, snapshot in enumerate(_snapshots) if snapshot.wanted_by(item)), -1)
+        key[item] = (first, group, index)
+    items.sort(key=key.__getitem__)
