@@ -34,14 +34,15 @@ class Snapshot:
     ``snapshot.copy()`` when ``snapshot.is_open`` and ``build()`` otherwise.
     """
 
-    def __init__(self, fixture_name, build, *, defined_in):
+    def __init__(self, fixture_name, build, *, defined_in, register=True):
         self.fixture_name = fixture_name
         self.build = build
         self.defined_in = defined_in
         self._atomic = None
         self._pristine = None
         self._blocker = None
-        _snapshots.append(self)
+        if register:  # opened and rolled back around each test by the hooks below
+            _snapshots.append(self)
 
     @property
     def is_open(self):

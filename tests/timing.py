@@ -1,4 +1,9 @@
-"""Fixture timing: how long each fixture's own set-up took, summed over the run.
+"""Where the suite's time goes: per fixture and per folder, summed over the run.
+
+``pytest --folder-durations`` prints the time of every test (set-up, call and teardown) summed
+per folder of ``tests/`` (a top-level test file counts as its own folder), with the test count;
+under pytest-xdist the controller adds up its workers' reports. With ``--durations=N`` (pytest's
+own, per test) these are what ``docs/testing.md`` was measured with.
 
 ``pytest --fixture-durations=30`` prints the 30 fixtures whose set-ups cost the most, with their
 call counts. A fixture's time is its own code only: the fixtures it asks for are set up before
@@ -19,7 +24,16 @@ import pytest
 _totals: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
 
 
+_folders: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
+
+
 def pytest_addoption(parser):
+    parser.addoption(
+        "--folder-durations",
+        action="store_true",
+        default=False,
+        help="show the time of the tests summed per folder of tests/",
+    )
     parser.addoption(
         "--fixture-durations",
         type=int,
@@ -67,8 +81,30 @@ def pytest_sessionfinish(session):
     (_share_dir(config) / f"{worker}.json").write_text(json.dumps(dict(_totals)))
 
 
+def folder_of(nodeid: str) -> str:
+    """``tests/accounts/test_x.py::t`` → ``tests/accounts``; ``tests/test_x.py::t`` → ``tests/test_x.py``."""
+    path = nodeid.split("::", 1)[0]
+    parts = path.split("/")
+    return "/".join(parts[:2]) if len(parts) > 1 else path
+
+
+def pytest_runtest_logreport(report):
+    entry = _folders[folder_of(report.nodeid)]
+    entry[0] += report.duration
+    if report.when == "call" or (report.when == "setup" and report.skipped):
+        entry[1] += 1
+
+
 def pytest_terminal_summary(terminalreporter, config):
-    if not _enabled(config) or hasattr(config, "workerinput"):
+    if hasattr(config, "workerinput"):
+        return
+    if config.getoption("folder_durations"):
+        terminalreporter.write_sep("=", "time per folder (set-up + call + teardown, summed over workers)")
+        total = sum(seconds for seconds, _count in _folders.values())
+        for folder, (seconds, count) in sorted(_folders.items(), key=lambda item: item[1][0], reverse=True):
+            terminalreporter.write_line(f"{seconds:9.1f}s {count:6d} tests  {folder}")
+        terminalreporter.write_line(f"{total:9.1f}s {sum(c for _s, c in _folders.values()):6d} tests  in all")
+    if not _enabled(config):
         return
     combined: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
     for path in _share_dir(config).glob("*.json"):
