@@ -123,7 +123,7 @@ run_pass() {  # run_pass <name> <database url> <suite pass> [pytest args...]
   local name=$1 url=$2 suite=$3 started result=passed
   shift 3
   started=$SECONDS
-  DATABASE_URL=$url .venv/bin/python -m pytest -n "$WORKERS" --suite-pass="$suite" "$@" || { result=FAILED; status=1; }
+  DATABASE_URL=$url .venv/bin/python -m pytest -n "$WORKERS" --dist worksteal --suite-pass="$suite" "$@" || { result=FAILED; status=1; }
   record "$name" $((SECONDS - started)) "$result"
 }
 

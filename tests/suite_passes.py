@@ -48,6 +48,10 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "every_backend: runs in both passes although it uses no database fixture"
     )
+    config.addinivalue_line(
+        "markers",
+        "slow: runs for tens of seconds; started first, so that a parallel pass does not end waiting on it",
+    )
 
 
 def is_browser_test(item) -> bool:
@@ -79,6 +83,9 @@ def left_out_of(suite_pass: str, item) -> str | None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
+    # The tests marked slow go first (otherwise in their order): started last, one of them would
+    # keep its worker busy for a minute after the other had run out of tests.
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
     suite_pass = config.getoption("suite_pass")
     if suite_pass is None:
         return

@@ -140,6 +140,7 @@ def test_the_number_is_not_echoed_on_the_page_or_in_error_messages(submitted):
     assert submitted.id_number_masked == f"{VALID[:4]}**********{VALID[-4:]}"
 
 
+@pytest.mark.slow
 def test_no_page_export_or_admin_page_shows_the_number(client, submitted, owner, west_staff, operator):
     ints = sorted(
         {

@@ -25,6 +25,7 @@ def _free_port():
         return sock.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_the_chat_benchmark_runs_both_modes_end_to_end(tmp_path, redis_url):
     server = _server()
     password = f":{server['password']}" if server["password"] else ""

@@ -59,6 +59,7 @@ def _bench(env, *args):
     )
 
 
+@pytest.mark.slow
 def test_the_benchmark_runs_end_to_end_at_tiny_scale(tmp_path):
     server = _server()
     password = f":{server['password']}" if server["password"] else ""

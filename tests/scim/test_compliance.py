@@ -62,6 +62,7 @@ def _staffdesk_values(org, original):  # noqa: F811
     return example
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_scim2_tester_finds_nothing_wrong(live_server, owner, org, monkeypatch):  # noqa: F811
     monkeypatch.setattr(
