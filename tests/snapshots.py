@@ -41,6 +41,7 @@ class Snapshot:
         self._atomic = None
         self._pristine = None
         self._blocker = None
+        self._connection = None
         if register:  # opened and rolled back around each test by the hooks below
             _snapshots.append(self)
 
@@ -63,6 +64,7 @@ class Snapshot:
 
         self._blocker = blocker
         with blocker.unblock():
+            self._connection = transaction.get_connection()
             self._atomic = transaction.atomic()
             self._atomic.__enter__()
             try:
@@ -83,8 +85,16 @@ class Snapshot:
             return
         atomic, self._atomic, self._pristine = self._atomic, None, None
         with self._blocker.unblock():
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+            if transaction.get_connection() is self._connection and self._connection.in_atomic_block:
+                transaction.set_rollback(True)
+                atomic.__exit__(None, None, None)
+                return
+            # Asked from another context than the one that opened it (seen once at the end of an
+            # xdist worker's session): end the snapshot's connection itself; the server rolls
+            # back what was never committed, and the test database can then be dropped.
+            raw = self._connection.connection
+            if raw is not None:
+                raw.close()
 
 
 def commits_for_real(item) -> bool:
