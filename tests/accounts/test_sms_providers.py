@@ -18,7 +18,7 @@ import pytest
 from django.test import TestCase
 from django.urls import reverse
 
-from accounts.models import Delivery, Notification, User
+from accounts.models import Delivery, Invitation, Notification, User
 from accounts.services import staff as staff_services
 from tests.personas import fresh, sms_code_for, token_of
 
@@ -322,7 +322,8 @@ def test_aliyun_with_a_wrong_secret_is_a_failed_delivery_the_owner_sees_and_rese
     assert "A new binding code is on its way" in response.content.decode()
     (sent,) = aliyun.requests  # … and the owner's resend reaches the person with a fresh code
     new_code = json.loads(sent["TemplateParam"])["code"]
-    assert code_delivery(staff).status == Delivery.Status.SENT
+    assert Invitation.objects.get(user=staff).codes_sent == 2  # a new code, not the failed text again
+    assert code_delivery(staff).pk == delivery.pk and code_delivery(staff).status == Delivery.Status.SENT
     client.logout()
     if new_code != old_code:
         assert "Wrong code" in " ".join(bind_with(client, link, old_code).context["form"].errors["code"])
