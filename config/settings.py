@@ -235,13 +235,52 @@ DINGTALK_TIMEOUT_SECONDS = env.float("DINGTALK_TIMEOUT_SECONDS", default=5.0)
 # The only places robot messages may be POSTed to (scheme and host): DingTalk's documented
 # custom-robot endpoint, https://oapi.dingtalk.com/robot/send?access_token=…
 DINGTALK_ROBOT_ORIGINS = env.list("DINGTALK_ROBOT_ORIGINS", default=["https://oapi.dingtalk.com"])
-# SMS (binding codes go only here, R-12): a relay that takes signed JSON {mobile, text}. Unset in
-# development: the text is printed. Unset in production: SMS deliveries fail visibly.
+# SMS (binding codes go only here, R-12). SMS_PROVIDER chooses the channel: "aliyun" (Aliyun SMS
+# SendSms, signed HTTP API), "tencent" (Tencent Cloud SMS SendSms 2021-01-11, official SDK) or
+# "webhook" (a relay of the merchant's own that takes signed JSON {mobile, text}). Empty: the
+# webhook when SMS_GATEWAY_URL is set, else none. With none, development prints the text and
+# production cannot send codes at all: the pages say so (accounts.channels.sms_available).
 SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
 SMS_GATEWAY_SECRET = env.str("SMS_GATEWAY_SECRET", default="")
 SMS_TIMEOUT_SECONDS = env.float("SMS_TIMEOUT_SECONDS", default=5.0)
+SMS_PROVIDER = env.str("SMS_PROVIDER", default="webhook" if SMS_GATEWAY_URL else "").strip().lower()
+ALIYUN_SMS_ACCESS_KEY_ID = env.str("ALIYUN_SMS_ACCESS_KEY_ID", default="")
+ALIYUN_SMS_ACCESS_KEY_SECRET = env.str("ALIYUN_SMS_ACCESS_KEY_SECRET", default="")
+ALIYUN_SMS_SIGN_NAME = env.str("ALIYUN_SMS_SIGN_NAME", default="")
+ALIYUN_SMS_TEMPLATE_CODE = env.str("ALIYUN_SMS_TEMPLATE_CODE", default="")
+ALIYUN_SMS_TEMPLATE_PARAM = env.str("ALIYUN_SMS_TEMPLATE_PARAM", default="code")
+ALIYUN_SMS_REGION = env.str("ALIYUN_SMS_REGION", default="cn-hangzhou")
+ALIYUN_SMS_ENDPOINT = env.str("ALIYUN_SMS_ENDPOINT", default="https://dysmsapi.aliyuncs.com/")
+TENCENT_SMS_SECRET_ID = env.str("TENCENT_SMS_SECRET_ID", default="")
+TENCENT_SMS_SECRET_KEY = env.str("TENCENT_SMS_SECRET_KEY", default="")
+TENCENT_SMS_SDK_APP_ID = env.str("TENCENT_SMS_SDK_APP_ID", default="")
+TENCENT_SMS_SIGN_NAME = env.str("TENCENT_SMS_SIGN_NAME", default="")
+TENCENT_SMS_TEMPLATE_ID = env.str("TENCENT_SMS_TEMPLATE_ID", default="")
+# The template's {1}, {2} … in order: "code" and, if the template has it, "minutes" (validity).
+TENCENT_SMS_TEMPLATE_PARAMS = env.list("TENCENT_SMS_TEMPLATE_PARAMS", default=["code"])
+TENCENT_SMS_REGION = env.str("TENCENT_SMS_REGION", default="ap-guangzhou")
+TENCENT_SMS_ENDPOINT = env.str("TENCENT_SMS_ENDPOINT", default="https://sms.tencentcloudapi.com")
+_SMS_REQUIRED = {
+    "": [],
+    "webhook": ["SMS_GATEWAY_URL", "SMS_GATEWAY_SECRET"],
+    "aliyun": ["ALIYUN_SMS_ACCESS_KEY_ID", "ALIYUN_SMS_ACCESS_KEY_SECRET", "ALIYUN_SMS_SIGN_NAME", "ALIYUN_SMS_TEMPLATE_CODE"],
+    "tencent": [
+        "TENCENT_SMS_SECRET_ID",
+        "TENCENT_SMS_SECRET_KEY",
+        "TENCENT_SMS_SDK_APP_ID",
+        "TENCENT_SMS_SIGN_NAME",
+        "TENCENT_SMS_TEMPLATE_ID",
+    ],
+}
+if SMS_PROVIDER not in _SMS_REQUIRED:
+    raise ImproperlyConfigured("SMS_PROVIDER must be empty, 'aliyun', 'tencent' or 'webhook'.")
 if SMS_GATEWAY_URL and not SMS_GATEWAY_SECRET:
     raise ImproperlyConfigured("SMS_GATEWAY_SECRET must be set with SMS_GATEWAY_URL.")
+_sms_missing = [name for name in _SMS_REQUIRED[SMS_PROVIDER] if not globals()[name]]
+if _sms_missing:
+    raise ImproperlyConfigured(f"SMS_PROVIDER={SMS_PROVIDER} needs {', '.join(_sms_missing)}.")
+if not set(TENCENT_SMS_TEMPLATE_PARAMS) <= {"code", "minutes"}:
+    raise ImproperlyConfigured("TENCENT_SMS_TEMPLATE_PARAMS lists 'code' and optionally 'minutes', in the template's order.")
 # Binding codes: valid this long, burnt after this many wrong tries, resent at most this often.
 BINDING_CODE_TTL_SECONDS = env.int("BINDING_CODE_TTL_SECONDS", default=600)
 BINDING_CODE_MAX_FAILURES = 5

@@ -358,6 +358,8 @@ def scim_user_create(*, token, resource, paths):
         mobile=mobile,
         department=department,
         position=position,
+        # An identity provider cannot read a warning: without SMS the owner's dashboard says so.
+        confirm_no_sms=True,
     )
     _profile_set(actor, staff, email=email, first_name=given, last_name=family)
     if resource.active is False:

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.models.tenants import mainland_mobile_validator
+from accounts.services.staff import NO_SMS_CONFIRM_LABEL, NO_SMS_CONFIRM_MISSING, no_sms_warning
 from orgchart.forms import CatalogueField, departments_with_paths
 from orgchart.models import Department, Position
 from utilities.forms import IdentifierField, MobileField
@@ -41,6 +42,12 @@ class StaffForm(forms.Form):
         self.fields["account_name"].validators.append(User._meta.get_field("account_name").validators[0])
         if editing:
             del self.fields["account_name"]
+        # Without an SMS channel in production nobody can bind: say so before any link is made.
+        self.sms_warning = "" if editing else no_sms_warning()
+        if self.sms_warning:
+            self.fields["confirm_no_sms"] = forms.BooleanField(
+                label=NO_SMS_CONFIRM_LABEL, error_messages={"required": NO_SMS_CONFIRM_MISSING}
+            )
         self.missing_setup = []
         if not paths:
             self.missing_setup.append(_("No department exists yet: create one in the org chart first."))

@@ -17,6 +17,10 @@ def pytest_configure(config):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.NOTIFICATION_BACKENDS = ["inbox", "console", "dingtalk"]
+    # No SMS provider, whatever this machine's environment says: tests that need one point it at a
+    # fake server on loopback (tests/accounts/test_sms_providers.py).
+    settings.SMS_PROVIDER = ""
+    settings.SMS_GATEWAY_URL = ""
     # The fake robot servers of the notification tests listen on loopback.
     settings.DINGTALK_ROBOT_ORIGINS = ["https://oapi.dingtalk.com", "http://127.0.0.1"]
     # django-axes needs a request in authenticate(), which client.login() does not pass, and the

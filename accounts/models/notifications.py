@@ -54,6 +54,12 @@ class Notification(models.Model):
         blank=True,
         help_text=_("The mobile to @-mention on DingTalk, when the message goes to a phone."),
     )
+    sms_params = models.JSONField(
+        verbose_name=_("SMS template values"),
+        default=dict,
+        blank=True,
+        help_text=_("What an SMS provider's approved template is filled with, e.g. the binding code."),
+    )
     read_at = models.DateTimeField(
         verbose_name=_("read at"),
         null=True,

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from ..channels import CHANNELS, DeliveryError
+from ..channels import CHANNELS, TEMPLATE_PROVIDERS, DeliveryError, sms_provider
 from ..models import Delivery, Notification
 from ..selectors import unread_changed
 from .audit import audit_record
@@ -19,6 +19,8 @@ def _backends_for(notification, backends):
             notification.tenant_id and notification.tenant.dingtalk_webhook
         ):
             continue  # no robot configured: nothing to deliver there, nothing to fail
+        if backend == Delivery.Backend.SMS and not notification.sms_params and sms_provider() in TEMPLATE_PROVIDERS:
+            continue  # a provider's approved template carries a code; a free text has no template to go in
         chosen.append(backend)
     if Delivery.Backend.INBOX not in chosen:
         chosen.insert(0, Delivery.Backend.INBOX)  # every user has an inbox; it never loses a message
@@ -26,9 +28,22 @@ def _backends_for(notification, backends):
 
 
 @transaction.atomic
-def notification_send(*, recipient, subject, kind=Notification.Kind.SYSTEM, body="", link="", mobile="", backends=None):
-    """Put a message in the recipient's inbox and queue its delivery through the other backends."""
-    message = {"recipient": recipient, "subject": subject, "kind": kind, "body": body, "link": link, "mobile": mobile}
+def notification_send(
+    *, recipient, subject, kind=Notification.Kind.SYSTEM, body="", link="", mobile="", sms_params=None, backends=None
+):
+    """Put a message in the recipient's inbox and queue its delivery through the other backends.
+
+    ``sms_params``: what an SMS provider's template is filled with (``{"code": "123456", "minutes": 10}``).
+    """
+    message = {
+        "recipient": recipient,
+        "subject": subject,
+        "kind": kind,
+        "body": body,
+        "link": link,
+        "mobile": mobile,
+        "sms_params": sms_params or {},
+    }
     return notifications_send_many([message], backends=backends)[0]
 
 
@@ -45,6 +60,7 @@ def notifications_send_many(messages, *, backends=None):
                 body=m.get("body", ""),
                 link=m.get("link", ""),
                 mobile=m.get("mobile", ""),
+                sms_params=m.get("sms_params") or {},
             )
             for m in messages
         ]
@@ -88,6 +104,7 @@ def delivery_attempt(*, delivery_id):
     The send itself (an HTTP POST to DingTalk, up to ``DINGTALK_TIMEOUT_SECONDS``) runs outside any
     transaction and row lock: the attempt is first claimed by a conditional UPDATE, so two workers
     never send the same delivery twice, and the outcome is written in a second short transaction.
+    A ``DeliveryError`` marked ``final`` (a provider's refusal) fails the delivery at once instead.
     Return the delivery, or ``None`` when it was not pending (sent, given up on, or claimed).
     """
     delivery = (
@@ -103,10 +120,12 @@ def delivery_attempt(*, delivery_id):
     if not claimed:
         return None  # another worker took this attempt
     delivery.attempts += 1
+    final = False
     try:
         CHANNELS[delivery.backend].send(delivery.notification)
     except DeliveryError as exc:
         error = str(exc)[:2000]
+        final = exc.final
     else:
         error = None
     with transaction.atomic():
@@ -116,7 +135,8 @@ def delivery_attempt(*, delivery_id):
             delivery.last_error = ""
         else:
             delivery.last_error = error
-            if delivery.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
+            if final or delivery.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
+                # A refusal is not retried on its own: it shows as failed, with the answer, at once.
                 delivery.status = Delivery.Status.FAILED
             else:
                 _enqueue_on_commit(delivery.pk, delay_seconds=10 * 2 ** (delivery.attempts - 1))

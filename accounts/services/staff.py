@@ -18,6 +18,7 @@ from ..locks import lock_tenant
 from ..permissions import catalogue_permissions
 
 from .. import handover
+from ..channels import sms_available
 from ..models import Delivery, Invitation, Notification, User
 from ..signals import staff_placement_changed
 from ..models.invitations import hash_token, new_token
@@ -25,7 +26,7 @@ from ..models.users import staff_username
 from ..selectors import unread_changed
 from . import freeze, identity
 from .audit import audit_entry, audit_record, audit_record_many
-from .notifications import notification_send, notifications_send_many
+from .notifications import delivery_retry, notification_send, notifications_send_many
 from .security import two_factor_remove_on_offboard
 from .sessions import sessions_end
 
@@ -99,6 +100,32 @@ def check_temporary_quota(tenant, adding=1):
         )
 
 
+NO_SMS_WARNING = gettext_lazy(
+    "Text messages are not set up on this site, so no binding code can reach anyone: people you add "
+    "now cannot bind their accounts until whoever runs this site sets up SMS (Aliyun, Tencent Cloud or "
+    "a relay). Their links stay valid for %(hours)d hours and can be resent later."
+)
+NO_SMS_CONFIRM_LABEL = gettext_lazy("Add anyway: I know they cannot bind until text messages are set up")
+NO_SMS_CONFIRM_MISSING = gettext_lazy(
+    "Text messages are not set up, so nobody added now can bind yet. Tick the box to add anyway."
+)
+
+
+def no_sms_warning():
+    """The owner's warning when binding codes cannot be sent (production without an SMS channel,
+    R-12), or ``""`` when they can."""
+    if sms_available():
+        return ""
+    return NO_SMS_WARNING % {"hours": settings.INVITATION_TTL_HOURS}
+
+
+def check_sms_confirmed(confirm_no_sms):
+    """Raise ``ValidationError`` (field ``confirm_no_sms``, code ``no_sms``) when no binding code can
+    be sent and the owner has not confirmed adding people who therefore cannot bind yet (R-12)."""
+    if not confirm_no_sms and not sms_available():
+        raise ValidationError({"confirm_no_sms": ValidationError(NO_SMS_CONFIRM_MISSING, code="no_sms")})
+
+
 def _check_refs(tenant, department, position, supplementary_permissions):
     errors = {}
     if department is None:
@@ -164,12 +191,16 @@ def staff_add(
     position,
     is_department_admin=False,
     supplementary_permissions=(),
+    confirm_no_sms=False,
 ):
     """Add one staff account awaiting binding and send it the invitation (R-9 … R-12).
 
-    Returns ``(staff, link)``; the link is shown once to the main account as well.
+    Returns ``(staff, link)``; the link is shown once to the main account as well. Without an SMS
+    channel in production nobody can bind, so the owner must have seen that and confirmed
+    (``confirm_no_sms``), else ``ValidationError`` on ``confirm_no_sms``.
     """
     _require_owner(actor, tenant)
+    check_sms_confirmed(confirm_no_sms)
     tenant = lock_tenant(tenant)
     staff = create_staff(
         tenant=tenant,
@@ -450,6 +481,10 @@ def invitation_for_token(token):
 
 
 INVALID_LINK = gettext_lazy("This invitation link is invalid, used, revoked or expired. Ask for a new one.")
+NO_SMS_BIND = gettext_lazy(
+    "No code could be sent: text messages are not set up on this site yet, so this account cannot be "
+    "bound for now. Ask your main account to have SMS set up, then come back to this link."
+)
 
 
 def mask_mobile(mobile):
@@ -469,14 +504,43 @@ def binding_code_send(*, token):
     log), is stored as a keyed hash, works for ``BINDING_CODE_TTL_SECONDS`` and replaces any
     earlier one. The return value is for callers that bind on someone's behalf (seed_demo, the
     benchmark); pages never show it. Raises ``ValidationError`` for an unusable link, a second
-    request within ``BINDING_CODE_RESEND_SECONDS`` or more than ``BINDING_CODE_MAX_SENDS`` codes.
+    request within ``BINDING_CODE_RESEND_SECONDS`` or more than ``BINDING_CODE_MAX_SENDS`` codes,
+    and (code ``no_sms``, making no code) when no SMS channel exists in production.
     """
+    if not sms_available():
+        # Nothing could carry the code: make none, so that no page can claim one was sent.
+        raise ValidationError(NO_SMS_BIND, code="no_sms")
+    return _binding_code_issue(token=token)
+
+
+@transaction.atomic
+def _binding_code_issue(*, token):
     invitation = invitation_for_token(token)
     if invitation is None:
         raise ValidationError(INVALID_LINK)
+    return _code_issue(invitation, actor=None)
+
+
+def _code_issue(invitation, *, actor, wait_between=True):
+    """Make, store (hashed) and text a fresh code for ``invitation``; return it. Runs in a transaction."""
+    invitation, code = _code_new(invitation, wait_between=wait_between)
+    staff = invitation.user
+    notification_send(
+        recipient=staff,
+        kind=Notification.Kind.BINDING_CODE,
+        mobile=invitation.mobile,
+        backends=[Delivery.Backend.SMS],
+        **_code_message(staff, code),
+    )
+    _code_audit(invitation, actor)
+    return code
+
+
+def _code_new(invitation, *, wait_between):
+    """Lock ``invitation``, check the resend limits, store a fresh code's hash; return ``(invitation, code)``."""
     invitation = Invitation.objects.select_for_update(of=("self",)).select_related("user__tenant").get(pk=invitation.pk)
     now = timezone.now()
-    if invitation.code_sent_at:
+    if invitation.code_sent_at and wait_between:
         wait = settings.BINDING_CODE_RESEND_SECONDS - int((now - invitation.code_sent_at).total_seconds())
         if wait > 0:
             raise ValidationError(
@@ -493,24 +557,71 @@ def binding_code_send(*, token):
     invitation.code_failures = 0
     invitation.codes_sent += 1
     invitation.save(update_fields=["code_hash", "code_sent_at", "code_expires_at", "code_failures", "codes_sent"])
-    staff = invitation.user
-    notification_send(
-        recipient=staff,
-        kind=Notification.Kind.BINDING_CODE,
-        subject=_("Your binding code"),
-        body=_("%(code)s is your code to bind %(login)s. It expires in %(minutes)d minutes. Never tell it to anyone.")
-        % {"code": code, "login": staff.username, "minutes": settings.BINDING_CODE_TTL_SECONDS // 60},
-        mobile=invitation.mobile,
-        backends=[Delivery.Backend.SMS],
-    )
+    return invitation, code
+
+
+def _code_message(staff, code):
+    minutes = settings.BINDING_CODE_TTL_SECONDS // 60
+    return {
+        "subject": _("Your binding code"),
+        "body": _("%(code)s is your code to bind %(login)s. It expires in %(minutes)d minutes. Never tell it to anyone.")
+        % {"code": code, "login": staff.username, "minutes": minutes},
+        "sms_params": {"code": code, "minutes": minutes},
+    }
+
+
+def _code_audit(invitation, actor):
     audit_record(
-        actor=None,
-        tenant=staff.tenant,
+        actor=actor,
+        tenant=invitation.user.tenant,
         action="staff.bind_code_send",
-        target=staff,
+        target=invitation.user,
         after={"mobile": mask_mobile(invitation.mobile)},
     )
-    return code
+
+
+@transaction.atomic
+def binding_code_resend(*, actor, delivery):
+    """The owner's retry of a failed binding-code SMS: the same delivery, with a fresh code (R-12).
+
+    Sending the failed text again would carry a code that may have expired or been replaced, so a
+    new one is made (the old one stops working, and it counts against ``BINDING_CODE_MAX_SENDS``),
+    the message is rewritten with it and the delivery is queued again (``delivery_retry``).
+    Returns the delivery. Raises ``PermissionDenied`` unless ``actor`` is the tenant's main
+    account; ``ValidationError`` when no SMS channel exists, the delivery is not a failed binding
+    code, or the person's link is no longer usable.
+    """
+    if not (actor.is_owner and actor.tenant_id == delivery.tenant_id):
+        raise PermissionDenied
+    delivery = Delivery.objects.select_for_update(of=("self",)).select_related("notification").get(pk=delivery.pk)
+    notification = delivery.notification
+    if notification.kind != Notification.Kind.BINDING_CODE or delivery.status != Delivery.Status.FAILED:
+        raise ValidationError(_("Only failed deliveries can be retried."))
+    if not sms_available():
+        raise ValidationError(NO_SMS_WARNING % {"hours": settings.INVITATION_TTL_HOURS}, code="no_sms")
+    invitation = (
+        Invitation.objects.usable()
+        .filter(
+            user_id=notification.recipient_id,
+            tenant_id=delivery.tenant_id,
+            user__status=User.Status.PENDING,
+            user__mobile=F("mobile"),
+        )
+        .select_related("user")
+        .order_by("-id")
+        .first()
+    )
+    if invitation is None:
+        raise ValidationError(
+            _("This person's binding link is no longer usable, so a code would not help. Send a new invitation from the staff page.")
+        )
+    invitation, code = _code_new(invitation, wait_between=False)
+    message = _code_message(invitation.user, code)
+    notification.subject, notification.body, notification.sms_params = message["subject"], message["body"], message["sms_params"]
+    notification.mobile = invitation.mobile
+    notification.save(update_fields=["subject", "body", "sms_params", "mobile"])
+    _code_audit(invitation, actor)
+    return delivery_retry(actor=actor, delivery=delivery)
 
 
 def _code_problem(invitation, code):
@@ -571,8 +682,11 @@ def invitation_accept(*, token, code, password):
 
 
 def invitation_accept_on_behalf(*, token, password):
-    """Send a code and bind with it at once: for seed_demo and the benchmark, never for a page."""
-    return invitation_accept(token=token, code=binding_code_send(token=token), password=password)
+    """Send a code and bind with it at once: for seed_demo and the benchmark, never for a page.
+
+    Works without an SMS channel too: the code is used here, not waited for.
+    """
+    return invitation_accept(token=token, code=_binding_code_issue(token=token), password=password)
 
 
 @transaction.atomic

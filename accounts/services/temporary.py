@@ -20,6 +20,7 @@ from .sessions import sessions_end
 from .staff import (
     _require_owner,
     staff_snapshot,
+    check_sms_confirmed,
     check_temporary_quota,
     create_staff,
     invitation_send,
@@ -65,6 +66,7 @@ def temporary_staff_add(
     starts_at,
     ends_at,
     supplementary_permissions=(),
+    confirm_no_sms=False,
 ):
     """Add a temporary customer-service account for the window ``[starts_at, ends_at)`` (R-20).
 
@@ -72,9 +74,11 @@ def temporary_staff_add(
     counts against ``Tenant.temporary_quota`` under the tenant lock, not the staff seats. It binds
     by the same invitation and needs no real-person verification. Returns ``(staff, link)``.
     Raises ``PermissionDenied`` unless ``actor`` is the tenant's main account, ``ValidationError``
-    (by field) for bad input, a closed window or a full quota.
+    (by field) for bad input, a closed window or a full quota, and on ``confirm_no_sms`` as
+    ``staff_add`` does when no binding code can be sent.
     """
     _require_owner(actor, tenant)
+    check_sms_confirmed(confirm_no_sms)
     tenant = lock_tenant(tenant)
     _check_window(starts_at, ends_at)
     staff = create_staff(

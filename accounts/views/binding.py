@@ -8,8 +8,10 @@ from django.utils.translation import gettext as _
 
 from utilities.forms import attach_errors
 
+from ..channels import sms_available
 from ..forms import BindForm
 from ..middleware import dingtalk_exempt
+from ..models import Delivery, Notification
 from ..services import staff as staff_services
 
 __all__ = ["bind"]
@@ -47,4 +49,28 @@ def bind(request, token):
                 request, _("Your account is bound. Log in as %(login)s.") % {"login": staff.username}
             )
             return redirect("accounts:login")
-    return render(request, "accounts/bind.html", {"form": form, "invitation": invitation, "masked_mobile": masked})
+    context = {
+        "form": form,
+        "invitation": invitation,
+        "masked_mobile": masked,
+        "sms_ready": sms_available(),
+        "last_code_failed": _last_code_failed(invitation),
+    }
+    return render(request, "accounts/bind.html", context)
+
+
+def _last_code_failed(invitation):
+    """True when the latest code texted for this link could not be delivered (the answer is the owner's to read)."""
+    latest = (
+        Delivery.objects.filter(
+            tenant_id=invitation.tenant_id,
+            backend=Delivery.Backend.SMS,
+            notification__recipient_id=invitation.user_id,
+            notification__kind=Notification.Kind.BINDING_CODE,
+            notification__created_at__gte=invitation.created_at,
+        )
+        .order_by("-id")
+        .only("status")
+        .first()
+    )
+    return latest is not None and latest.status == Delivery.Status.FAILED

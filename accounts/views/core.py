@@ -15,10 +15,11 @@ from .. import two_factor
 from ..decorators import owner_required, person_required
 from ..forms import DingTalkInfoForm, IndividualSignUpForm, LoginForm, SignUpForm
 from ..middleware import dingtalk_exempt
-from ..models import AuditAction, Delivery
+from ..models import AuditAction, Delivery, Notification
 from ..selectors import audit_entries_visible_to, deliveries_visible_to, inbox_for
 from ..services.notifications import delivery_retry, notification_mark_read, notifications_mark_all_read
 from ..services.security import has_second_factor
+from ..services.staff import binding_code_resend, no_sms_warning
 from ..services.tenants import individual_sign_up, tenant_dingtalk_update, tenant_sign_up, user_password_change
 from utilities.exports import csv_response
 from utilities.forms import attach_errors
@@ -111,7 +112,12 @@ def password_change(request):
 def dashboard(request):
     """What needs doing, panel by panel (``accounts.dashboard``), each within the viewer's scope."""
     user = request.user
-    context = {"tenant": user.tenant, "panels": dashboard_panels.panels_for(request)}
+    context = {
+        "tenant": user.tenant,
+        "panels": dashboard_panels.panels_for(request),
+        # Nobody can bind without SMS: the owner, who adds people, is told (R-12).
+        "sms_warning": no_sms_warning() if user.is_owner else "",
+    }
     return render(request, "accounts/dashboard.html", context)
 
 
@@ -191,6 +197,14 @@ def delivery_retry_view(request, pk):
     delivery = get_object_or_404(deliveries_visible_to(request.user), pk=pk)
     if delivery.status != Delivery.Status.FAILED:
         messages.error(request, _("Only failed deliveries can be retried."))
+    elif delivery.notification.kind == Notification.Kind.BINDING_CODE:
+        # The failed text's code may have expired or been replaced: a fresh one goes out instead.
+        try:
+            binding_code_resend(actor=request.user, delivery=delivery)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("A new binding code is on its way; the one that failed no longer works."))
     else:
         delivery_retry(actor=request.user, delivery=delivery)
         messages.success(request, _("The delivery has been queued again."))

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from accounts.locks import lock_tenant
 from accounts.models import User
 from accounts.services.audit import audit_entry, audit_record, audit_record_many
-from accounts.services.staff import build_staff, invitations_send_many, staff_snapshot
+from accounts.services.staff import build_staff, check_sms_confirmed, invitations_send_many, staff_snapshot
 from accounts.signals import staff_placement_changed
 
 from .. import importer
@@ -25,11 +25,13 @@ class ImportRefused(ValidationError):
 
 
 @transaction.atomic
-def staff_import(*, actor, tenant, raw, filename):
+def staff_import(*, actor, tenant, raw, filename, confirm_no_sms=False):
     """Validate again under the tenant lock and import every row, or raise ``ImportRefused``.
 
     New accounts await binding and get their invitation (delivered after commit); rows naming an
-    existing account update it. One audit entry per account plus one for the import.
+    existing account update it. One audit entry per account plus one for the import. When no
+    binding code can be sent (production without SMS, R-12) and the file adds anyone, the owner
+    must have confirmed (``confirm_no_sms``), else ``ValidationError`` (code ``no_sms``).
     """
     if not (actor.is_owner and actor.tenant_id == tenant.pk):
         raise PermissionDenied
@@ -37,6 +39,8 @@ def staff_import(*, actor, tenant, raw, filename):
     preview = importer.validate(tenant=tenant, raw=raw, filename=filename)
     if not preview.ok:
         raise ImportRefused(preview)
+    if preview.new_rows:
+        check_sms_confirmed(confirm_no_sms)
     created, updated = [], []
     for row in preview.new_rows:
         staff = build_staff(

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import owner_required
+from accounts.services.staff import NO_SMS_CONFIRM_LABEL, no_sms_warning
 from utilities.exports import csv_response, xlsx_response
 
 from .. import importer
@@ -55,7 +56,7 @@ def staff_import_upload(request):
                 "digest": hashlib.sha256(raw).hexdigest(),
             }
             return redirect("staff:import_preview")
-    return render(request, "staff/staff_import.html", {"form": form})
+    return render(request, "staff/staff_import.html", {"form": form, "sms_warning": no_sms_warning()})
 
 
 def _stored(request):
@@ -76,7 +77,16 @@ def staff_import_preview(request):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("staff:import")
-    return render(request, "staff/staff_import_preview.html", {"preview": preview, "filename": name})
+    return render(
+        request,
+        "staff/staff_import_preview.html",
+        {
+            "preview": preview,
+            "filename": name,
+            "sms_warning": no_sms_warning() if preview.new_rows else "",
+            "sms_confirm_label": NO_SMS_CONFIRM_LABEL,
+        },
+    )
 
 
 @owner_required
@@ -87,12 +97,20 @@ def staff_import_commit(request):
         messages.error(request, _("Upload a file first."))
         return redirect("staff:import")
     try:
-        created, updated = staff_import(actor=request.user, tenant=request.user.tenant, raw=raw, filename=name)
+        created, updated = staff_import(
+            actor=request.user,
+            tenant=request.user.tenant,
+            raw=raw,
+            filename=name,
+            confirm_no_sms=bool(request.POST.get("confirm_no_sms")),
+        )
     except ImportRefused:
         messages.error(request, _("Nothing was imported: the file has problems (see below). Fix them and upload again."))
         return redirect("staff:import_preview")
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
+        if "confirm_no_sms" in getattr(exc, "error_dict", {}):
+            return redirect("staff:import_preview")  # the file is fine: confirm and import it from there
         return redirect("staff:import")
     del request.session[SESSION_KEY]
     messages.success(

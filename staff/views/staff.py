@@ -150,6 +150,7 @@ def staff_add(request):
                 position=data["position"],
                 is_department_admin=data["is_department_admin"],
                 supplementary_permissions=data["supplementary_permissions"],
+                confirm_no_sms=data.get("confirm_no_sms", False),
             )
         except ValidationError as exc:
             attach_errors(form, exc)
@@ -168,6 +169,9 @@ def _invitation_message(request, staff, link):
         )
         % {"login": staff.username, "mobile": staff.mobile, "link": request.build_absolute_uri(link)},
     )
+    warning = staff_services.no_sms_warning()
+    if warning:
+        messages.warning(request, warning)
 
 
 def _visible_staff_or_404(request, pk):

@@ -35,6 +35,7 @@ def temporary_add(request):
                 starts_at=data["starts_at"],
                 ends_at=data["ends_at"],
                 supplementary_permissions=data["supplementary_permissions"],
+                confirm_no_sms=data.get("confirm_no_sms", False),
             )
         except ValidationError as exc:
             attach_errors(form, exc)
