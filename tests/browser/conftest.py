@@ -17,8 +17,8 @@ expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 # fails at teardown when any page it opened reported a violation: Chromium both fires a
 # `securitypolicyviolation` event and writes the violation to the console ("Executing inline
 # script violates the following Content Security Policy directive …"; older releases: "Refused
-# to …"). Every page of the browser tests comes from
-# `new_context` below (`context`, `page`, `login`, `browser_as`, test_chat's `open_page`, popups):
+# to …"). Every page of the browser tests comes from `new_context` below (`context`, `page`,
+# `login`, `browser_as`, the `owner_page`s, test_chat's `open_page`, popups), and
 # tests/utilities/test_content_security_policy.py checks that no test opens a browser another way.
 _VIOLATION_LISTENER = """
 document.addEventListener("securitypolicyviolation", function (event) {

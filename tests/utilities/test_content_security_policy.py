@@ -17,7 +17,6 @@ from django.urls import reverse
 from accounts.services import identity
 from chat import services as chat_services
 from tests.accounts.identity_helpers import valid_id
-
 from tests.personas import org, plain_staff  # noqa: F401  (fixtures)
 
 ROOT = Path(__file__).resolve().parents[2]
