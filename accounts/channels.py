@@ -11,6 +11,8 @@ import urllib.parse
 import requests
 from django.conf import settings
 
+from utilities.names import escape_for_log
+
 logger = logging.getLogger("accounts.notifications")
 
 
@@ -54,13 +56,23 @@ def dingtalk_signed_url(webhook, secret, timestamp_ms=None):
     return f"{webhook}{separator}timestamp={timestamp_ms}&sign={sign}"
 
 
-def _text(notification):
+def _parts(notification):
     parts = [notification.subject]
     if notification.body:
         parts.append(notification.body)
     if notification.link:
         parts.append(absolute_link(notification.link))
-    return "\n".join(parts)
+    return parts
+
+
+def _text(notification):
+    return "\n".join(_parts(notification))
+
+
+def _console_text(notification):
+    """``_text`` for a terminal: each line's control and direction characters escaped (R-21), so a
+    name someone typed cannot colour the console, clear it or forge a line of its own."""
+    return "\n".join(escape_for_log(part) for part in _parts(notification))
 
 
 def absolute_link(link):
@@ -81,7 +93,7 @@ class ConsoleChannel:
 
     def send(self, notification):
         logger.info("notification to %s: %s", notification.recipient, _text(notification))
-        print(f"[notification] to {notification.recipient}: {_text(notification)}", flush=True)
+        print(f"[notification] to {escape_for_log(notification.recipient)}: {_console_text(notification)}", flush=True)
 
 
 class DingTalkChannel:
@@ -134,7 +146,7 @@ class SmsChannel:
         if not url:
             if settings.PRODUCTION:
                 raise DeliveryError("No SMS gateway is configured (SMS_GATEWAY_URL).")
-            print(f"[sms] to {notification.mobile}: {text}", flush=True)
+            print(f"[sms] to {escape_for_log(notification.mobile)}: {_console_text(notification)}", flush=True)
             return
         body = json.dumps({"mobile": notification.mobile, "text": text}, ensure_ascii=False).encode()
         timestamp = str(int(time.time()))
