@@ -115,7 +115,7 @@ def clean_name(value, *, what=WHAT_NAME, field=None, required=True, max_length=N
     """
     text = "" if value is None else str(value)
     params = {"what": what}
-    if any(unshowable(ch) or ch in BIDI_MARKS for ch in text):
+    if any((unshowable(ch) and ch not in _TYPED_SPACE) or ch in BIDI_MARKS for ch in text):
         _refuse(UNSHOWABLE, field, "unshowable", **params)
     # What a person may type between words is whitespace; the rest of the blank set is invisible.
     typed_blank = all(ch.isspace() or ch in _TYPED_SPACE for ch in text)
