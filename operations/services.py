@@ -284,7 +284,10 @@ def task_create(*, actor, tenant, title, creator_name, fee, deadline, descriptio
         made = Task.objects.filter(tenant=tenant, submission=submission).first()
         if made is not None:
             return made
-    names = _clean_task_names({"title": title, "creator_name": creator_name})
+    try:
+        names, name_errors = _clean_task_names({"title": title, "creator_name": creator_name}), {}
+    except ValidationError as exc:  # reported with the other fields' errors below
+        names, name_errors = {"title": title, "creator_name": creator_name}, exc.error_dict
     title, creator_name = names["title"], names["creator_name"]
     _check_deadline(deadline)
     task = Task(
@@ -300,7 +303,12 @@ def task_create(*, actor, tenant, title, creator_name, fee, deadline, descriptio
     )
     # Its one constraint (one task per form) is the database's to enforce: a twin request checked
     # in between would otherwise be refused here instead of answered with the task it made.
-    task.full_clean(validate_constraints=False)
+    try:
+        task.full_clean(validate_constraints=False, exclude=list(name_errors))
+    except ValidationError as exc:
+        raise ValidationError({**exc.update_error_dict({}), **name_errors}) from exc
+    if name_errors:
+        raise ValidationError(name_errors)
     try:
         with transaction.atomic():
             task.save()

@@ -211,7 +211,7 @@ def _email(resource):
 
 def _display_name(resource, fallback):
     name = resource.name
-    if resource.display_name:
+    if resource.display_name and resource.display_name.strip():  # only spaces: as if not sent
         return resource.display_name
     if name is not None and (name.family_name or name.given_name):
         return "".join(part for part in (name.family_name, name.given_name) if part)

@@ -36,8 +36,9 @@ DISPLAY_NAME = gettext_lazy("display name")
 
 def clean_display_name(value, *, field="display_name"):
     """A staff member's display name as stored, or ``ValidationError`` keyed by ``field`` (R-21):
-    no control or text-direction characters, something visible, at most 50 characters."""
-    return clean_name(value, what=DISPLAY_NAME, field=field, max_length=50)
+    no control or text-direction characters, something visible, at most 50 characters. Blank (or
+    only spaces) is ``""``, as the model allows: SCIM may remove it; the pages require one."""
+    return clean_name(value, what=DISPLAY_NAME, field=field, required=False, max_length=50)
 
 
 STAFF_FIELDS = ["display_name", "mobile", "department", "position", "is_department_admin", "status"]
