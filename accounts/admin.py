@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import AdminPasswordChangeForm
+from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -24,7 +24,9 @@ from .services.notifications import delivery_retry
 from .services.security import login_attempts_reset, two_factor_reset
 from .services.sessions import sessions_end
 from .services.staff import seats_used
-from .services.tenants import tenant_rename_by_operator, tenant_set_quotas, user_password_set_by_operator
+from .services.tenants import SHOP_NAME, tenant_rename_by_operator, tenant_set_quotas, user_password_set_by_operator
+from utilities.forms import NameField
+from utilities.names import clean_name
 
 SECRET_FIELDS = {"dingtalk_secret", "usable_password"}
 
@@ -87,6 +89,8 @@ class AuditedAdminMixin:
 
 
 class TenantAdminForm(forms.ModelForm):
+    name = NameField(label=_("name"), what=SHOP_NAME, max_length=100)
+
     class Meta:
         model = Tenant
         fields = ["name", "kind", "staff_quota", "temporary_quota"]
@@ -210,6 +214,22 @@ TENANT_USER_READONLY = [
 ]
 
 
+class OperatorUserChangeForm(UserChangeForm):
+    """The admin's user form: the names an operator may correct follow the names rule (R-21)."""
+
+    def _name(self, field, what):
+        return clean_name(self.cleaned_data.get(field), what=what, required=False, max_length=150)
+
+    def clean_first_name(self):
+        return self._name("first_name", _("first name"))
+
+    def clean_last_name(self):
+        return self._name("last_name", _("last name"))
+
+    def clean_display_name(self):
+        return self._name("display_name", _("display name"))
+
+
 @admin.register(User)
 class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
     """Every user, read by platform operators. A main or staff account's rights, department, status
@@ -217,6 +237,7 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
     may correct names and e-mail and set a password (audited). Users added here are operators."""
 
     change_password_form = OperatorPasswordChangeForm
+    form = OperatorUserChangeForm
     list_display = ["username", "display_name", "tenant", "kind", "status", "is_active", "is_staff"]
     list_filter = ["kind", "status", "is_active", "is_staff"]
     search_fields = ["username", "display_name", "tenant__slug"]

@@ -26,6 +26,8 @@ from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.sms.v20210111 import models as tencent_models
 from tencentcloud.sms.v20210111 import sms_client as tencent_sms_client
 
+from utilities.names import escape_for_log
+
 logger = logging.getLogger("accounts.notifications")
 
 
@@ -77,13 +79,23 @@ def dingtalk_signed_url(webhook, secret, timestamp_ms=None):
     return f"{webhook}{separator}timestamp={timestamp_ms}&sign={sign}"
 
 
-def _text(notification):
+def _parts(notification):
     parts = [notification.subject]
     if notification.body:
         parts.append(notification.body)
     if notification.link:
         parts.append(absolute_link(notification.link))
-    return "\n".join(parts)
+    return parts
+
+
+def _text(notification):
+    return "\n".join(_parts(notification))
+
+
+def _console_text(notification):
+    """``_text`` for a terminal: each line's control and direction characters escaped (R-21), so a
+    name someone typed cannot colour the console, clear it or forge a line of its own."""
+    return "\n".join(escape_for_log(part) for part in _parts(notification))
 
 
 def absolute_link(link):
@@ -104,7 +116,7 @@ class ConsoleChannel:
 
     def send(self, notification):
         logger.info("notification to %s: %s", notification.recipient, _text(notification))
-        print(f"[notification] to {notification.recipient}: {_text(notification)}", flush=True)
+        print(f"[notification] to {escape_for_log(notification.recipient)}: {_console_text(notification)}", flush=True)
 
 
 class DingTalkChannel:
@@ -312,7 +324,7 @@ class SmsChannel:
         if not provider:
             if settings.PRODUCTION:
                 raise DeliveryError("No SMS channel is configured (SMS_PROVIDER).", final=True)
-            print(f"[sms] to {notification.mobile}: {_text(notification)}", flush=True)
+            print(f"[sms] to {escape_for_log(notification.mobile)}: {_console_text(notification)}", flush=True)
             return
         if provider == "webhook":
             _webhook_send(notification.mobile, _text(notification))

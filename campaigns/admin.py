@@ -1,8 +1,20 @@
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import AuditedAdminMixin
+from utilities.forms import NameField
 
 from .models import Campaign, EnrolledProduct
+from .services.campaigns import CAMPAIGN_TITLE
+
+
+class OfficialCampaignForm(forms.ModelForm):
+    title = NameField(label=_("title"), what=CAMPAIGN_TITLE, max_length=120)
+
+    class Meta:
+        model = Campaign
+        fields = ["title"]
 
 
 @admin.register(Campaign)
@@ -15,6 +27,7 @@ class CampaignAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_select_related = ["tenant"]
     show_full_result_count = False
     fields = ["title", "description", "starts_on", "ends_on", "commission_rate", "service_fee_rate", "is_published"]
+    form = OfficialCampaignForm
 
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and (obj is None or obj.is_official)

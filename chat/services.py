@@ -6,7 +6,6 @@ spread evenly. Messages are stored first; the doorbell rings only after the comm
 """
 
 import datetime
-import unicodedata
 
 from django.conf import settings
 from django.contrib.auth.models import Permission
@@ -16,13 +15,14 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from accounts.models import User
 from accounts.services.audit import audit_record
 from accounts import permissions as catalogue
 from accounts.locks import lock_tenant
 from orgchart.models import Position
+from utilities.names import UNSHOWABLE, clean_name, has_visible_character, unshowable
 
 from . import doorbell
 from .models import BODY_MAX, NICKNAME_MAX, ChatGroup, ChatMember, Conversation, Message, Presence
@@ -166,44 +166,32 @@ def _ring_conversation(conversation, *also):
 
 
 _WHAT = {
-    # kind: (empty, too long, unshowable)
-    "nickname": (
-        gettext_lazy("Write a nickname."),
-        gettext_lazy("Keep the nickname to %(max)d characters or fewer."),
-        gettext_lazy("The nickname contains characters that cannot be shown."),
-    ),
+    # kind: (empty, too long, the noun for the shared refusal of unshowable characters)
     "message": (
         gettext_lazy("Write a message."),
         gettext_lazy("Keep the message to %(max)d characters or fewer."),
-        gettext_lazy("The message contains characters that cannot be shown."),
+        pgettext_lazy("noun, what a buyer writes", "message"),
     ),
     "reply": (
         gettext_lazy("Write a reply."),
         gettext_lazy("Keep the reply to %(max)d characters or fewer."),
-        gettext_lazy("The reply contains characters that cannot be shown."),
+        pgettext_lazy("noun, what a staff member writes", "reply"),
     ),
 }
-
-# Text-direction overrides and isolates: they make a nickname or a line read as something else
-# (in the workbench, the history and the CSV). Emoji joiners and variation selectors stay.
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
-def _unshowable(ch):
-    return (unicodedata.category(ch) == "Cc" and ch not in "\n\t") or ch in _BIDI_CONTROLS
 
 
 def _clean_text(value, *, field, max_length, what):
     """``value`` stripped, its line breaks as ``\\n`` (browsers send a textarea's as CRLF), or a
-    ``ValidationError`` on ``field`` saying what is wrong."""
-    empty, too_long, unshowable = _WHAT[what]
+    ``ValidationError`` on ``field`` saying what is wrong: the names' rule for control and
+    text-direction characters (``utilities.names.unshowable``), with line breaks and tabs allowed."""
+    empty, too_long, noun = _WHAT[what]
     text = (value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
-    if not text:
+    if any(unshowable(ch, line_breaks=True) for ch in text):
+        raise ValidationError({field: UNSHOWABLE % {"what": noun}})
+    if not has_visible_character(text):
         raise ValidationError({field: empty})
     if len(text) > max_length:
         raise ValidationError({field: too_long % {"max": max_length}})
-    if any(_unshowable(ch) for ch in text):
-        raise ValidationError({field: unshowable})
     return text
 
 
@@ -224,7 +212,7 @@ def conversation_start(*, group, nickname, body, ip=None):
     now = timezone.now()
     if not group.is_offered:
         raise ValidationError({"group": _("This shop does not offer that group.")})
-    nickname = _clean_text(nickname, field="nickname", max_length=NICKNAME_MAX, what="nickname")
+    nickname = clean_name(nickname, what=_("nickname"), field="nickname", max_length=NICKNAME_MAX)
     body = _clean_text(body, field="body", max_length=BODY_MAX, what="message")
     if _start_rate_limited(ip, now):
         raise ValidationError(
@@ -443,7 +431,8 @@ def _name_free(group):
 @transaction.atomic
 def group_create(*, actor, name, description="", is_offered=True):
     _owner_only(actor)
-    group = ChatGroup(tenant_id=actor.tenant_id, name=(name or "").strip(), description=description, is_offered=is_offered)
+    name = clean_name(name, what=_("group name"), field="name")
+    group = ChatGroup(tenant_id=actor.tenant_id, name=name, description=description, is_offered=is_offered)
     _name_free(group)
     group.full_clean()
     group.save()
@@ -458,7 +447,7 @@ def group_update(*, actor, group, name, description="", is_offered=True):
     if group.tenant_id != actor.tenant_id:
         raise PermissionDenied
     before = {"name": group.name, "description": group.description, "offered": group.is_offered}
-    group.name = (name or "").strip()
+    group.name = clean_name(name, what=_("group name"), field="name")
     group.description = description
     group.is_offered = is_offered
     _name_free(group)

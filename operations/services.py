@@ -17,11 +17,13 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import AuditAction, Notification, User
 from accounts.models.users import staff_username
 from accounts.services.audit import audit_record, changed, snapshot
 from accounts.services.notifications import notification_send
+from utilities.names import clean_name
 from utilities.text import normalize_identifier
 
 from .models import OperationBinding, Task, TaskOrder
@@ -252,6 +254,25 @@ def _check_deadline(deadline):
         )
 
 
+#: The names a shop types for a task, with the noun their messages use (R-21).
+TASK_NAMES = {"title": gettext_lazy("task title"), "creator_name": gettext_lazy("creator's name")}
+
+
+def _clean_task_names(fields):
+    """``fields`` with each of ``TASK_NAMES`` it holds as stored; ``ValidationError`` naming each bad one."""
+    errors = {}
+    for name, what in TASK_NAMES.items():
+        if name in fields:
+            max_length = Task._meta.get_field(name).max_length
+            try:
+                fields[name] = clean_name(fields[name], what=what, field=name, max_length=max_length)
+            except ValidationError as exc:
+                errors.update(exc.error_dict)
+    if errors:
+        raise ValidationError(errors)
+    return fields
+
+
 @transaction.atomic
 def task_create(*, actor, tenant, title, creator_name, fee, deadline, description="", is_open=True, submission=""):
     """Add a task operation accounts may place orders for.
@@ -263,6 +284,11 @@ def task_create(*, actor, tenant, title, creator_name, fee, deadline, descriptio
         made = Task.objects.filter(tenant=tenant, submission=submission).first()
         if made is not None:
             return made
+    try:
+        names, name_errors = _clean_task_names({"title": title, "creator_name": creator_name}), {}
+    except ValidationError as exc:  # reported with the other fields' errors below
+        names, name_errors = {"title": title, "creator_name": creator_name}, exc.error_dict
+    title, creator_name = names["title"], names["creator_name"]
     _check_deadline(deadline)
     task = Task(
         tenant=tenant,
@@ -277,7 +303,12 @@ def task_create(*, actor, tenant, title, creator_name, fee, deadline, descriptio
     )
     # Its one constraint (one task per form) is the database's to enforce: a twin request checked
     # in between would otherwise be refused here instead of answered with the task it made.
-    task.full_clean(validate_constraints=False)
+    try:
+        task.full_clean(validate_constraints=False, exclude=list(name_errors))
+    except ValidationError as exc:
+        raise ValidationError({**exc.update_error_dict({}), **name_errors}) from exc
+    if name_errors:
+        raise ValidationError(name_errors)
     try:
         with transaction.atomic():
             task.save()
@@ -294,6 +325,7 @@ def task_create(*, actor, tenant, title, creator_name, fee, deadline, descriptio
 def task_update(*, actor, task, **fields):
     """Change a task's ``TASK_FIELDS``; orders already placed keep their amount."""
     _require_manager(actor, task.tenant_id)
+    fields = _clean_task_names(dict(fields))
     task = Task.objects.select_for_update().get(pk=task.pk)
     if "deadline" in fields and fields["deadline"] != task.deadline:
         _check_deadline(fields["deadline"])  # an old deadline that has passed may stay as it is

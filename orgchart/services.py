@@ -3,15 +3,28 @@
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
 from accounts.services.audit import audit_record
+from utilities.names import clean_name
 
 from .locks import lock_new_root, lock_tenant
 from .models import MAX_DEPTH, Department, Position
 from accounts.permissions import catalogue_permissions
 from .scope import new_scope_group, sync_scope_groups
+
+
+DEPARTMENT_NAME = gettext_lazy("department name")
+POSITION_NAME = gettext_lazy("position name")
+
+
+def _department_name(name):
+    return clean_name(name, what=DEPARTMENT_NAME, field="name", max_length=Department._meta.get_field("name").max_length)
+
+
+def _position_name(name):
+    return clean_name(name, what=POSITION_NAME, field="name", max_length=Position._meta.get_field("name").max_length)
 
 
 def _require_owner(actor, tenant):
@@ -44,7 +57,7 @@ def _subtree_height(department):
 def department_create(*, actor, tenant, name, parent=None):
     """Add a department under ``parent`` (or at the top), at most three levels deep (R-3)."""
     _require_owner(actor, tenant)
-    name = name.strip()
+    name = _department_name(name)
     lock_tenant(tenant)
     _check_parent(tenant, parent)
     if parent is not None:
@@ -79,7 +92,7 @@ def department_create(*, actor, tenant, name, parent=None):
 @transaction.atomic
 def department_rename(*, actor, department, name):
     _require_owner(actor, department.tenant)
-    name = name.strip()
+    name = _department_name(name)
     lock_tenant(department.tenant)
     department = Department.objects.get(pk=department.pk)
     if name == department.name:
@@ -232,7 +245,8 @@ def _position_snapshot(position):
 def position_create(*, actor, tenant, name, description="", permissions=(), requires_2fa=False):
     _require_owner(actor, tenant)
     permissions = _clean_permissions(permissions)
-    position = Position(tenant=tenant, name=name.strip(), description=description, requires_2fa=requires_2fa)
+    name = _position_name(name)
+    position = Position(tenant=tenant, name=name, description=description, requires_2fa=requires_2fa)
     position.full_clean()
     position.save()
     position.permissions.set(permissions)
@@ -252,7 +266,7 @@ def position_update(*, actor, position, name, description="", permissions=(), re
     permissions = _clean_permissions(permissions)
     position = Position.objects.select_for_update().get(pk=position.pk, tenant_id=position.tenant_id)
     before = _position_snapshot(position)
-    position.name = name.strip()
+    position.name = _position_name(name)
     position.description = description
     if requires_2fa is not None:
         # Holders without a second factor are sent to enrolment on their next request (R-21).

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from scim2_models import InvalidValueException, MutabilityException, UniquenessException
 
 from accounts.models import User
@@ -18,6 +19,7 @@ from accounts.services import staff as staff_services
 from accounts.services.audit import audit_record
 from orgchart import services as org_services
 from orgchart.models import Department, Position
+from utilities.names import clean_name
 from utilities.text import normalize_mobile
 
 from .models import ScimActor, ScimGroupRecord, ScimToken, ScimUserRecord, hash_token, new_token
@@ -58,10 +60,11 @@ def scim_token_create(*, actor, name, default_department=None, default_position=
     for ref, field in ((default_department, "default_department"), (default_position, "default_position")):
         if ref is not None and ref.tenant_id != tenant.pk:
             raise ValidationError({field: _("Choose one of your own organisation.")})
+    name = clean_name(name, what=TOKEN_NAME, field="name", max_length=ScimToken._meta.get_field("name").max_length)
     secret = new_token()
     token = ScimToken(
         tenant=tenant,
-        name=name.strip(),
+        name=name,
         token_hash=hash_token(secret),
         default_department=default_department,
         default_position=default_position,
@@ -208,7 +211,7 @@ def _email(resource):
 
 def _display_name(resource, fallback):
     name = resource.name
-    if resource.display_name:
+    if resource.display_name and resource.display_name.strip():  # only spaces: as if not sent
         return resource.display_name
     if name is not None and (name.family_name or name.given_name):
         return "".join(part for part in (name.family_name, name.given_name) if part)
@@ -311,9 +314,28 @@ def _record_set(staff, *, actor, external_id=None, emails=None, phone_numbers=No
     record.save()
 
 
+GIVEN_NAME = gettext_lazy("given name")
+FAMILY_NAME = gettext_lazy("family name")
+TOKEN_NAME = gettext_lazy("token name")
+
+
 def _name_parts(resource):
+    """``(given, family)`` from ``name``, each as stored (R-21); ``ValidationError`` keyed
+    ``first_name``/``last_name`` (``name.givenName``/``name.familyName``) for a bad one."""
     name = resource.name
-    return ((name.given_name or "") if name else "", (name.family_name or "") if name else "")
+    given = (name.given_name or "") if name else ""
+    family = (name.family_name or "") if name else ""
+    errors = {}
+    for field, what, value in (("first_name", GIVEN_NAME, given), ("last_name", FAMILY_NAME, family)):
+        try:
+            cleaned = clean_name(value, what=what, field=field, required=False, max_length=150)
+        except ValidationError as exc:
+            errors.update(exc.error_dict)
+        else:
+            given, family = (cleaned, family) if field == "first_name" else (given, cleaned)
+    if errors:
+        raise ValidationError(errors)
+    return given, family
 
 
 def _locked_out(func):

@@ -21,7 +21,7 @@ from utilities.text import normalize_identifier, normalize_mobile
 
 from utilities.exports import FORMULA_PREFIXES, decode_text_upload
 from accounts.models import User
-from accounts.services.staff import seats_used
+from accounts.services.staff import clean_display_name, seats_used
 from accounts.models.tenants import mainland_mobile_validator
 from accounts.models.users import account_name_validator
 
@@ -217,10 +217,13 @@ def _check_row(row, departments, positions, existing, mobiles, seen_names, seen_
     name = normalize_identifier(values["account_name"]).lower()
     values["account_name"] = name
     errors = row.errors
-    if not values["display_name"]:
+    if not values["display_name"].strip():
         errors.append(_("display name is empty"))
-    elif len(values["display_name"]) > 50:
-        errors.append(_("display name is longer than 50 characters"))
+    else:
+        try:
+            values["display_name"] = clean_display_name(values["display_name"], field=None)
+        except ValidationError as exc:
+            errors.extend(exc.messages)
     try:
         account_name_validator(name)
     except ValidationError:

@@ -2,6 +2,7 @@
 
 from django import forms
 
+from .names import WHAT_NAME, clean_name
 from .text import normalize_identifier, normalize_mobile
 
 
@@ -10,6 +11,21 @@ class IdentifierField(forms.CharField):
 
     def to_python(self, value):
         return super().to_python(normalize_identifier(value) if value not in self.empty_values else value)
+
+
+class NameField(forms.CharField):
+    """A name or title a person types (R-21): ``utilities.names.clean_name`` with ``what`` as the
+    noun of its messages; blank is the field's ``required`` check, as for any ``CharField``."""
+
+    def __init__(self, *, what=WHAT_NAME, **kwargs):
+        self.what = what
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return value
+        return clean_name(value, what=self.what, required=False)
 
 
 class MobileField(IdentifierField):

@@ -7,6 +7,11 @@ from .audit_actions import AuditAction, audit_action_label  # noqa: F401  (re-ex
 
 SYSTEM_ACTOR = "system"  # stored as the actor name of changes no person made (scheduled commands)
 
+#: Identity data that entries written before R-19 was enforced in the log may hold; the main
+#: account's log and export never show these keys of a verification's entries (operators read
+#: the verification itself in the admin).
+IDENTITY_DATA_KEYS = frozenset({"real_name", "id_number", "mobile"})
+
 
 class AuditLogIsAppendOnly(Exception):
     """Raised on any attempt to change or remove an audit entry."""
@@ -115,6 +120,25 @@ class AuditEntry(models.Model):
         if self.actor_id is None and self.actor_label in ("", SYSTEM_ACTOR):
             return _("System")
         return self.actor_label
+
+    @property
+    def is_identity_entry(self):
+        return self.action.startswith("identity.")
+
+    def _for_owner(self, values):
+        if not (self.is_identity_entry and isinstance(values, dict)):
+            return values
+        return {key: value for key, value in values.items() if key not in IDENTITY_DATA_KEYS}
+
+    @property
+    def before_for_owner(self):
+        """``before`` as the main account may read it: never a verification's identity data (R-19)."""
+        return self._for_owner(self.before)
+
+    @property
+    def after_for_owner(self):
+        """``after`` as the main account may read it: never a verification's identity data (R-19)."""
+        return self._for_owner(self.after)
 
     def save(self, *args, **kwargs):
         if not self._state.adding:

@@ -10,8 +10,12 @@ An unverified or rejected account is muted (``User.is_muted``) and must be verif
 ``verify_deadline`` (binding + 7 days; unfreezing + 2 days), or it is frozen (``services.freeze``). Pending accounts work normally and are not
 frozen while the platform reviews them. Temporary accounts need no verification and never freeze.
 
-The raw ID number lives only in the arguments of ``verification_submit``: what is stored, audited
-and notified is the keyed hash and the masked form.
+The raw ID number lives only in the arguments of ``verification_submit``: what is stored and
+notified is the keyed hash and the masked form. The audit log, which the main account reads and
+exports, says only that a verification was submitted, approved, rejected or removed, by whom, and
+which verification (its id): never the real name, mobile or masked ID number, which platform
+operators read on the verification itself in the admin (R-19). The log is append-only, so what it
+never holds need not be erased when a verification is removed.
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_variables
 
+from utilities.names import clean_real_name
 from utilities.text import normalize_mobile
 
 from ..models import IdentityVerification, Notification, User
@@ -87,6 +92,11 @@ def verification_submit(*, actor, real_name, id_number, mobile):
     real_name = (real_name or "").strip()
     if not real_name:
         errors["real_name"] = _("Enter your real name as on your ID card.")
+    else:
+        try:
+            real_name = clean_real_name(real_name)
+        except ValidationError as exc:
+            errors["real_name"] = exc.messages
     number = normalize_id_number(id_number)
     try:
         validate_id_number(number)
@@ -129,12 +139,7 @@ def verification_submit(*, actor, real_name, id_number, mobile):
         action="identity.submit",
         target=staff,
         before=before,
-        after={
-            "identity_status": staff.identity_status,
-            "real_name": verification.real_name,
-            "id_number": verification.id_number_masked,
-            "mobile": verification.mobile,
-        },
+        after={"identity_status": staff.identity_status, "verification": verification.pk},
     )
     return verification
 
@@ -166,7 +171,7 @@ def _review(actor, verification, status, reason=""):
         staff.freeze_warned_days = None
         fields += list(DEADLINE_FIELDS)
     staff.save(update_fields=fields)
-    after = {"identity_status": staff.identity_status, "id_number": verification.id_number_masked}
+    after = {"identity_status": staff.identity_status, "verification": verification.pk}
     if reason:
         after["rejection_reason"] = reason
     audit_record(actor=actor, action=f"identity.{status}", target=staff, before=before, after=after)

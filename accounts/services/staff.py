@@ -14,6 +14,8 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from utilities.names import clean_name
+
 from ..locks import lock_tenant
 from ..permissions import catalogue_permissions
 
@@ -29,6 +31,16 @@ from .audit import audit_entry, audit_record, audit_record_many
 from .notifications import delivery_retry, notification_send, notifications_send_many
 from .security import two_factor_remove_on_offboard
 from .sessions import sessions_end
+
+DISPLAY_NAME = gettext_lazy("display name")
+
+
+def clean_display_name(value, *, field="display_name"):
+    """A staff member's display name as stored, or ``ValidationError`` keyed by ``field`` (R-21):
+    no control or text-direction characters, something visible, at most 50 characters. Blank (or
+    only spaces) is ``""``, as the model allows: SCIM may remove it; the pages require one."""
+    return clean_name(value, what=DISPLAY_NAME, field=field, required=False, max_length=50)
+
 
 STAFF_FIELDS = ["display_name", "mobile", "department", "position", "is_department_admin", "status"]
 
@@ -162,12 +174,17 @@ def build_staff(*, tenant, display_name, account_name, mobile, department, posit
     import does it for all rows at once), so skip the per-row uniqueness queries.
     """
     account_name = account_name.strip().lower()
+    errors = {}
+    try:
+        display_name = clean_display_name(display_name)
+    except ValidationError as exc:
+        errors = exc.error_dict
     staff = User(
         tenant=tenant,
         kind=User.Kind.STAFF,
         account_name=account_name,
         username=staff_username(tenant.slug, account_name),
-        display_name=display_name.strip(),
+        display_name=display_name,
         mobile=mobile.strip(),
         department=department,
         position=position,
@@ -175,7 +192,13 @@ def build_staff(*, tenant, display_name, account_name, mobile, department, posit
         status=User.Status.PENDING,
     )
     staff.set_unusable_password()
-    staff.full_clean(exclude=["password", "username"], validate_unique=not checked, validate_constraints=not checked)
+    exclude = ["password", "username", *errors]  # a refused name is reported as refused, not as too long
+    try:
+        staff.full_clean(exclude=exclude, validate_unique=not checked, validate_constraints=not checked)
+    except ValidationError as exc:
+        errors = {**exc.update_error_dict({}), **errors}
+    if errors:
+        raise ValidationError(errors)
     return staff
 
 
@@ -288,10 +311,11 @@ def staff_update(
         raise ValidationError(_("An offboarded account cannot be edited; bind it to a new person first."))
     supplementary_permissions = list(supplementary_permissions)
     _check_refs(tenant, department, position, supplementary_permissions)
+    display_name = clean_display_name(display_name)
     _check_free(tenant, None, mobile.strip(), exclude_pk=staff.pk)
     before = staff_snapshot(staff)
     mobile_changed = staff.mobile != mobile.strip()
-    staff.display_name = display_name.strip()
+    staff.display_name = display_name
     staff.mobile = mobile.strip()
     staff.department = department
     staff.position = position
@@ -373,6 +397,7 @@ def staff_rebind(*, actor, staff, display_name, mobile):
     staff = _locked_staff(actor, staff)
     if staff.status != User.Status.RESIGNED:
         raise ValidationError(_("Only offboarded accounts can be bound to a new person."))
+    display_name = clean_display_name(display_name)
     tenant = lock_tenant(staff.tenant)
     _check_free(tenant, None, mobile.strip(), exclude_pk=staff.pk)
     if staff.is_temporary:
@@ -380,7 +405,7 @@ def staff_rebind(*, actor, staff, display_name, mobile):
     else:
         check_quota(tenant)
     before = staff_snapshot(staff)
-    staff.display_name = display_name.strip()
+    staff.display_name = display_name
     staff.mobile = mobile.strip()
     staff.status = User.Status.PENDING
     staff.resigned_at = None

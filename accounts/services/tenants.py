@@ -2,6 +2,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from utilities.names import clean_name
 
 from ..channels import dingtalk_webhook_allowed
 from ..models import AuditAction, Tenant, User
@@ -9,9 +12,18 @@ from .audit import SECRET_MASK, audit_record
 from .sessions import sessions_end
 
 
+SHOP_NAME = gettext_lazy("shop or company name")
+CONTACT_NAME = gettext_lazy("contact name")
+DISPLAY_NAME = gettext_lazy("display name")
+
+
 @transaction.atomic
 def tenant_sign_up(*, tenant_name, slug, kind, username, email, password):
-    """Create a tenant and its main account (R-1) and return the main account."""
+    """Create a tenant and its main account (R-1) and return the main account.
+
+    Raises ``ValidationError`` keyed by field; ``tenant_name`` follows the names rule (R-21).
+    """
+    tenant_name = clean_name(tenant_name, what=SHOP_NAME, field="tenant_name", max_length=100)
     tenant = Tenant(name=tenant_name, slug=slug.lower(), kind=kind)
     tenant.full_clean()
     if User.objects.filter(username__iexact=username).exists():
@@ -41,7 +53,9 @@ def tenant_sign_up(*, tenant_name, slug, kind, username, email, password):
 @transaction.atomic
 def individual_sign_up(*, username, email, password, display_name=""):
     """Create an individual user (个人用户) of no tenant, whom shops may invite as their operation
-    account (R-33), and return it."""
+    account (R-33), and return it. An empty ``display_name`` stays empty; one that breaks the
+    names rule raises ``ValidationError`` keyed ``display_name`` (R-21)."""
+    display_name = clean_name(display_name, what=DISPLAY_NAME, field="display_name", required=False, max_length=50)
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": _("This user name is already taken.")})
     person = User(
@@ -89,6 +103,7 @@ def tenant_dingtalk_update(*, actor, tenant, contact_name, mobile, webhook="", s
                 )
             }
         )
+    contact_name = clean_name(contact_name, what=CONTACT_NAME, field="dingtalk_contact_name", max_length=50)
     tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
     before = _dingtalk_snapshot(tenant)
     tenant.dingtalk_contact_name = contact_name
@@ -150,7 +165,7 @@ def tenant_rename_by_operator(*, actor, tenant, name, kind):
     _require_operator(actor)
     tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
     before = {"name": tenant.name, "kind": tenant.kind}
-    tenant.name = name.strip()
+    tenant.name = clean_name(name, what=SHOP_NAME, field="name", max_length=100)
     tenant.kind = kind
     tenant.full_clean(validate_unique=False, validate_constraints=False)
     after = {"name": tenant.name, "kind": tenant.kind}

@@ -263,8 +263,8 @@ def audit_log_export(request):
             entry.action,
             entry.action_label,
             entry.target_label,
-            entry.before,
-            entry.after,
+            entry.before_for_owner,
+            entry.after_for_owner,
             entry.ip_address,
         ]
         for entry in entries.iterator(chunk_size=2000)

@@ -3,14 +3,24 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.services.audit import audit_record
 from accounts import permissions as catalogue
+from utilities.names import clean_name
 
 from ..models import Campaign, EnrolledProduct
 from ..visibility import campaign_sync_grants, campaigns_visible_to, has_right
 from .alerts import EVENT_COMMISSION_CUT, product_alert
+
+CAMPAIGN_TITLE = gettext_lazy("campaign title")
+
+
+def clean_campaign_title(value):
+    """A campaign title as stored, or ``ValidationError`` keyed ``title`` (R-21)."""
+    return clean_name(value, what=CAMPAIGN_TITLE, field="title", max_length=Campaign._meta.get_field("title").max_length)
+
 
 FIELDS = [
     "title",
@@ -97,6 +107,7 @@ def campaign_create(
     """
     if not _can_publish(actor, tenant):
         raise PermissionDenied
+    title = clean_campaign_title(title)
     scope_departments, scope_staff = list(scope_departments), list(scope_staff)
     _check_rules(
         tenant, contact_person, scope_departments, scope_staff, review_mode, scope_whole_tenant, (starts_on, ends_on)
@@ -172,6 +183,8 @@ def campaign_update(
         "is_published": is_published,
     }
     fields = {name: value for name, value in given.items() if value is not UNCHANGED}
+    if "title" in fields:
+        fields["title"] = clean_campaign_title(fields["title"])
     tenant = campaign.tenant
     if campaign.is_official or not _can_publish(actor, tenant):
         raise PermissionDenied

@@ -7,14 +7,37 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.services.audit import audit_record
+from utilities.names import clean_name
 
 from .. import rollups
 from ..models import Campaign, EnrolledProduct
 from ..visibility import may_review
 
 ENROLL_FIELDS = ["shop_name", "product_id", "product_url", "title", "price", "proposed_commission_rate", "merchant_contact"]
+
+#: The names a merchant types on the public page, with the noun their messages use (R-21).
+ENROLL_NAMES = {
+    "shop_name": gettext_lazy("shop name"),
+    "title": gettext_lazy("product title"),
+    "merchant_contact": gettext_lazy("merchant contact"),
+}
+
+
+def _clean_names(fields):
+    """``fields`` with each of ``ENROLL_NAMES`` as stored; ``ValidationError`` naming every bad one."""
+    errors = {}
+    for name, what in ENROLL_NAMES.items():
+        max_length = EnrolledProduct._meta.get_field(name).max_length
+        try:
+            fields[name] = clean_name(fields.get(name, ""), what=what, field=name, max_length=max_length)
+        except ValidationError as exc:
+            errors.update(exc.error_dict)
+    if errors:
+        raise ValidationError(errors)
+    return fields
 
 
 def _rate_limited(ip):
@@ -35,6 +58,7 @@ def enrollment_submit(*, campaign, ip=None, **fields):
             _("Too many enrollments from your network in a short time. Please try again in a few minutes."),
             code="rate_limited",
         )
+    fields = _clean_names(dict(fields))
     product_id = str(fields.get("product_id", "")).strip()
     if EnrolledProduct.objects.filter(campaign=campaign, product_id=product_id).exists():
         raise ValidationError({"product_id": _("This product is already enrolled in this campaign.")})

@@ -96,7 +96,9 @@ def test_submit_stores_hash_and_mask_only_and_the_account_is_pending(west_staff)
     assert staff.identity_status == User.IdentityStatus.PENDING
     assert not staff.is_muted  # during review the account works normally
     entry = AuditEntry.objects.get(action="identity.submit")
-    assert entry.after["id_number"] == verification.id_number_masked
+    # The log, which the main account reads, says what happened and to which verification: never
+    # the person's real name, mobile or masked number.
+    assert entry.after == {"identity_status": "pending", "verification": verification.pk}
     assert entry.before == {"identity_status": "unverified"}
 
 

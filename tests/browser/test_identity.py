@@ -127,3 +127,52 @@ def test_operator_rejects_from_the_change_page_with_a_reason_the_staff_member_se
     expect(staff.get_by_test_id("identity-status")).to_have_text("Rejected")
     expect(staff.get_by_test_id("rejection-reason")).to_have_text("The name does not match the ID card")
     expect(staff.get_by_role("button", name="Submit for review")).to_be_visible()
+
+
+def test_the_owners_audit_log_shows_that_a_verification_happened_but_no_personal_data(
+    live_server, owner, west_staff, operator, browser_as
+):
+    """R-19: after a staff member submits and an operator approves, the main account's audit log
+    page and its CSV export say "submitted" and "approved", and by whom, without the real name,
+    the mobile or the masked ID number."""
+    url = live_server.url
+    number = valid_id(22)
+    masked = f"{number[:4]}**********{number[-4:]}"
+    staff = browser_as(west_staff.username)
+    staff.goto(f"{url}/account/verification/")
+    staff.get_by_label("Real name").fill("王五")
+    staff.get_by_label("Resident ID number").fill(number)
+    staff.get_by_label("Mobile", exact=True).fill("13911112222")
+    staff.get_by_role("button", name="Submit for review").click()
+    expect(staff.get_by_test_id("identity-status")).to_have_text("Pending review")
+
+    admin = browser_as()
+    admin.goto(f"{url}/admin/login/?next=/admin/accounts/identityverification/")
+    admin.get_by_label("User name").fill(operator.username)
+    admin.get_by_label("Password").fill(PASSWORD)
+    admin.get_by_role("button", name="Log in").click()
+    row = admin.locator("#result_list tbody tr", has_text="王五")
+    expect(row).to_contain_text(masked)  # the operator reads the identity data here, and only here
+    row.locator("input.action-select").check()
+    admin.locator("select[name=action]").select_option("approve_selected")
+    admin.get_by_role("button", name="Go").click()
+    expect(admin.locator(".messagelist")).to_contain_text("1 verifications approved.")
+
+    owner_page = browser_as(owner.username)
+    owner_page.goto(f"{url}/settings/audit/")
+    submitted = owner_page.locator("table tbody tr", has_text="Real-person verification submitted")
+    approved = owner_page.locator("table tbody tr", has_text="Real-person verification approved")
+    expect(submitted).to_have_count(1)
+    expect(submitted).to_contain_text(str(west_staff))
+    expect(approved).to_have_count(1)
+    expect(approved).to_contain_text(str(operator))
+    log = owner_page.locator("table").inner_text()
+    for personal in ("王五", "13911112222", masked, number[:6]):
+        assert personal not in log
+
+    with owner_page.expect_download() as download:
+        owner_page.get_by_role("link", name="Export CSV").click()
+    export = open(download.value.path(), encoding="utf-8-sig").read()
+    assert "Real-person verification submitted" in export and "Real-person verification approved" in export
+    for personal in ("王五", "13911112222", masked, number[:6]):
+        assert personal not in export

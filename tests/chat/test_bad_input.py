@@ -56,10 +56,29 @@ def test_the_history_keeps_the_filters_that_are_valid(client, two):
 def test_text_direction_overrides_are_refused_next_to_the_field(two, body):
     with pytest.raises(ValidationError) as caught:
         start(two.presale, nickname=body, body="hi")
-    assert caught.value.message_dict["nickname"] == ["The nickname contains characters that cannot be shown."]
+    assert caught.value.message_dict["nickname"] == [
+        "The nickname contains characters that cannot be shown. Remove control characters and text-direction marks."
+    ]
     with pytest.raises(ValidationError) as caught:
         services.buyer_message_send(conversation=two.alice, body=body)
-    assert caught.value.message_dict["body"] == ["The message contains characters that cannot be shown."]
+    assert caught.value.message_dict["body"] == [
+        "The message contains characters that cannot be shown. Remove control characters and text-direction marks."
+    ]
+
+
+@pytest.mark.parametrize("body", ["\u200b\u200b\u200b", "\ufeff", " \u200d "])
+def test_a_message_of_only_invisible_characters_is_empty(two, body):
+    with pytest.raises(ValidationError) as caught:
+        services.buyer_message_send(conversation=two.alice, body=body)
+    assert caught.value.message_dict["body"] == ["Write a message."]
+
+
+def test_a_nickname_is_a_name_tidied_like_every_other(two):
+    conversation = start(two.presale, nickname="  小\u200b美\u3000 ", body="hi")
+    assert conversation.buyer_nickname == "小美"
+    with pytest.raises(ValidationError) as caught:
+        start(two.presale, nickname="\u200b\u200b", body="hi")
+    assert caught.value.message_dict["nickname"] == ["The nickname has no visible character: write it with letters, digits or symbols."]
 
 
 def test_emoji_sequences_are_kept(two):
