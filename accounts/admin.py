@@ -1,6 +1,7 @@
 import contextvars
 
 from axes import admin as axes_admin
+from axes.helpers import get_cool_off
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
 from django.contrib import admin, messages
@@ -10,18 +11,25 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
+from django.conf import settings as django_settings
 from django.db import transaction
+from django.db.models import Max, OuterRef, Subquery, Sum
 from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .forms import RejectVerificationForm
+from .lockout import login_locks
 from .models import AuditEntry, Delivery, IdentityVerification, Notification, Tenant, User
 from .services.audit import SECRET_MASK, audit_record
 from .services.identity import is_platform_operator, verification_approve, verification_reject
 from .services.notifications import delivery_retry
-from .services.security import login_attempts_reset, two_factor_reset
+from .services.security import login_attempts_reset, login_unlock, two_factor_reset
 from .services.sessions import sessions_end
 from .services.staff import seats_used
 from .services.tenants import SHOP_NAME, tenant_rename_by_operator, tenant_set_quotas, user_password_set_by_operator
@@ -243,19 +251,33 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
     search_fields = ["username", "display_name", "tenant__slug"]
     list_select_related = ["tenant"]
     show_full_result_count = False
-    actions = ["reset_two_factor"]
+    actions = ["reset_two_factor", "unlock_login"]
     fieldsets = [
         *DjangoUserAdmin.fieldsets,
         (_("Tenant"), {"fields": TENANT_FIELDS}),
+        (_("Login locks"), {"fields": ["current_login_locks"]}),
     ]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
         if obj.tenant_id is not None:
-            return TENANT_USER_READONLY
+            return [*TENANT_USER_READONLY, "current_login_locks"]
         # Operators manage operators; what makes someone an operator is still audited.
-        return ["tenant", "kind", "account_name", "department", "position", "last_login", "date_joined"]
+        return ["tenant", "kind", "account_name", "department", "position", "last_login", "date_joined", "current_login_locks"]
+
+    @admin.display(description=_("Login locks"))
+    def current_login_locks(self, obj):
+        """Every lock on this login now, with when it ends (R-21); the list's action lifts them."""
+        locks = login_locks(obj) if obj is not None and obj.pk else []
+        if not locks:
+            return _("None: this account can log in.")
+        return format_html_join(mark_safe("<br>"), "{}", ((lock.description,) for lock in locks))
+
+    @admin.action(description=_("Unlock login: lift every login lock"))
+    def unlock_login(self, request, queryset):
+        count = sum(bool(login_unlock(actor=request.user, user=user)) for user in queryset.select_related("tenant"))
+        self.message_user(request, _("Login locks lifted for %(count)d users.") % {"count": count})
 
     def has_delete_permission(self, request, obj=None):
         # A main or staff account and its history stay (R-15, R-22); staff are offboarded instead.
@@ -367,20 +389,55 @@ class DeliveryAdmin(ReadOnlyAdmin):
 
 @admin.register(AccessAttempt)
 class AccessAttemptAdmin(axes_admin.AccessAttemptAdmin):
+    """Failed-login records per (login, address, browser); *Locked until* says which hold a lock now."""
+
     actions = ["unlock_selected"]
+    list_display = [*axes_admin.AccessAttemptAdmin.list_display, "locked_until"]
 
     def has_add_permission(self, request):
         return False
+
+    def get_queryset(self, request):
+        # django-axes locks a (login, address) pair on the failures of all its rows within the
+        # cool-off: two subqueries per page instead of a query per row.
+        pair = (
+            AccessAttempt.objects.filter(
+                username=OuterRef("username"),
+                ip_address=OuterRef("ip_address"),
+                attempt_time__gte=timezone.now() - get_cool_off(),
+            )
+            .order_by()
+            .values("username")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                pair_failures=Subquery(pair.annotate(total=Sum("failures_since_start")).values("total")[:1]),
+                pair_last=Subquery(pair.annotate(last=Max("attempt_time")).values("last")[:1]),
+            )
+        )
+
+    @admin.display(description=_("Locked until"))
+    def locked_until(self, obj):
+        failures, last = getattr(obj, "pair_failures", None), getattr(obj, "pair_last", None)
+        if last is None or (failures or 0) < django_settings.AXES_FAILURE_LIMIT:
+            return "—"
+        return date_format(timezone.localtime(last + get_cool_off()), "Y-m-d H:i")
 
     def get_actions(self, request):
         actions = super().get_actions(request)
         actions.pop("delete_selected", None)
         return actions
 
-    @admin.action(description=_("Unlock: delete these failed-login records"))
+    @admin.action(description=_("Unlock: lift every lock of these logins"))
     def unlock_selected(self, request, queryset):
         removed = login_attempts_reset(actor=request.user, attempts=queryset)
-        self.message_user(request, _("%(count)d records deleted; those logins can try again.") % {"count": removed})
+        self.message_user(
+            request,
+            _("%(count)d records deleted and every lock of those logins lifted; they can try again.")
+            % {"count": removed},
+        )
 
     def delete_model(self, request, obj):
         login_attempts_reset(actor=request.user, attempts=AccessAttempt.objects.filter(pk=obj.pk))

@@ -14,7 +14,7 @@ from .lockout import account_cap_retry_at, is_locked
 from .models import Tenant, User
 from .models.tenants import mainland_mobile_validator, tenant_slug_validator
 from utilities.request_context import client_ip
-from .services.freeze import freezable, staff_freeze
+from .services.freeze import is_overdue, staff_freeze
 from .services.temporary import window_text
 
 
@@ -107,7 +107,13 @@ class LoginForm(AuthenticationForm):
         "resigned": _("This account has been unbound. Ask your main account to bind it again."),
         "account_cap": _(
             "Too many failed logins for this account in the last hour. Try again after %(time)s, or from a "
-            "network you have logged in from before."
+            "network you have logged in from before. If you cannot wait, ask the platform operator to unlock "
+            "the account."
+        ),
+        "account_cap_staff": _(
+            "Too many failed logins for this account in the last hour. Try again after %(time)s, or from a "
+            "network you have logged in from before, or ask your main account to unlock you (Unlock login on "
+            "your staff page)."
         ),
         "frozen": _(
             "This account is frozen: real-person verification was not completed in time. Ask your main "
@@ -128,8 +134,10 @@ class LoginForm(AuthenticationForm):
             login = normalize_login(username)
             retry_at = account_cap_retry_at(login, client_ip(self.request))
             if retry_at is not None:
+                # Who can lift it sooner: a staff account's main account; anyone else's, the operator.
+                key = "account_cap_staff" if ":" in login else "account_cap"
                 raise forms.ValidationError(
-                    self.error_messages["account_cap"] % {"time": formats.time_format(timezone.localtime(retry_at))},
+                    self.error_messages[key] % {"time": formats.time_format(timezone.localtime(retry_at))},
                     code="account_cap",
                 )
             if is_locked(self.request, login):
@@ -148,7 +156,7 @@ class LoginForm(AuthenticationForm):
     def _blocked_staff_account(login, password):
         """Name why a staff account may not log in, when the caller proved who they are."""
         user = User.objects.filter(username=login, kind=User.Kind.STAFF).first()
-        if user is not None and user.status == User.Status.ACTIVE and freezable().filter(pk=user.pk).exists():
+        if user is not None and is_overdue(user):
             user = staff_freeze(staff=user) or user  # overdue: freeze now, not at the next scheduled run (R-18)
         if user is not None and user.status == User.Status.ACTIVE and not user.in_window():
             return "outside_window" if user.check_password(password) else None
@@ -163,10 +171,19 @@ class LoginForm(AuthenticationForm):
 
 def _main_account_params(login):
     """Whom a refused staff member should contact: the main account and its DingTalk contact."""
-    tenant = Tenant.objects.filter(users__username=login).first()
+    return _tenant_params(Tenant.objects.filter(users__username=login).first())
+
+
+def _tenant_params(tenant):
     if tenant is None:
         return {"tenant": "", "contact": "", "mobile": ""}
     return {"tenant": tenant.name, "contact": tenant.dingtalk_contact_name, "mobile": tenant.dingtalk_mobile}
+
+
+def frozen_message(tenant):
+    """What a frozen staff member of ``tenant`` is told: why, and whom to ask (R-18); no query."""
+    return LoginForm.error_messages["frozen"] % _tenant_params(tenant)
+
 def _window_params(login):
     """The window of the temporary account ``login``, in Asia/Shanghai, for the login error (R-20)."""
     return {"window": window_text(User.objects.get(username=login))}

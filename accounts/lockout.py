@@ -7,17 +7,23 @@ adds the account-wide hourly cap (OWASP ASVS V2.2.1, see ``config/settings.py``)
 "is this account locked, and until when".
 """
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_cool_off
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
-from django.db.models import Max
+from django.db.models import Max, Sum
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .backends import normalize_login
+from .models import User
 from utilities.request_context import client_ip
 
 
@@ -42,24 +48,96 @@ def locked_until(username, ip_address):
     cool_off = get_cool_off()
     since = timezone.now() - cool_off
     attempts = AccessAttempt.objects.filter(username=username, ip_address=ip_address, attempt_time__gte=since)
-    row = attempts.aggregate(last=Max("attempt_time"))
-    failures = sum(attempts.values_list("failures_since_start", flat=True))
-    if row["last"] is None or failures < settings.AXES_FAILURE_LIMIT:
+    row = attempts.aggregate(last=Max("attempt_time"), failures=Sum("failures_since_start"))
+    if row["last"] is None or (row["failures"] or 0) < settings.AXES_FAILURE_LIMIT:
         return None
     return row["last"] + cool_off
 
 
-def locked_addresses_count(username):
-    """How many client addresses are locked out of ``username`` right now (shown to the owner)."""
-    since = timezone.now() - get_cool_off()
-    return (
-        AccessAttempt.objects.filter(
-            username=username, attempt_time__gte=since, failures_since_start__gte=settings.AXES_FAILURE_LIMIT
-        )
+@dataclass(frozen=True)
+class LoginLock:
+    """One lock that refuses a login right now (R-21), as the owner's staff page and the admin list it.
+
+    ``kind`` is ``ADDRESS`` (django-axes: too many failures from ``ip_address``), ``ACCOUNT`` (the
+    hourly cap over all addresses) or ``CODE`` (django-otp's pause between wrong codes);
+    ``ends_at`` is timezone-aware; ``failures`` counts the failures that hold the lock.
+    """
+
+    ADDRESS = "address"
+    ACCOUNT = "account"
+    CODE = "code"
+
+    kind: str
+    ends_at: datetime
+    failures: int
+    ip_address: str = ""
+
+    @property
+    def description(self):
+        """The lock in a sentence of the viewer's language, with when it ends (China Standard Time)."""
+        until = date_format(timezone.localtime(self.ends_at), "Y-m-d H:i")
+        if self.kind == self.ADDRESS:
+            return ngettext(
+                "From the network %(address)s: %(count)d failed login in a row; blocked until %(until)s.",
+                "From the network %(address)s: %(count)d failed logins in a row; blocked until %(until)s.",
+                self.failures,
+            ) % {"address": self.ip_address, "count": self.failures, "until": until}
+        if self.kind == self.ACCOUNT:
+            return gettext(
+                "Account-wide: %(count)d failed logins in the last hour from all networks; networks it has "
+                "never logged in from are refused until %(until)s."
+            ) % {"count": self.failures, "until": until}
+        return gettext("Code step: after wrong codes, no code is checked until %(until)s.") % {"until": until}
+
+
+def address_locks(username, now=None):
+    """The client addresses locked out of ``username`` now: a list of ``LoginLock`` (one query).
+
+    Mirrors django-axes' rule: the failures of one (login, address) pair within the cool-off,
+    summed over its rows (one per browser), reaching ``AXES_FAILURE_LIMIT``.
+    """
+    cool_off = get_cool_off()
+    now = now or timezone.now()
+    rows = (
+        AccessAttempt.objects.filter(username=username, attempt_time__gte=now - cool_off)
         .values("ip_address")
-        .distinct()
-        .count()
+        .annotate(failures=Sum("failures_since_start"), last=Max("attempt_time"))
+        .filter(failures__gte=settings.AXES_FAILURE_LIMIT)
+        .order_by("-last", "ip_address")
     )
+    return [
+        LoginLock(kind=LoginLock.ADDRESS, ends_at=row["last"] + cool_off, failures=row["failures"], ip_address=row["ip_address"] or "")
+        for row in rows
+    ]
+
+
+def locked_addresses_count(username):
+    """How many client addresses are locked out of ``username`` right now."""
+    return len(address_locks(username))
+
+
+def account_lock(username, now=None):
+    """The account-wide lock of ``username`` (ASVS V2.2.1) as a ``LoginLock``, or ``None``.
+
+    ``LOGIN_FAILURES_PER_ACCOUNT_HOUR`` failures in the last hour, all addresses together, counted
+    from the last unlock (``User.login_unlocked_at``): an owner's or operator's unlock lifts it.
+    It ends when the oldest failure that keeps it leaves the hour. One query when the account has
+    fewer failures than that, four when it has as many.
+    """
+    cap = settings.LOGIN_FAILURES_PER_ACCOUNT_HOUR
+    if not cap or not username or not settings.AXES_ENABLED:
+        return None
+    now = now or timezone.now()
+    recent = AccessFailureLog.objects.filter(username=username, attempt_time__gte=now - timedelta(hours=1))
+    if recent.count() < cap:
+        return None
+    unlocked_at = User.objects.filter(username=username).values_list("login_unlocked_at", flat=True).first()
+    if unlocked_at is not None:
+        recent = recent.filter(attempt_time__gt=unlocked_at)
+    times = list(recent.order_by("-attempt_time").values_list("attempt_time", flat=True)[:cap])
+    if len(times) < cap:
+        return None
+    return LoginLock(kind=LoginLock.ACCOUNT, ends_at=times[-1] + timedelta(hours=1), failures=recent.count())
 
 
 def account_cap_retry_at(username, ip_address, now=None):
@@ -69,19 +147,45 @@ def account_cap_retry_at(username, ip_address, now=None):
     account has never logged in from (ASVS V2.2.1); addresses with a successful login keep only
     their per-address limit, so an attacker cannot shut the owner out of their usual network.
     """
-    cap = settings.LOGIN_FAILURES_PER_ACCOUNT_HOUR
-    if not cap or not username or not settings.AXES_ENABLED:
-        return None
-    now = now or timezone.now()
-    hour_ago = now - timedelta(hours=1)
-    recent = AccessFailureLog.objects.filter(username=username, attempt_time__gte=hour_ago)
-    if recent.count() < cap:
+    lock = account_lock(username, now)
+    if lock is None:
         return None
     if ip_address and AccessLog.objects.filter(username=username, ip_address=ip_address).exists():
         return None
-    # The cap lifts once the oldest failure that keeps it reached leaves the hour.
-    times = list(recent.order_by("-attempt_time").values_list("attempt_time", flat=True)[:cap])
-    return times[-1] + timedelta(hours=1)
+    return lock.ends_at
+
+
+def code_lock(user, now=None):
+    """django-otp's pause after wrong codes on ``user``'s devices, as a ``LoginLock``, or ``None``.
+
+    Every wrong code doubles the wait before the next may be checked (1, 2, 4 … seconds, with
+    no upper bound), so a long attack can shut the real person out of the code step. Two queries.
+    """
+    now = now or timezone.now()
+    ends_at, failures = None, 0
+    for model in (TOTPDevice, StaticDevice):
+        for device in model.objects.filter(user=user, throttling_failure_count__gt=0):
+            allowed, info = device.verify_is_allowed()
+            until = (info or {}).get("locked_until")
+            if not allowed and until is not None and until > now and (ends_at is None or until > ends_at):
+                ends_at, failures = until, device.throttling_failure_count
+    if ends_at is None:
+        return None
+    return LoginLock(kind=LoginLock.CODE, ends_at=ends_at, failures=failures)
+
+
+def login_locks(user, now=None):
+    """Every lock that refuses ``user``'s login now, soonest end first (R-21): a list of ``LoginLock``.
+
+    Per address (django-axes), account-wide (the hourly cap) and the code step's pause; one
+    unlock (``services.security``) lifts them all. At most seven queries.
+    """
+    now = now or timezone.now()
+    locks = address_locks(user.username, now)
+    for lock in (account_lock(user.username, now), code_lock(user, now)):
+        if lock is not None:
+            locks.append(lock)
+    return sorted(locks, key=lambda lock: lock.ends_at)
 
 
 def is_locked(request, username):
@@ -103,6 +207,11 @@ def lockout_response(request, original_response=None, credentials=None):
     return render(
         request,
         "registration/locked_out.html",
-        {"retry_at": retry_at, "failure_limit": settings.AXES_FAILURE_LIMIT},
+        {
+            "retry_at": retry_at,
+            "failure_limit": settings.AXES_FAILURE_LIMIT,
+            # Who can lift it sooner: a staff account's main account; anyone else's, the operator.
+            "staff_login": bool(username) and ":" in username,
+        },
         status=429,
     )

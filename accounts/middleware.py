@@ -2,13 +2,16 @@ import time
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import auth, messages
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from qsessions.middleware import SessionMiddleware as QSessionMiddleware
 
+from .forms import frozen_message
+from .models import User
+from .services.freeze import is_overdue, staff_freeze
 from .services.security import has_second_factor, second_factor_required
 from utilities.request_context import client_ip, reset_current_ip, set_current_ip
 
@@ -48,6 +51,30 @@ def second_factor_exempt(view_func):
 
 # Reachable while a second factor is still owed: leaving, and changing the language.
 SECOND_FACTOR_EXEMPT_URL_NAMES = frozenset({"logout", "set_language"})
+
+
+class FreezeOverdueMiddleware:
+    """Freeze an account past its verify-by time at its next request, then send it to log in (R-18).
+
+    The daily run (``freeze_unverified``) and the login attempt freeze too; this closes the gap of a
+    session still open when the deadline passes. The check reads the user row already loaded for
+    the request, so it costs no query unless the account is overdue. Freezing goes through
+    ``staff_freeze`` (audited, every session ended), and the person lands on the login page with
+    the frozen message. Runs after the messages middleware.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and is_overdue(user):
+            frozen = staff_freeze(staff=user)
+            if frozen is not None or User.objects.filter(pk=user.pk, status=User.Status.FROZEN).exists():
+                auth.logout(request)
+                messages.error(request, frozen_message(user.tenant))
+                return redirect("accounts:login")
+        return self.get_response(request)
 
 
 class SecondFactorGateMiddleware:

@@ -15,6 +15,7 @@ from django.contrib.auth.signals import user_login_failed
 from django.utils import timezone
 from django_otp import login as otp_login
 from django_otp import verify_token
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -86,6 +87,26 @@ def check_code(user, code):
         if verified is not None:
             return verified, None
     return None, retry_at
+
+
+def used_code_step(user, code):
+    """Return the step length (seconds) of the ``user``'s TOTP device that already accepted ``code``, or None.
+
+    django-otp accepts each 30-second code once (its replay protection: a device remembers the
+    last step it accepted, ``last_t``). A code refused for that reason — typically the one that
+    just confirmed the enrolment, typed again at the login that follows — is named here so the
+    page can say why. This never accepts a code and changes nothing; one query.
+    """
+    code = (code or "").strip().replace(" ", "")
+    if not (code.isdigit() and len(code) == 6):
+        return None
+    for device in TOTPDevice.objects.filter(user=user, confirmed=True):
+        totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+        totp.time = time.time()
+        # Without a lower bound: does the code belong to one of the steps the tolerance allows?
+        if totp.verify(int(code), device.tolerance) and totp.t() <= device.last_t:
+            return device.step
+    return None
 
 
 def record_failed_code(request, user):

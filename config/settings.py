@@ -98,6 +98,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.SessionTouchMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # An account past its verify-by time is frozen at its next request.
+    "accounts.middleware.FreezeOverdueMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.RequestContextMiddleware",
     "accounts.middleware.SecondFactorGateMiddleware",

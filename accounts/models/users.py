@@ -145,6 +145,20 @@ class User(AbstractUser):
         null=True,
         blank=True,
     )
+    unfrozen_at = models.DateTimeField(
+        verbose_name=_("unfrozen at"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("When the main account last unfroze it: its verify-by time is then 2 days later."),
+    )
+    login_unlocked_at = models.DateTimeField(
+        verbose_name=_("login unlocked at"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Failed logins before this time no longer count towards the account-wide lock."),
+    )
     freeze_warned_days = models.PositiveSmallIntegerField(
         verbose_name=_("freeze warning sent"),
         null=True,

@@ -2,8 +2,9 @@
 
 A bound staff account that is unverified or rejected must be verified by ``User.verify_deadline``
 (binding + 7 days; unfreezing + 2 days). Warnings go out 2 days and 1 day before, each once; past
-the deadline the account is frozen — by ``staff_freeze_overdue`` (cron / the worker's daily task)
-or at its next login attempt (``LoginForm``). Pending accounts are not frozen while under review;
+the deadline the account is frozen — by ``staff_freeze_overdue`` (cron / the worker's daily task),
+at its next login attempt (``LoginForm``) or at the next request of a session it still holds
+(``middleware.FreezeOverdueMiddleware``). Pending accounts are not frozen while under review;
 verified and temporary accounts never are.
 """
 
@@ -41,9 +42,55 @@ def set_deadline_on_bind(staff, bound_at):
     """
     staff.verify_deadline = None if staff.is_temporary else bound_at + datetime.timedelta(days=VERIFY_DAYS)
     staff.freeze_warned_days = None
+    staff.unfrozen_at = None
 
 
-DEADLINE_FIELDS = ("verify_deadline", "freeze_warned_days")
+DEADLINE_FIELDS = ("verify_deadline", "freeze_warned_days", "unfrozen_at")
+
+
+def is_overdue(user, now=None):
+    """Whether ``user`` (a loaded row) is past its verify-by time and not frozen yet (R-18).
+
+    The same rule as ``freezable``, read from the row in memory: no query, so the middleware
+    can ask it on every request.
+    """
+    deadline = getattr(user, "verify_deadline", None)
+    if deadline is None or not getattr(user, "is_staff_account", False):
+        return False
+    return user.status == User.Status.ACTIVE and user.is_muted and deadline <= (now or timezone.now())
+
+
+class FreezeReason:
+    """Why a frozen account froze, for the main account's staff page (R-18).
+
+    ``kind`` is ``BINDING`` (not verified within 7 days of binding) or ``UNFREEZE`` (the 2 days
+    after the main account unfroze it ran out); ``deadline`` is the verify-by time that passed,
+    ``started_at`` when those days began (binding or unfreezing), ``frozen_at`` when it froze.
+    """
+
+    BINDING = "binding"
+    UNFREEZE = "unfreeze"
+
+    def __init__(self, *, kind, deadline, started_at, frozen_at):
+        self.kind = kind
+        self.deadline = deadline
+        self.started_at = started_at
+        self.frozen_at = frozen_at
+        self.days = UNFREEZE_DAYS if kind == self.UNFREEZE else VERIFY_DAYS
+
+
+def freeze_reason(staff):
+    """Return the ``FreezeReason`` of a frozen ``staff`` account, or ``None`` when it is not frozen.
+
+    No query: read from the row (``unfrozen_at`` tells an unfreeze's deadline from a binding's).
+    """
+    if staff.status != User.Status.FROZEN:
+        return None
+    if staff.unfrozen_at is not None:
+        kind, started_at = FreezeReason.UNFREEZE, staff.unfrozen_at
+    else:
+        kind, started_at = FreezeReason.BINDING, staff.bound_at
+    return FreezeReason(kind=kind, deadline=staff.verify_deadline, started_at=started_at, frozen_at=staff.frozen_at)
 
 def freezable(now=None):
     """Active, non-temporary staff accounts, unverified or rejected, whose deadline has passed (R-18)."""
@@ -81,7 +128,11 @@ def staff_freeze(*, staff, now=None):
         action="staff.freeze",
         target=staff,
         before={"status": User.Status.ACTIVE},
-        after={"status": staff.status, "verify_deadline": staff.verify_deadline},
+        after={
+            "status": staff.status,
+            "verify_deadline": staff.verify_deadline,
+            "reason": FreezeReason.UNFREEZE if staff.unfrozen_at else FreezeReason.BINDING,
+        },
     )
     notification_send(
         recipient=staff,
@@ -185,7 +236,8 @@ def staff_unfreeze(*, actor, staff):
     before = {"status": staff.status, "verify_deadline": staff.verify_deadline}
     staff.status = User.Status.ACTIVE
     staff.frozen_at = None
-    staff.verify_deadline = timezone.now() + datetime.timedelta(days=UNFREEZE_DAYS)
+    staff.unfrozen_at = timezone.now()
+    staff.verify_deadline = staff.unfrozen_at + datetime.timedelta(days=UNFREEZE_DAYS)
     # The unfreeze notice itself says how long is left: only the last-day warning is still due.
     staff.freeze_warned_days = max(WARNING_DAYS)
     staff.save(update_fields=["status", "frozen_at", *DEADLINE_FIELDS])

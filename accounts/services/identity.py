@@ -169,6 +169,7 @@ def _review(actor, verification, status, reason=""):
     if status == IdentityVerification.Status.VERIFIED:
         staff.verify_deadline = None  # verified accounts never freeze
         staff.freeze_warned_days = None
+        staff.unfrozen_at = None
         fields += list(DEADLINE_FIELDS)
     staff.save(update_fields=fields)
     after = {"identity_status": staff.identity_status, "verification": verification.pk}
@@ -245,6 +246,7 @@ def verification_remove(*, actor, staff):
     staff.identity_status = User.IdentityStatus.UNVERIFIED
     staff.verify_deadline = None
     staff.freeze_warned_days = None
+    staff.unfrozen_at = None
     staff.frozen_at = None
     staff.save(update_fields=["identity_status", "frozen_at", *DEADLINE_FIELDS])
     if removed or before["identity_status"] != staff.identity_status:

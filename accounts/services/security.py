@@ -4,13 +4,17 @@ Every function checks its actor and records an audit entry in the same transacti
 secret and the backup codes themselves are never audited.
 """
 
+from axes.models import AccessAttempt
 from axes.utils import reset as axes_reset
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from ..lockout import address_locks, login_locks
 from ..models import User
 from .audit import audit_record
 
@@ -126,8 +130,7 @@ def two_factor_reset(*, actor, user):
     Returns whether there was anything to remove. Raises ``PermissionDenied`` unless the actor
     is a platform operator. The user enrols again at the next login if their position requires it.
     """
-    if not (actor.kind == User.Kind.OPERATOR and actor.is_staff):
-        raise PermissionDenied
+    _require_operator(actor)
     had = has_second_factor(user)
     _delete_devices(user)
     if had:
@@ -143,41 +146,100 @@ def two_factor_remove_on_offboard(*, staff):
     _delete_devices(staff)
 
 
+def _locks_record(locks):
+    """What the audit keeps of the lifted locks: kind, address and end, never a secret."""
+    return [
+        {"kind": lock.kind, "until": lock.ends_at, **({"ip": lock.ip_address} if lock.ip_address else {})}
+        for lock in locks
+    ]
+
+
+def _locks_lift(*, username, user):
+    """Lift every lock on ``username`` (R-21) and return the locks that held, as ``LoginLock``s.
+
+    Per address: django-axes' own reset deletes the login's attempt records. Account-wide: the
+    failure history stays (it is the record of the attack) but failures before now no longer
+    count (``User.login_unlocked_at``). Code step: django-otp's throttle of each device is reset.
+    ``user`` may be ``None`` for a login that is no account (only axes' records exist then).
+    """
+    locks = login_locks(user) if user is not None else address_locks(username)
+    removed = axes_reset(username=username)
+    if user is not None:
+        User.objects.filter(pk=user.pk).update(login_unlocked_at=timezone.now())
+        for model in (TOTPDevice, StaticDevice):
+            for device in model.objects.select_for_update().filter(user=user, throttling_failure_count__gt=0):
+                device.throttle_reset()
+    return locks, removed
+
+
 @transaction.atomic
 def staff_unlock(*, actor, staff):
-    """Let ``staff`` log in again from every address locked out by failed logins (R-21).
+    """Lift every login lock of ``staff``: per address, account-wide and the code step's (R-21).
 
     Only the staff account's main account may. Returns the number of attempt records removed.
-    Raises ``PermissionDenied`` for anyone else.
+    Raises ``PermissionDenied`` for anyone else. Audited with the locks that were lifted.
     """
     if not (actor.is_owner and staff.is_staff_account and staff.tenant_id == actor.tenant_id):
         raise PermissionDenied
-    removed = axes_reset(username=staff.username)
-    audit_record(actor=actor, action="staff.unlock", target=staff, after={"cleared_attempts": removed})
+    locks, removed = _locks_lift(username=staff.username, user=staff)
+    audit_record(
+        actor=actor,
+        action="staff.unlock",
+        target=staff,
+        after={"cleared_attempts": removed, "locks": _locks_record(locks)},
+    )
     return removed
+
+
+def _require_operator(actor):
+    if not (actor.kind == User.Kind.OPERATOR and actor.is_staff):
+        raise PermissionDenied
+
+
+@transaction.atomic
+def login_unlock(*, actor, user):
+    """A platform operator lifts every login lock of ``user``: main accounts, staff, anyone (R-21).
+
+    Returns the list of ``LoginLock``s that held (empty when none). Raises ``PermissionDenied``
+    unless the actor is a platform operator. Audited in the user's tenant.
+    """
+    _require_operator(actor)
+    locks, removed = _locks_lift(username=user.username, user=user)
+    audit_record(
+        actor=actor,
+        action="login.unlock",
+        target=user,
+        tenant=user.tenant,
+        after={"login": user.username, "cleared_attempts": removed, "locks": _locks_record(locks)},
+    )
+    return locks
 
 
 @transaction.atomic
 def login_attempts_reset(*, actor, attempts):
-    """Delete failed-login records (the platform operator's unlock in the admin, R-21).
+    """Unlock the logins of some failed-login records (the operator's action in the admin, R-21).
 
-    ``attempts`` is an ``AccessAttempt`` queryset. One audit entry per affected login, in the
-    tenant of that login when it is one of ours. Raises ``PermissionDenied`` unless the actor is
-    a platform operator.
+    ``attempts`` is an ``AccessAttempt`` queryset; every login among them gets all its locks
+    lifted, as ``login_unlock`` does (the records of other addresses of that login included). One
+    audit entry per login, in the tenant of that login when it is one of ours. Returns the number
+    of records removed. Raises ``PermissionDenied`` unless the actor is a platform operator.
     """
-    if not (actor.kind == User.Kind.OPERATOR and actor.is_staff):
-        raise PermissionDenied
+    _require_operator(actor)
     usernames = sorted({name for name in attempts.values_list("username", flat=True) if name})
-    removed, _details = attempts.delete()
+    # Records without a login (axes keeps them when the form sent none) go as selected.
+    nameless = attempts.filter(Q(username__isnull=True) | Q(username="")).values_list("pk", flat=True)
+    removed, _details = AccessAttempt.objects.filter(pk__in=list(nameless)).delete()
     users = {user.username: user for user in User.objects.filter(username__in=usernames).select_related("tenant")}
     for username in usernames:
         user = users.get(username)
+        locks, count = _locks_lift(username=username, user=user)
+        removed += count
         audit_record(
             actor=actor,
             action="login.unlock",
             target=user,
             tenant=getattr(user, "tenant", None),
             target_label=None if user else username,
-            after={"login": username},
+            after={"login": username, "cleared_attempts": count, "locks": _locks_record(locks)},
         )
     return removed

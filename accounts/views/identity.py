@@ -26,8 +26,11 @@ def verification(request):
     On an error the ID number field comes back empty: the page never repeats the number.
     """
     user = request.user
-    if not user.is_staff_account or user.is_temporary:
+    if not user.is_staff_account:
         raise PermissionDenied
+    if user.is_temporary:
+        # Nothing to do rather than forbidden: say why, in the layout (R-20). A POST stores nothing.
+        return render(request, "accounts/verification.html", {"not_needed": True})
     latest = (
         IdentityVerification.objects.filter(tenant=user.tenant, user=user)
         .exclude(status=IdentityVerification.Status.REMOVED)

@@ -190,6 +190,16 @@ def login_verify(request):
                 _("Too many wrong codes. Wait %(seconds)d seconds, then enter the current code.")
                 % {"seconds": two_factor.seconds_until(retry_at)},
             )
+        elif (step := two_factor.used_code_step(user, form.cleaned_data["code"])) is not None:
+            # Refused by the replay protection, not because it is wrong: say so.
+            form.add_error(
+                "code",
+                _(
+                    "That code was already used: each code works only once. Wait for the next code in your app "
+                    "(a new one appears every %(seconds)d seconds), then enter it."
+                )
+                % {"seconds": step},
+            )
         else:
             form.add_error("code", _("That code is not valid. Enter the current code from your app or a backup code."))
         # AxesMiddleware turns this response into the lockout page when this was one too many.

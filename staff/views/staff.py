@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import handover, preview
 from accounts.decorators import owner_required
-from accounts.lockout import locked_addresses_count
+from accounts.lockout import login_locks
 from accounts.models import Invitation, User
 from accounts.selectors import can_list_staff, staff_visible_to
 from accounts.services import freeze as freeze_services
@@ -190,7 +190,8 @@ def staff_detail(request, pk):
         "can_manage": request.user.is_owner,
         "owned": handover.owned_by(staff) if request.user.is_owner else [],
         "has_second_factor": security_services.has_second_factor(staff),
-        "locked_addresses": locked_addresses_count(staff.username) if request.user.is_owner else 0,
+        "login_locks": login_locks(staff) if request.user.is_owner else [],
+        "freeze_reason": freeze_services.freeze_reason(staff) if request.user.is_owner else None,
         "sessions": sessions_of(staff) if request.user.is_owner else [],
     }
     return render(request, "staff/staff_detail.html", context)

@@ -56,14 +56,40 @@ def test_main_accounts_and_operators_get_403(client, owner, operator):
     assert not IdentityVerification.objects.exists()
 
 
-def test_temporary_accounts_get_403_and_no_menu_entry(client, west_staff):
+def make_temporary(staff):
     now = timezone.now()
-    User.objects.filter(pk=west_staff.pk).update(
+    User.objects.filter(pk=staff.pk).update(
         temporary_starts_at=now - datetime.timedelta(hours=1), temporary_ends_at=now + datetime.timedelta(days=1)
     )
+
+
+def test_temporary_accounts_are_told_they_need_no_verification_and_get_no_menu_entry(client, west_staff):
+    make_temporary(west_staff)
     client.force_login(west_staff)
-    assert client.get(PAGE).status_code == 403
+    response = client.get(PAGE)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-testid="verification-not-needed"' in html
+    assert "Temporary customer-service accounts need no real-person verification" in html
+    assert 'data-testid="current-user"' in html  # in the layout, not a bare error page
+    assert "<form method=\"post\" class=\"card form\"" not in html
     assert PAGE not in client.get(reverse("accounts:dashboard")).content.decode()
+
+
+def test_a_temporary_accounts_post_stores_nothing(client, west_staff):
+    make_temporary(west_staff)
+    client.force_login(west_staff)
+    response = client.post(PAGE, {"real_name": "王五", "id_number": valid_id(), "mobile": "13900000000"})
+    assert response.status_code == 200 and "need no real-person verification" in response.content.decode()
+    assert not IdentityVerification.objects.exists()
+
+
+def test_temporary_accounts_are_told_in_chinese_too(client, west_staff, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    make_temporary(west_staff)
+    client.force_login(west_staff)
+    html = client.get(PAGE, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "临时客服账号无需实人认证" in html
 
 
 def test_the_menu_offers_the_page_to_staff_only(client, owner, west_staff):
@@ -217,6 +243,123 @@ def test_staff_detail_shows_the_state_and_the_unfreeze_button(client, owner, wes
     response = client.post(reverse("staff:action", args=[west_staff.pk, "unfreeze"]), follow=True)
     assert "The account is unfrozen" in response.content.decode()
     assert reload(west_staff).status == User.Status.ACTIVE
+
+
+def test_the_frozen_staff_page_says_it_froze_for_want_of_verification_within_7_days_of_binding(client, owner, west_staff):
+    overdue(west_staff)
+    freeze.staff_freeze_overdue()
+    staff = reload(west_staff)
+    client.force_login(owner)
+    html = client.get(reverse("staff:detail", args=[west_staff.pk])).content.decode()
+    reason = re.search(r'data-testid="freeze-reason">(.*?)</dd>', html, re.DOTALL).group(1)
+    local = lambda moment: timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")  # noqa: E731
+    assert reason == (
+        f"Real-person verification was not completed within 7 days of binding (bound on {local(staff.bound_at)}); "
+        f"the deadline passed at {local(staff.verify_deadline)}."
+    )
+    assert AuditEntry.objects.get(action="staff.freeze").after["reason"] == "binding"
+
+
+def test_the_frozen_staff_page_says_the_2_days_after_the_unfreeze_ran_out(client, owner, west_staff):
+    overdue(west_staff)
+    freeze.staff_freeze_overdue()
+    freeze.staff_unfreeze(actor=owner, staff=west_staff)
+    unfrozen = reload(west_staff)
+    later = unfrozen.verify_deadline + datetime.timedelta(minutes=1)
+    freeze.staff_freeze_overdue(now=later)
+    client.force_login(owner)
+    html = client.get(reverse("staff:detail", args=[west_staff.pk])).content.decode()
+    reason = re.search(r'data-testid="freeze-reason">(.*?)</dd>', html, re.DOTALL).group(1)
+    local = lambda moment: timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")  # noqa: E731
+    assert reason == (
+        f"Unfrozen on {local(unfrozen.unfrozen_at)}, it had 2 days to complete real-person verification; "
+        f"they ran out at {local(unfrozen.verify_deadline)}."
+    )
+    assert [e.after["reason"] for e in AuditEntry.objects.filter(action="staff.freeze").order_by("pk")] == [
+        "binding",
+        "unfreeze",
+    ]
+
+
+def test_a_new_binding_forgets_the_unfreeze(owner, west_staff):
+    overdue(west_staff)
+    freeze.staff_freeze_overdue()
+    freeze.staff_unfreeze(actor=owner, staff=west_staff)
+    staff = reload(west_staff)
+    freeze.set_deadline_on_bind(staff, timezone.now())
+    assert staff.unfrozen_at is None
+
+
+# --- an open session at the deadline (R-18) -----------------------------------------------------
+
+
+def test_an_open_session_is_frozen_at_its_next_request_and_sent_to_log_in(client, west_staff):
+    client.force_login(west_staff)
+    assert client.get(reverse("accounts:dashboard")).status_code == 200
+    overdue(west_staff)
+
+    response = client.get(reverse("accounts:inbox"), follow=True)
+
+    assert response.redirect_chain == [(reverse("accounts:login"), 302)]
+    html = response.content.decode()
+    assert "This account is frozen: real-person verification was not completed in time." in html
+    assert "Acme Shop" in html and "Boss" in html and "13800138000" in html
+    staff = reload(west_staff)
+    assert staff.status == User.Status.FROZEN and staff.frozen_at is not None
+    entry = AuditEntry.objects.get(action="staff.freeze")
+    assert entry.actor is None and entry.target_id == str(west_staff.pk)
+    from qsessions.models import Session
+
+    assert not Session.objects.filter(user=west_staff).exists()
+    # The session is gone for good: the next page asks to log in, and the login refuses.
+    assert client.get(reverse("accounts:dashboard"))["Location"].startswith(reverse("accounts:login"))
+    assert "This account is frozen" in login(client, west_staff.username).content.decode()
+
+
+def test_a_post_of_an_open_overdue_session_changes_nothing(client, west_staff):
+    client.force_login(west_staff)
+    overdue(west_staff)
+    response = client.post(PAGE, {"real_name": "王五", "id_number": valid_id(), "mobile": "13900000000"})
+    assert response.status_code == 302 and response["Location"] == reverse("accounts:login")
+    assert not IdentityVerification.objects.exists()
+    assert reload(west_staff).status == User.Status.FROZEN
+
+
+@pytest.mark.parametrize("state", ["before the deadline", "under review", "temporary", "verified"])
+def test_sessions_that_are_not_overdue_go_on(client, west_staff, operator, state):
+    client.force_login(west_staff)
+    if state == "before the deadline":
+        User.objects.filter(pk=west_staff.pk).update(verify_deadline=timezone.now() + datetime.timedelta(minutes=1))
+    elif state == "under review":
+        submit(west_staff)
+        overdue(west_staff)
+    elif state == "temporary":
+        make_temporary(west_staff)
+        overdue(west_staff)
+    else:
+        identity.verification_approve(actor=operator, verification=submit(west_staff))
+        overdue(west_staff)
+    assert client.get(reverse("accounts:inbox")).status_code == 200
+    assert reload(west_staff).status == User.Status.ACTIVE
+    assert not AuditEntry.objects.filter(action="staff.freeze").exists()
+
+
+def test_the_check_costs_no_query_for_an_account_not_overdue(client, west_staff, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(west_staff)
+    url = reverse("accounts:inbox")
+    client.get(url)  # the session records its device on the first request
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    with_check = queries()
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if m != "accounts.middleware.FreezeOverdueMiddleware"]
+    assert queries() == with_check
 
 
 def test_unfreeze_is_refused_to_a_department_admin_and_absent_for_another_tenant(

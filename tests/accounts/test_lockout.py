@@ -8,7 +8,7 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AuditEntry
+from accounts.models import AuditEntry, User
 from tests.factories import PASSWORD
 
 ATTACKER = "198.51.100.66"
@@ -133,14 +133,17 @@ def test_owner_sees_the_lock_and_unlocks(client, owner, plain_staff):
     client.force_login(owner)
 
     detail = client.get(reverse("staff:detail", args=[plain_staff.pk])).content.decode()
-    assert "Login is blocked from 1 network" in detail
+    last = AccessAttempt.objects.get(username="acme:plain_staff").attempt_time
+    until = timezone.localtime(last + timedelta(minutes=15)).strftime("%Y-%m-%d %H:%M")
+    assert f"From the network {ATTACKER}: 10 failed logins in a row; blocked until {until}." in detail
 
     response = client.post(reverse("staff:action", args=[plain_staff.pk, "unlock"]), follow=True)
     assert "Login is unlocked" in response.content.decode()
     assert not AccessAttempt.objects.filter(username="acme:plain_staff").exists()
     entry = AuditEntry.objects.get(action="staff.unlock")
     assert entry.actor == owner and entry.target_id == str(plain_staff.pk) and entry.tenant == owner.tenant
-    assert "Login is blocked" not in client.get(reverse("staff:detail", args=[plain_staff.pk])).content.decode()
+    assert entry.after["locks"] == [{"kind": "address", "ip": ATTACKER, "until": entry.after["locks"][0]["until"]}]
+    assert 'data-testid="staff-locked"' not in client.get(reverse("staff:detail", args=[plain_staff.pk])).content.decode()
 
     client.logout()
     assert attempt(client, "acme:plain_staff", PASSWORD, ATTACKER).status_code == 302
@@ -216,3 +219,154 @@ def test_issue_input_thirty_wrong_passwords_for_demo_wangwu(client, db):
     assert attempt(client, "demo:wangwu", DEMO_PASSWORD, ATTACKER).status_code == 429
     assert attempt(client, "demo:wangwu", DEMO_PASSWORD, REAL_PERSON).status_code == 302
 
+
+
+# --- every lock seen and lifted (issue 23) ------------------------------------------------------
+
+
+def hundred_failures_from_hundred_addresses(client, username):
+    """What a distributed attack leaves: one wrong password from each of 100 addresses, through the form."""
+    for i in range(100):
+        response = attempt(client, username, f"guess-{i}", f"203.0.113.{100 + i}")
+        assert response.status_code == 200  # each address stays far below its own limit
+
+
+def test_issue_input_hundred_failures_for_demo_wangwu_from_hundred_addresses_lifted_by_one_unlock(client, db):
+    """The failing input of issue 23: the account-wide lock held, and the owner's unlock did not lift it."""
+    import os
+
+    from django.core.management import call_command
+    from django.test import Client
+
+    from accounts.management.commands.seed_demo import DEMO_OWNER, DEMO_PASSWORD
+
+    call_command("seed_demo", stdout=open(os.devnull, "w"))
+    wangwu = User.objects.get(username="demo:wangwu")
+    hundred_failures_from_hundred_addresses(client, "demo:wangwu")
+
+    refused = attempt(client, "demo:wangwu", DEMO_PASSWORD, "192.0.2.200")
+    assert refused.status_code == 200 and not is_logged_in(client)
+    assert "Too many failed logins for this account in the last hour" in refused.content.decode()
+    assert "ask your main account to unlock you" in refused.content.decode()
+
+    owner = Client()
+    owner.force_login(User.objects.get(username=DEMO_OWNER))
+    detail = owner.get(reverse("staff:detail", args=[wangwu.pk])).content.decode()
+    assert 'data-testid="login-lock-account"' in detail
+    assert "Account-wide: 100 failed logins in the last hour" in detail
+
+    response = owner.post(reverse("staff:action", args=[wangwu.pk, "unlock"]), follow=True)
+    assert "Login is unlocked" in response.content.decode()
+    assert 'data-testid="staff-locked"' not in response.content.decode()
+    entry = AuditEntry.objects.get(action="staff.unlock")
+    assert [lock["kind"] for lock in entry.after["locks"]] == ["account"]
+    # The record of the attack stays; it only no longer counts.
+    assert AccessFailureLog.objects.filter(username="demo:wangwu").count() == 100
+
+    assert attempt(client, "demo:wangwu", DEMO_PASSWORD, "192.0.2.200").status_code == 302
+    assert is_logged_in(client)
+
+
+def test_the_account_wide_lock_holds_again_after_another_hundred_failures(client, owner, plain_staff):
+    hundred_failures_from_hundred_addresses(client, "acme:plain_staff")
+    from accounts.services.security import staff_unlock
+
+    staff_unlock(actor=owner, staff=plain_staff)
+    assert "Too many failed logins" not in attempt(client, "acme:plain_staff", "wrong", "192.0.2.1").content.decode()
+    hundred_failures_from_hundred_addresses(client, "acme:plain_staff")
+
+    refused = attempt(client, "acme:plain_staff", PASSWORD, "192.0.2.200")
+    assert "Too many failed logins for this account in the last hour" in refused.content.decode()
+
+
+def test_the_code_steps_pause_is_shown_and_lifted_by_the_same_unlock(client, owner, plain_staff):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.accounts.test_two_factor import enrol
+
+    enrol(plain_staff)
+    # Twelve wrong codes over the last hours: django-otp now waits 2048 s before it checks another.
+    TOTPDevice.objects.filter(user=plain_staff).update(
+        throttling_failure_count=12, throttling_failure_timestamp=timezone.now()
+    )
+    client.force_login(owner)
+    detail = client.get(reverse("staff:detail", args=[plain_staff.pk])).content.decode()
+    assert 'data-testid="login-lock-code"' in detail and "Code step: after wrong codes" in detail
+
+    client.post(reverse("staff:action", args=[plain_staff.pk, "unlock"]))
+
+    device = TOTPDevice.objects.get(user=plain_staff)
+    assert device.throttling_failure_count == 0 and device.verify_is_allowed() == (True, None)
+    assert [lock["kind"] for lock in AuditEntry.objects.get(action="staff.unlock").after["locks"]] == ["code"]
+
+
+def test_a_main_account_lock_is_shown_in_the_admin_and_lifted_by_the_operator(client, owner, operator):
+    for i in range(10):
+        attempt(client, "acme_owner", f"wrong-{i}", ATTACKER)
+    # 90 more from elsewhere reach the hourly cap; the last ten are refused unchecked.
+    hundred_failures_from_hundred_addresses(client, "acme_owner")
+    assert "ask the platform operator" in attempt(client, "acme_owner", PASSWORD, "192.0.2.9").content.decode()
+
+    client.force_login(operator)
+    change = client.get(reverse("admin:accounts_user_change", args=[owner.pk])).content.decode()
+    assert "Account-wide: 100 failed logins in the last hour" in change
+    assert f"From the network {ATTACKER}: 10 failed logins in a row" in change
+    attempts = client.get(reverse("admin:axes_accessattempt_changelist")).content.decode()
+    last = AccessAttempt.objects.get(username="acme_owner", ip_address=ATTACKER).attempt_time
+    assert timezone.localtime(last + timedelta(minutes=15)).strftime("%Y-%m-%d %H:%M") in attempts
+
+    response = client.post(
+        reverse("admin:accounts_user_changelist"),
+        {"action": "unlock_login", "_selected_action": [owner.pk]},
+        follow=True,
+    )
+    assert "Login locks lifted for 1 users." in response.content.decode()
+    entry = AuditEntry.objects.get(action="login.unlock")
+    assert entry.actor == operator and entry.tenant == owner.tenant
+    assert sorted(lock["kind"] for lock in entry.after["locks"]) == ["account", "address"]
+    assert "None: this account can log in." in client.get(
+        reverse("admin:accounts_user_change", args=[owner.pk])
+    ).content.decode()
+
+    client.logout()
+    assert attempt(client, "acme_owner", PASSWORD, ATTACKER).status_code == 302
+
+
+def test_the_operators_unlock_of_attempt_records_lifts_the_account_wide_lock_too(client, operator, plain_staff):
+    hundred_failures_from_hundred_addresses(client, "acme:plain_staff")
+    client.force_login(operator)
+    ids = list(AccessAttempt.objects.values_list("pk", flat=True)[:1])
+
+    client.post(reverse("admin:axes_accessattempt_changelist"), {"action": "unlock_selected", "_selected_action": ids})
+
+    assert not AccessAttempt.objects.filter(username="acme:plain_staff").exists()
+    assert AuditEntry.objects.filter(action="login.unlock").count() == 1
+    client.logout()
+    assert attempt(client, "acme:plain_staff", PASSWORD, "192.0.2.200").status_code == 302
+
+
+def test_only_an_operator_unlocks_through_the_admin_service(owner, plain_staff):
+    from django.core.exceptions import PermissionDenied
+
+    from accounts.services.security import login_unlock
+
+    with pytest.raises(PermissionDenied):
+        login_unlock(actor=owner, user=plain_staff)
+    with pytest.raises(PermissionDenied):
+        login_unlock(actor=plain_staff, user=owner)
+    assert not AuditEntry.objects.filter(action="login.unlock").exists()
+
+
+@pytest.mark.parametrize(
+    "login, advice",
+    [
+        ("acme:plain_staff", "ask your main account to unlock you sooner"),
+        ("acme_owner", "ask the platform operator to unlock the account"),
+    ],
+)
+def test_the_locked_out_page_tells_staff_and_main_accounts_what_to_do(client, owner, plain_staff, login, advice):
+    for i in range(10):
+        response = attempt(client, login, f"wrong-{i}", ATTACKER)
+
+    assert response.status_code == 429
+    assert advice in response.content.decode()

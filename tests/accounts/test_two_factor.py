@@ -125,6 +125,38 @@ def test_wrong_code_then_throttle_message(client, owner):
     assert "Too many wrong codes. Wait" in again.content.decode()
 
 
+def test_the_code_that_confirmed_enrolment_is_refused_at_the_next_login_with_the_reason(client, owner):
+    """Issue 23: typed again within its 30 s, the enrolment code was refused with no word of why."""
+    client.force_login(owner)
+    client.get(reverse("accounts:two_factor_setup"))
+    device = TOTPDevice.objects.get(user=owner)
+    used = code(device)
+    assert "Two-factor authentication is on." in client.post(reverse("accounts:two_factor_setup"), {"token": used}).content.decode()
+    client.logout()
+
+    password_step(client, "acme_owner")
+    replayed = client.post(reverse("accounts:login_verify"), {"code": used})
+
+    html = replayed.content.decode()
+    assert "That code was already used: each code works only once." in html
+    assert "Wait for the next code in your app (a new one appears every 30 seconds)" in html
+    assert "That code is not valid" not in html
+    # Replay protection holds: the used code logs no one in.
+    assert client.get(reverse("accounts:dashboard")).status_code == 302
+    TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_timestamp=timezone.now() - timedelta(seconds=5))
+
+    ok = client.post(reverse("accounts:login_verify"), {"code": code(device, 1)})
+    assert ok.status_code == 302 and client.get(reverse("accounts:dashboard")).status_code == 200
+
+
+def test_a_wrong_code_is_not_called_used(client, owner):
+    device, _codes = enrol(owner)
+    password_step(client, "acme_owner")
+    wrong = "000000" if code(device) != "000000" else "000001"
+    html = client.post(reverse("accounts:login_verify"), {"code": wrong}).content.decode()
+    assert "That code is not valid" in html and "already used" not in html
+
+
 def test_code_step_without_password_step_goes_back_to_login(client, owner):
     enrol(owner)
     response = client.get(reverse("accounts:login_verify"), follow=True)
