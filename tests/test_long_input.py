@@ -345,3 +345,22 @@ def test_model_form_limits_are_the_columns(db):
     ]:
         assert form.base_fields[field].max_length <= column.max_length, (form.__name__, field)
     assert AuditEntry._meta.get_field("actor_label").max_length >= User._meta.get_field("username").max_length
+
+
+# --- Batch import -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("column, value", [(0, "名" * LONG), (1, "a" * LONG), (2, "1" * LONG), (3, "部/" * LONG), (4, "岗" * LONG)])
+def test_an_over_long_cell_in_a_staff_import_is_a_row_error(owner, org, column, value):
+    from staff.services.imports import ImportRefused, staff_import
+    from tests.staff.test_import import as_csv, row
+
+    values = row(1, department="Sales/East", position="Clerk", mobile="15900000001")
+    values[column] = value
+    before = User.objects.count()
+
+    with pytest.raises(ImportRefused) as refusal:
+        staff_import(actor=owner, tenant=owner.tenant, raw=as_csv([values]), filename="staff.csv")
+
+    assert refusal.value.preview.error_rows
+    assert User.objects.count() == before
