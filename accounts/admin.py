@@ -284,6 +284,7 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
         return super().has_delete_permission(request, obj) and (obj is None or obj.tenant_id is None)
 
     @admin.action(description=_("Turn off two-factor authentication (lost phone)"))
+    @transaction.atomic  # all the selected rows, or none of them
     def reset_two_factor(self, request, queryset):
         count = sum(two_factor_reset(actor=request.user, user=user) for user in queryset.select_related("tenant"))
         self.message_user(request, _("Two-factor authentication turned off for %(count)d users.") % {"count": count})
@@ -374,6 +375,7 @@ class DeliveryAdmin(ReadOnlyAdmin):
         return [f.name for f in self.model._meta.fields]
 
     @admin.action(description=_("Retry the selected failed deliveries"))
+    @transaction.atomic  # all the selected rows, or none of them
     def retry_failed(self, request, queryset):
         retried = 0
         for delivery in queryset.filter(status=Delivery.Status.FAILED):
@@ -531,6 +533,7 @@ class IdentityVerificationAdmin(admin.ModelAdmin):
             )
 
     @admin.action(description=_("Approve the selected verifications"), permissions=["review"])
+    @transaction.atomic  # all the selected rows, or none of them
     def approve_selected(self, request, queryset):
         done = skipped = 0
         for verification in queryset:
@@ -543,6 +546,7 @@ class IdentityVerificationAdmin(admin.ModelAdmin):
         self._report(request, done, skipped, _("%(count)d verifications approved."))
 
     @admin.action(description=_("Reject the selected verifications…"), permissions=["review"])
+    @transaction.atomic  # all the selected rows, or none of them
     def reject_selected(self, request, queryset):
         form = RejectVerificationForm(request.POST if "apply" in request.POST else None)
         if form.is_bound and form.is_valid():

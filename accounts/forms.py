@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.validators import RegexValidator
+from django.core.validators import MaxLengthValidator, RegexValidator
 from django.utils import formats, timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
@@ -51,7 +51,7 @@ class SignUpForm(PasswordPairMixin, forms.Form):
         max_length=150,
         help_text=_("Letters, digits and @/./+/-/_ only; no colon."),
     )
-    email = forms.EmailField(label=_("E-mail"))
+    email = forms.EmailField(label=_("E-mail"), max_length=254)  # the user's e-mail column
     password1 = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput)
     password2 = forms.CharField(label=_("Password again"), strip=False, widget=forms.PasswordInput)
 
@@ -81,7 +81,7 @@ class IndividualSignUpForm(PasswordPairMixin, forms.Form):
         help_text=_("Letters, digits and @/./+/-/_ only; no colon. Shops invite you by this name."),
     )
     display_name = forms.CharField(label=_("Display name"), max_length=50, required=False)
-    email = forms.EmailField(label=_("E-mail"))
+    email = forms.EmailField(label=_("E-mail"), max_length=254)  # the user's e-mail column
     password1 = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput)
     password2 = forms.CharField(label=_("Password again"), strip=False, widget=forms.PasswordInput)
 
@@ -126,6 +126,18 @@ class LoginForm(AuthenticationForm):
         super().__init__(request, *args, **kwargs)
         self.fields["username"].label = _("User name")
         self.fields["username"].help_text = _("Staff: <tenant>:<account name>, e.g. acme:zhangsan")
+
+    def clean_username(self):
+        """A login longer than any stored one is refused here, before it reaches django-axes.
+
+        ``AuthenticationForm`` only sets the box's ``maxlength``; no validator checks it, so a long
+        name went on to axes, whose 255-character column made the failure a 500 on PostgreSQL
+        (django-axes #1381). Measured after normalisation (NFKC can lengthen it), against the
+        user name column.
+        """
+        username = self.cleaned_data["username"]
+        MaxLengthValidator(User._meta.get_field("username").max_length)(normalize_login(username))
+        return username
 
     def clean(self):
         username = self.cleaned_data.get("username")

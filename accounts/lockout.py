@@ -27,12 +27,21 @@ from .models import User
 from utilities.request_context import client_ip
 
 
+# axes keeps the login in 255-character columns (AccessAttempt, AccessLog, AccessFailureLog).
+AXES_USERNAME_MAX_LENGTH = 255
+
+
 def lockout_username(request, credentials):
-    """axes' ``AXES_USERNAME_CALLABLE``: the stored login (``ACME : Li`` and ``acme:li`` are one)."""
+    """axes' ``AXES_USERNAME_CALLABLE``: the stored login (``ACME : Li`` and ``acme:li`` are one).
+
+    Cut to axes' column (``AXES_USERNAME_MAX_LENGTH``): the login forms refuse longer names with
+    a form error, but any other way into ``authenticate`` (the admin's login, a future API) must
+    not turn a long name into a database error (django-axes #1381). No stored login is that long.
+    """
     username = (credentials or {}).get("username")
     if username is None and request is not None:
         username = getattr(request, "POST", {}).get("username")
-    return normalize_login(username) if username else username
+    return normalize_login(username)[:AXES_USERNAME_MAX_LENGTH] if username else username
 
 
 def lockout_client_ip(request):

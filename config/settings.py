@@ -56,7 +56,11 @@ else:
 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # How many reverse proxies in front of the app append to X-Forwarded-For (0: none, trust REMOTE_ADDR).
+# Behind a proxy left at 0 every visitor shares the proxy's address (and one lockout):
+# utilities.proxy warns in the log and in ``check --deploy`` once it has seen such requests.
 TRUSTED_PROXY_HOPS = env.int("TRUSTED_PROXY_HOPS", default=0)
+if TRUSTED_PROXY_HOPS < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_HOPS must be 0 or more.")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -86,6 +90,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that it also sees the requests SECURE_SSL_REDIRECT turns away.
+    "utilities.proxy.UnconfiguredProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Early, so that every response gets the header, whichever middleware below answered.
     "utilities.csp.ContentSecurityPolicyMiddleware",
@@ -302,6 +308,10 @@ try:
     STATEMENT_CUTOFF = datetime.date.fromisoformat(env.str("STATEMENT_CUTOFF", default="2019-07-01"))
 except ValueError as exc:
     raise ImproperlyConfigured("STATEMENT_CUTOFF must be a date written YYYY-MM-DD.") from exc
+# Sign-up: at most this many new accounts, shops and individuals together, per network
+# (an IPv4 /24 or IPv6 /64) per window; 0 turns the limit off.
+SIGNUP_RATE_LIMIT = env.int("SIGNUP_RATE_LIMIT", default=10)
+SIGNUP_RATE_WINDOW_SECONDS = env.int("SIGNUP_RATE_WINDOW_SECONDS", default=3600)
 # Public enrollment page: at most this many enrollments per IP address per window.
 ENROLLMENT_RATE_LIMIT = env.int("ENROLLMENT_RATE_LIMIT", default=20)
 ENROLLMENT_RATE_WINDOW_SECONDS = env.int("ENROLLMENT_RATE_WINDOW_SECONDS", default=600)
@@ -408,7 +418,12 @@ CONTENT_SECURITY_POLICY = {
 }
 
 if PRODUCTION:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    if TRUSTED_PROXY_HOPS:
+        # Only a proxy of ours may say the visitor came by https: without one, X-Forwarded-Proto is
+        # whatever the client wrote, and the request is secure only if the app itself serves TLS.
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Plain http is redirected either way: behind a proxy by what X-Forwarded-Proto says, without
+    # one by the connection itself (so a proxy with TRUSTED_PROXY_HOPS left at 0 sees a loop).
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

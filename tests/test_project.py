@@ -37,6 +37,36 @@ def test_check_deploy_is_clean_in_production_mode():
     assert "no issues" in result.stdout
 
 
+PRODUCTION_ENV = {
+    "DJANGO_ENV": "production",
+    "ALLOWED_HOSTS": "shop.example.com",
+}
+
+
+def _production(hops):
+    return {
+        **PRODUCTION_ENV,
+        "SECRET_KEY": secrets.token_urlsafe(64),
+        "IDENTITY_HASH_KEY": secrets.token_urlsafe(48),
+        "TRUSTED_PROXY_HOPS": str(hops),
+    }
+
+
+def test_check_deploy_is_clean_in_production_behind_a_proxy():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env_extra=_production(1))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize("hops, header", [(0, "None"), (1, "('HTTP_X_FORWARDED_PROTO', 'https')")])
+def test_production_trusts_x_forwarded_proto_only_from_a_configured_proxy(hops, header):
+    """Without a proxy X-Forwarded-Proto is the client's own word: it must not make a request "secure"."""
+    code = "from django.conf import settings; print(settings.SECURE_PROXY_SSL_HEADER, settings.SECURE_SSL_REDIRECT)"
+    result = _manage("shell", "-c", code, env_extra=_production(hops))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == f"{header} True"
+
+
 def test_production_refuses_to_start_without_a_secret_key():
     result = _manage("check", env_extra={"DJANGO_ENV": "production", "ALLOWED_HOSTS": "shop.example.com"})
     assert result.returncode != 0

@@ -1,6 +1,7 @@
 """The request a service call runs under, so that audit entries can record the IP (R-22)."""
 
 import contextvars
+import ipaddress
 
 from ipware import get_client_ip
 
@@ -37,6 +38,27 @@ def client_ip(request):
         ip = _ipware(request, "REMOTE_ADDR", proxy_count=None)
     request._client_ip = (inputs, ip)
     return ip
+
+
+def network_of(ip):
+    """The network an address counts in for per-network limits, as a string, or ``None``.
+
+    An IPv4 address counts as its /24 (``"203.0.113.0/24"``), an IPv6 address as its /64
+    (``"2001:db8:0:1::/64"``): one household, office or mobile carrier's customer usually holds a
+    whole such block, so counting single addresses would let it rotate through them.
+    IPv4-mapped IPv6 (``::ffff:203.0.113.9``) counts as the IPv4 address. ``None`` and anything
+    that is not an address give ``None``.
+    """
+    try:
+        address = ipaddress.ip_address(str(ip).strip()) if ip else None
+    except ValueError:
+        return None
+    if address is None:
+        return None
+    if address.version == 6 and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    prefix = 24 if address.version == 4 else 64
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
 
 
 def _ipware(request, header, *, proxy_count):

@@ -51,7 +51,8 @@ def audit_entry(*, actor, action, target=None, tenant=None, before=None, after=N
         action=action,
         target_type=target_type,
         target_id=target_id,
-        target_label=target_label if target_label is not None else _label(target),
+        # Cut to the column, as _label does: a label given as text may be a login axes kept (255).
+        target_label=_label(target_label) if target_label is not None else _label(target),
         before=before,
         after=after,
         ip_address=current_ip(),

@@ -1,13 +1,18 @@
+from datetime import timedelta
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from utilities.names import clean_name
+from utilities.request_context import network_of
 
 from ..channels import dingtalk_webhook_allowed
-from ..models import AuditAction, Tenant, User
+from ..locks import lock_sign_ups_from
+from ..models import AuditAction, AuditEntry, Tenant, User
 from .audit import SECRET_MASK, audit_record
 from .sessions import sessions_end
 
@@ -17,12 +22,61 @@ CONTACT_NAME = gettext_lazy("contact name")
 DISPLAY_NAME = gettext_lazy("display name")
 
 
+# Both kinds of sign-up count together against one network's limit.
+SIGN_UP_ACTIONS = ("tenant.sign_up", "individual.sign_up")
+
+
+def sign_up_retry_at(ip, now=None):
+    """When the network of ``ip`` may sign up again, or ``None`` when it may now.
+
+    At most ``SIGNUP_RATE_LIMIT`` sign-ups (shops and individuals together) per network (an IPv4
+    /24 or IPv6 /64, ``utilities.request_context.network_of``) per ``SIGNUP_RATE_WINDOW_SECONDS``,
+    counted from the audit log's sign-up entries and their addresses. ``ip`` is the client
+    address (``client_ip``); ``None``, or a limit of 0, is never limited. Returns an aware datetime.
+    """
+    network = network_of(ip)
+    limit = settings.SIGNUP_RATE_LIMIT
+    if network is None or not limit:
+        return None
+    now = now or timezone.now()
+    window = timedelta(seconds=settings.SIGNUP_RATE_WINDOW_SECONDS)
+    recent = AuditEntry.objects.filter(action__in=SIGN_UP_ACTIONS, created_at__gt=now - window).exclude(ip_address=None)
+    times = sorted(
+        (at for address, at in recent.values_list("ip_address", "created_at") if network_of(address) == network),
+        reverse=True,
+    )
+    if len(times) < limit:
+        return None
+    # Free again once the oldest of the newest ``limit`` sign-ups leaves the window.
+    return times[limit - 1] + window
+
+
+def _throttle_sign_ups(ip):
+    """Take the network's sign-up lock and refuse when it has signed up too often lately."""
+    lock_sign_ups_from(network_of(ip))
+    retry_at = sign_up_retry_at(ip)
+    if retry_at is not None:
+        raise ValidationError(
+            _(
+                "Too many accounts have been created from your network in a short time. "
+                "Please try again after %(time)s."
+            )
+            % {"time": formats.time_format(timezone.localtime(retry_at))},
+            code="rate_limited",
+        )
+
+
 @transaction.atomic
-def tenant_sign_up(*, tenant_name, slug, kind, username, email, password):
+def tenant_sign_up(*, tenant_name, slug, kind, username, email, password, ip=None):
     """Create a tenant and its main account (R-1) and return the main account.
 
     Raises ``ValidationError`` keyed by field; ``tenant_name`` follows the names rule (R-21).
+
+    ``ip`` is the client's address, the one the request context gives the audit entry (which the
+    limit counts): its network may sign up at most ``SIGNUP_RATE_LIMIT`` times per window
+    (``sign_up_retry_at``), else ``ValidationError`` (code ``rate_limited``). ``None``: no limit.
     """
+    _throttle_sign_ups(ip)
     tenant_name = clean_name(tenant_name, what=SHOP_NAME, field="tenant_name", max_length=100)
     tenant = Tenant(name=tenant_name, slug=slug.lower(), kind=kind)
     tenant.full_clean()
@@ -51,10 +105,14 @@ def tenant_sign_up(*, tenant_name, slug, kind, username, email, password):
 
 
 @transaction.atomic
-def individual_sign_up(*, username, email, password, display_name=""):
+def individual_sign_up(*, username, email, password, display_name="", ip=None):
     """Create an individual user (个人用户) of no tenant, whom shops may invite as their operation
     account (R-33), and return it. An empty ``display_name`` stays empty; one that breaks the
-    names rule raises ``ValidationError`` keyed ``display_name`` (R-21)."""
+    names rule raises ``ValidationError`` keyed ``display_name`` (R-21).
+
+    ``ip`` is the client's address, limited per network as for ``tenant_sign_up``.
+    """
+    _throttle_sign_ups(ip)
     display_name = clean_name(display_name, what=DISPLAY_NAME, field="display_name", required=False, max_length=50)
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": _("This user name is already taken.")})

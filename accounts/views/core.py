@@ -24,6 +24,7 @@ from ..services.tenants import individual_sign_up, tenant_dingtalk_update, tenan
 from utilities.exports import csv_response
 from utilities.forms import attach_errors
 from utilities.pagination import paginate
+from utilities.request_context import client_ip
 
 @dingtalk_exempt
 def sign_up(request):
@@ -40,6 +41,7 @@ def sign_up(request):
                 username=data["username"],
                 email=data["email"],
                 password=data["password1"],
+                ip=client_ip(request),
             )
         except ValidationError as exc:
             attach_errors(form, exc)
@@ -64,6 +66,7 @@ def sign_up_individual(request):
                 email=data["email"],
                 password=data["password1"],
                 display_name=data["display_name"],
+                ip=client_ip(request),
             )
         except ValidationError as exc:
             attach_errors(form, exc)
