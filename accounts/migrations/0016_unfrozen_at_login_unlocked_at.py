@@ -4,7 +4,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0014_individual_users'),
+        ('accounts', '0015_notification_sms_params'),
     ]
 
     operations = [
