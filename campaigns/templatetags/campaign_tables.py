@@ -34,7 +34,8 @@ def _labels(choices):
 def campaign_rows(campaigns, official=False):
     """The ``<tr>`` of each campaign of ``campaigns/campaign_list.html``: one f-string per row
     (``format_html``'s per-argument machinery was most of this tag's cost); every value is escaped."""
-    legacy = f' <span class="status">{escape(_("Legacy"))}</span>'
+    legacy_label = _("Legacy")  # outside the f-string, where makemessages finds it
+    legacy = f' <span class="status">{escape(legacy_label)}</span>'
     number = _number_formatter()
     review_modes = _labels(Campaign.ReviewMode.choices)
     rows = []
