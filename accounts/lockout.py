@@ -4,7 +4,8 @@ django-axes counts failures per (login, client address) pair (``AXES_LOCKOUT_PAR
 refuses the pair for ``AXES_COOLOFF_TIME`` after ``AXES_FAILURE_LIMIT`` failures. This module
 gives axes the project's login normalisation and client address, renders the locked-out page,
 adds the account-wide hourly cap (OWASP ASVS V2.2.1, see ``config/settings.py``) and answers
-"is this account locked, and until when".
+"is this account locked, and until when": ``login_locks`` lists every lock a person can hit (per
+address, account-wide, the code step's pause), which ``services.security`` lifts with one unlock.
 """
 
 from dataclasses import dataclass
@@ -118,11 +119,6 @@ def address_locks(username, now=None):
         LoginLock(kind=LoginLock.ADDRESS, ends_at=row["last"] + cool_off, failures=row["failures"], ip_address=row["ip_address"] or "")
         for row in rows
     ]
-
-
-def locked_addresses_count(username):
-    """How many client addresses are locked out of ``username`` right now."""
-    return len(address_locks(username))
 
 
 def account_lock(username, now=None):

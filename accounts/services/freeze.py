@@ -63,13 +63,15 @@ def is_overdue(user, now=None):
 class FreezeReason:
     """Why a frozen account froze, for the main account's staff page (R-18).
 
-    ``kind`` is ``BINDING`` (not verified within 7 days of binding) or ``UNFREEZE`` (the 2 days
-    after the main account unfroze it ran out); ``deadline`` is the verify-by time that passed,
+    ``kind`` is ``BINDING`` (not verified within 7 days of binding), ``UNFREEZE`` (the 2 days
+    after the main account unfroze it ran out) or ``OTHER`` (a deadline of unknown origin, from
+    before the origin was kept); ``deadline`` is the verify-by time that passed,
     ``started_at`` when those days began (binding or unfreezing), ``frozen_at`` when it froze.
     """
 
     BINDING = "binding"
     UNFREEZE = "unfreeze"
+    OTHER = "other"
 
     def __init__(self, *, kind, deadline, started_at, frozen_at):
         self.kind = kind
@@ -86,11 +88,18 @@ def freeze_reason(staff):
     """
     if staff.status != User.Status.FROZEN:
         return None
-    if staff.unfrozen_at is not None:
-        kind, started_at = FreezeReason.UNFREEZE, staff.unfrozen_at
-    else:
-        kind, started_at = FreezeReason.BINDING, staff.bound_at
+    kind, started_at = _deadline_origin(staff)
     return FreezeReason(kind=kind, deadline=staff.verify_deadline, started_at=started_at, frozen_at=staff.frozen_at)
+
+
+def _deadline_origin(staff):
+    """Where ``staff.verify_deadline`` came from: ``(FreezeReason kind, when its days began)``."""
+    if staff.unfrozen_at is not None:
+        return FreezeReason.UNFREEZE, staff.unfrozen_at
+    if staff.bound_at is not None and staff.verify_deadline == staff.bound_at + datetime.timedelta(days=VERIFY_DAYS):
+        return FreezeReason.BINDING, staff.bound_at
+    # Set before the origin was kept (accounts bound before verification existed: now + 7 days).
+    return FreezeReason.OTHER, None
 
 def freezable(now=None):
     """Active, non-temporary staff accounts, unverified or rejected, whose deadline has passed (R-18)."""
@@ -131,7 +140,7 @@ def staff_freeze(*, staff, now=None):
         after={
             "status": staff.status,
             "verify_deadline": staff.verify_deadline,
-            "reason": FreezeReason.UNFREEZE if staff.unfrozen_at else FreezeReason.BINDING,
+            "reason": _deadline_origin(staff)[0],
         },
     )
     notification_send(

@@ -245,8 +245,14 @@ def test_staff_detail_shows_the_state_and_the_unfreeze_button(client, owner, wes
     assert reload(west_staff).status == User.Status.ACTIVE
 
 
+def seven_days_pass(staff):
+    """Move the binding back past 7 days, its deadline with it (what the calendar does)."""
+    bound = timezone.now() - datetime.timedelta(days=7, seconds=1)
+    User.objects.filter(pk=staff.pk).update(bound_at=bound, verify_deadline=bound + datetime.timedelta(days=7))
+
+
 def test_the_frozen_staff_page_says_it_froze_for_want_of_verification_within_7_days_of_binding(client, owner, west_staff):
-    overdue(west_staff)
+    seven_days_pass(west_staff)
     freeze.staff_freeze_overdue()
     staff = reload(west_staff)
     client.force_login(owner)
@@ -261,7 +267,7 @@ def test_the_frozen_staff_page_says_it_froze_for_want_of_verification_within_7_d
 
 
 def test_the_frozen_staff_page_says_the_2_days_after_the_unfreeze_ran_out(client, owner, west_staff):
-    overdue(west_staff)
+    seven_days_pass(west_staff)
     freeze.staff_freeze_overdue()
     freeze.staff_unfreeze(actor=owner, staff=west_staff)
     unfrozen = reload(west_staff)
@@ -279,6 +285,17 @@ def test_the_frozen_staff_page_says_the_2_days_after_the_unfreeze_ran_out(client
         "binding",
         "unfreeze",
     ]
+
+
+def test_a_deadline_of_unknown_origin_is_named_without_a_made_up_reason(client, owner, west_staff):
+    """Accounts bound before verification existed got "now + 7 days" (migration 0012), not "bound + 7 days"."""
+    deadline = timezone.now() - datetime.timedelta(hours=3)
+    User.objects.filter(pk=west_staff.pk).update(verify_deadline=deadline)
+    freeze.staff_freeze_overdue()
+    client.force_login(owner)
+    html = client.get(reverse("staff:detail", args=[west_staff.pk])).content.decode()
+    reason = re.search(r'data-testid="freeze-reason">(.*?)</dd>', html, re.DOTALL).group(1)
+    assert reason == f"Real-person verification was not completed by {timezone.localtime(deadline):%Y-%m-%d %H:%M}."
 
 
 def test_a_new_binding_forgets_the_unfreeze(owner, west_staff):

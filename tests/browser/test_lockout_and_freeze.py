@@ -61,7 +61,8 @@ def test_an_open_session_is_frozen_at_its_next_request_after_the_deadline(page, 
     expect(staff.get_by_test_id("mute-banner")).to_be_visible()
 
     # The deadline passes while the session is open; no scheduled run comes in between.
-    User.objects.filter(pk=west_staff.pk).update(verify_deadline=timezone.now() - datetime.timedelta(seconds=1))
+    bound = timezone.now() - datetime.timedelta(days=7, seconds=1)
+    User.objects.filter(pk=west_staff.pk).update(bound_at=bound, verify_deadline=bound + datetime.timedelta(days=7))
     staff.goto(f"{url}/inbox/")
 
     expect(staff).to_have_url(f"{url}/login/")
