@@ -213,6 +213,31 @@ def test_staff_add_with_its_invitation(owner, org):
     assert_all_or_nothing(run)
 
 
+def test_temporary_staff_add(owner, org):
+    import datetime
+
+    from django.utils import timezone
+
+    from accounts.services.temporary import temporary_staff_add
+
+    now = timezone.now()
+
+    def run():
+        temporary_staff_add(
+            actor=owner,
+            tenant=owner.tenant,
+            display_name="Kefu",
+            account_name="kefu1",
+            mobile="13912345670",
+            department=org.ops,
+            position=org.clerk,
+            starts_at=now,
+            ends_at=now + datetime.timedelta(days=1),
+        )
+
+    assert_all_or_nothing(run)
+
+
 def test_staff_update_of_placement_and_rights(owner, org, plain_staff):
     def run():
         staff_services.staff_update(
@@ -311,6 +336,23 @@ def test_a_buyer_starting_a_conversation(owner):
         chat_services.conversation_start(group=group, nickname="buyer", body="Hello, is it in stock?", ip="198.51.100.7")
 
     assert_all_or_nothing(run)
+
+
+def test_effect_report_upload(owner):
+    from campaigns import services as campaign_services
+    from tests.campaigns.test_effects import csv_bytes, day, line
+    from tests.personas import campaign, enroll
+
+    sale = campaign(owner, "Autumn sale", scope_whole_tenant=True)
+    products = [enroll(sale, f"65123456{n:02d}", f"Product {n}") for n in range(3)]
+    for product in products:
+        campaign_services.enrollment_approve(actor=owner, product=product)
+    raw = csv_bytes(*[line(product, day(offset)) for product in products for offset in (1, 2)])
+
+    def run():
+        return campaign_services.effect_upload(actor=owner, tenant=owner.tenant, raw=raw)
+
+    assert assert_all_or_nothing(run).writes >= 2
 
 
 # --- Bulk actions (the operators' admin) --------------------------------------------------------

@@ -46,3 +46,27 @@ def test_language_switcher_turns_the_page_chinese(page, live_server):
     page.locator("#lang-select").select_option("zh-hans")
     page.get_by_role("button", name="Switch").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("登录")
+
+
+def test_sign_ups_from_one_network_stop_at_the_limit_with_a_message(page, live_server, settings):
+    settings.SIGNUP_RATE_LIMIT = 1
+
+    def sign_up_individual(name):
+        page.goto(f"{live_server.url}/signup/individual/")
+        page.get_by_label("Your user name").fill(name)
+        page.get_by_label("E-mail").fill(f"{name}@example.com")
+        page.get_by_label("Password", exact=True).fill("Str0ng-pass-phrase")
+        page.get_by_label("Password again").fill("Str0ng-pass-phrase")
+        page.get_by_role("button", name="Sign up").click()
+
+    sign_up_individual("first_person")
+    expect(page).not_to_have_url(re.compile(r"/signup/"))
+    page.context.clear_cookies()  # someone else on the same network
+
+    sign_up_individual("second_person")
+
+    expect(page.locator(".form-errors")).to_contain_text("Too many accounts have been created from your network")
+    expect(page.locator(".form-errors")).to_contain_text("Please try again after")
+    from accounts.models import User
+
+    assert not User.objects.filter(username="second_person").exists()
