@@ -33,6 +33,7 @@ from tests.personas import (  # noqa: F401  (fixtures)
     sms_code_for,
     token_of,
     west_staff,
+    world,
 )
 from tests.staff.test_import import as_csv, row
 
@@ -399,3 +400,65 @@ def test_admin_retrying_several_failed_deliveries(operator_client, owner, plain_
     done = assert_all_or_nothing(run, ignore=SESSION_TABLES)
     assert done.result.status_code == 302
     assert not Delivery.objects.filter(status=Delivery.Status.FAILED).exists()
+
+
+def _pending_verifications(*people):
+    from accounts.services.identity import verification_submit
+    from tests.accounts.identity_helpers import valid_id
+
+    return [
+        verification_submit(actor=person, real_name=name, id_number=valid_id(n), mobile=f"1390000000{n}")
+        for n, (person, name) in enumerate(zip(people, ("张伟", "李娜")), start=1)
+    ]
+
+
+def test_admin_approving_several_verifications(operator_client, plain_staff, west_staff):
+    from accounts.models import IdentityVerification
+
+    verifications = _pending_verifications(plain_staff, west_staff)
+    url = reverse("admin:accounts_identityverification_changelist")
+
+    def run():
+        return operator_client.post(url, {"action": "approve_selected", "_selected_action": [v.pk for v in verifications]})
+
+    done = assert_all_or_nothing(run, ignore=SESSION_TABLES)
+    assert done.result.status_code == 302
+    assert set(IdentityVerification.objects.values_list("status", flat=True)) == {"verified"}
+
+
+def test_admin_rejecting_several_verifications(operator_client, plain_staff, west_staff):
+    from accounts.models import IdentityVerification
+
+    verifications = _pending_verifications(plain_staff, west_staff)
+    url = reverse("admin:accounts_identityverification_changelist")
+
+    def run():
+        return operator_client.post(
+            url,
+            {
+                "action": "reject_selected",
+                "apply": "1",
+                "reason": "The photo does not match",
+                "_selected_action": [v.pk for v in verifications],
+            },
+        )
+
+    done = assert_all_or_nothing(run, ignore=SESSION_TABLES)
+    assert done.result.status_code == 302
+    assert set(IdentityVerification.objects.values_list("status", flat=True)) == {"rejected"}
+
+
+def test_handing_over_campaigns_and_products(world):
+    """R-16: the hand-over moves every product and campaign in one atomic step."""
+    from campaigns.models import EnrolledProduct
+
+    def run():
+        return staff_services.staff_hand_over(
+            actor=User.objects.get(pk=world.owner.pk),
+            from_staff=User.objects.get(pk=world.reviewer_in.pk),
+            to_staff=User.objects.get(pk=world.viewer_in.pk),
+        )
+
+    done = assert_all_or_nothing(run)
+    assert done.result["contact_products"] == 1
+    assert EnrolledProduct.objects.get(pk=world.p_approved.pk).contact_person_id == world.viewer_in.pk
