@@ -118,7 +118,7 @@ class Position(models.Model):
     requires_2fa = models.BooleanField(
         verbose_name=_("requires two-factor authentication"),
         default=False,
-        help_text=_("Holders must set up an authenticator app before they can open any other page (R-21)."),
+        help_text=_("Holders must set up an authenticator app before they can open any other page."),
     )
     created_at = models.DateTimeField(
         verbose_name=_("created at"),

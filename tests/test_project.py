@@ -86,6 +86,18 @@ def test_production_refuses_to_start_without_an_identity_hash_key():
     assert "IDENTITY_HASH_KEY must be set" in result.stderr
 
 
+def test_no_requirement_id_reaches_a_reader_in_either_language():
+    """Requirement ids (R-18 …) belong to the code: no string of the catalogue shows one."""
+    import re
+
+    from tests import polib_lite
+
+    requirement_id = re.compile(r"\bR-\d+\b")
+    entries = polib_lite.parse(PO.read_text(encoding="utf-8"))
+    shown = [e["msgid"] for e in entries if requirement_id.search(e["msgid"]) or requirement_id.search(str(e["msgstr"]))]
+    assert shown == []
+
+
 def test_zh_hans_catalogue_is_complete_and_compiled():
     import gettext
 

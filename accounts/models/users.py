@@ -138,7 +138,7 @@ class User(AbstractUser):
         verbose_name=_("verify by"),
         null=True,
         blank=True,
-        help_text=_("An unverified staff account is frozen at this time (R-18)."),
+        help_text=_("An unverified staff account is frozen at this time."),
     )
     frozen_at = models.DateTimeField(
         verbose_name=_("frozen at"),
@@ -164,13 +164,13 @@ class User(AbstractUser):
         null=True,
         blank=True,
         editable=False,
-        help_text=_("Days before the verify-by time of the last freeze warning sent for it (R-18)."),
+        help_text=_("Days before the verify-by time of the last freeze warning sent for it."),
     )
     temporary_starts_at = models.DateTimeField(
         verbose_name=_("temporary from"),
         null=True,
         blank=True,
-        help_text=_("Temporary customer-service accounts (临时客服) work only inside their window (R-20)."),
+        help_text=_("Temporary customer-service accounts (临时客服) work only inside their window."),
     )
     temporary_ends_at = models.DateTimeField(
         verbose_name=_("temporary until"),
