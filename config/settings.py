@@ -55,6 +55,8 @@ else:
     IDENTITY_HASH_KEY = env.str("IDENTITY_HASH_KEY", default="dev-only-identity-hash-key-3c9e1f7a2b6d4e8f")
 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# The CSRF failure page in the layout, with the menu (Django's own renders without the request).
+CSRF_FAILURE_VIEW = "utilities.errors.csrf_failure"
 # How many reverse proxies in front of the app append to X-Forwarded-For (0: none, trust REMOTE_ADDR).
 # Behind a proxy left at 0 every visitor shares the proxy's address (and one lockout):
 # utilities.proxy warns in the log and in ``check --deploy`` once it has seen such requests.
@@ -98,6 +100,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "accounts.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Under DEBUG (the quick start) a 404 keeps the site's page, not Django's list of URLs; outside
+    # CommonMiddleware, so that a missing trailing slash still redirects first.
+    "utilities.errors.DebugNotFoundMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

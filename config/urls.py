@@ -32,5 +32,12 @@ urlpatterns = [
     path("", include("accounts.urls")),
 ]
 
+# Every error page in the layout and both languages (utilities/errors.py); the 500 page without
+# the database.
+handler400 = "utilities.errors.bad_request"
+handler403 = "utilities.errors.permission_denied"
+handler404 = "utilities.errors.page_not_found"
+handler500 = "utilities.errors.server_error"
+
 admin.site.site_header = "Staffdesk"
 admin.site.site_title = "Staffdesk"
