@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from .. import dashboard as dashboard_panels
 from .. import two_factor
+from ..audit_words import change_text
 from ..decorators import owner_required, person_required
 from ..forms import DingTalkInfoForm, IndividualSignUpForm, LoginForm, SignUpForm
 from ..middleware import dingtalk_exempt
@@ -263,15 +264,14 @@ def audit_log_export(request):
         [
             timezone.localtime(entry.created_at).strftime("%Y-%m-%d %H:%M:%S"),
             entry.actor_display,
-            entry.action,
             entry.action_label,
             entry.target_label,
-            entry.before_for_owner,
-            entry.after_for_owner,
+            change_text(entry),
             entry.ip_address,
         ]
         for entry in entries.iterator(chunk_size=2000)
     )
-    header = [_("Time"), _("Actor"), _("Action code"), _("Action"), _("Target"), _("Before"), _("After"), _("IP address")]
+    # The change in words, as the page shows it (issue 26): field labels, choice labels, local times.
+    header = [_("Time"), _("Actor"), _("Action"), _("Target"), _("Change"), _("IP address")]
     return csv_response("audit-log.csv", header, rows)
 
