@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from .audit_words import change_text
 from .forms import RejectVerificationForm
 from .lockout import login_locks
 from .models import AuditEntry, Delivery, IdentityVerification, Notification, Tenant, User
@@ -339,7 +340,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "tenant", "actor_label", "action", "target_label", "ip_address"]
+    # The operator reads the action and the change in words, as the main account does (issue 26).
+    list_display = ["created_at", "tenant", "actor_label", "action_words", "target_label", "change", "ip_address"]
     list_filter = ["action"]
     search_fields = ["actor_label", "target_label", "action", "tenant__slug"]
     list_select_related = ["tenant"]
@@ -348,6 +350,14 @@ class AuditEntryAdmin(ReadOnlyAdmin):
 
     def get_actions(self, request):
         return {}
+
+    @admin.display(description=_("action"), ordering="action")
+    def action_words(self, entry):
+        return entry.action_label
+
+    @admin.display(description=_("Change"))
+    def change(self, entry):
+        return change_text(entry)
 
 
 @admin.register(Notification)

@@ -66,7 +66,7 @@ EXTRA_LABELS = {
     "overflow": pgettext_lazy("audit field", "Sent on to another group"),
     "owner": pgettext_lazy("audit field", "Main account"),
     "parent": pgettext_lazy("audit field", "Parent department"),
-    "password_login": pgettext_lazy("audit field", "Login"),
+    "password_login": pgettext_lazy("audit field", "Password login"),
     "path": pgettext_lazy("audit field", "Path"),
     "product_id": pgettext_lazy("audit field", "Product ID"),
     "reason": pgettext_lazy("audit field", "Reason"),

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from utilities.trees import subtree_filter
 
@@ -191,8 +192,8 @@ class Conversation(models.Model):
     """One buyer's conversation with the shop, routed to one member (or the main account)."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        CLOSED = "closed", _("Closed")
+        OPEN = "open", pgettext_lazy("conversation status", "Open")
+        CLOSED = "closed", pgettext_lazy("conversation status", "Closed")
 
     tenant = models.ForeignKey(
         "accounts.Tenant",
@@ -329,7 +330,7 @@ class Message(models.Model):
     )
 
     class Meta:
-        verbose_name = _("message")
+        verbose_name = pgettext_lazy("chat", "message")
         verbose_name_plural = _("messages")
         ordering = ["id"]
         indexes = [models.Index(fields=["conversation", "id"], name="chat_message_conv_id")]

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 MONEY_MAX = Decimal("9999999999.99")  # the largest a DecimalField(12, 2) stores on every backend
 
@@ -20,8 +21,8 @@ class OperationBinding(models.Model):
     """
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        ACTIVE = "active", _("Active")
+        PENDING = "pending", pgettext_lazy("operation account binding", "Pending")
+        ACTIVE = "active", pgettext_lazy("operation account binding", "Active")
         DECLINED = "declined", _("Declined")
         WITHDRAWN = "withdrawn", _("Withdrawn")
         UNBOUND = "unbound", _("Unbound")

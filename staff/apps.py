@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class StaffConfig(AppConfig):
@@ -16,7 +17,7 @@ class StaffConfig(AppConfig):
         from .demo import seed_staff
 
         navigation.register(
-            navigation.MenuItem("staff:list", _("Staff"), navigation.staff_lister, _("Organisation")),
+            navigation.MenuItem("staff:list", pgettext_lazy("menu", "Staff"), navigation.staff_lister, _("Organisation")),
             navigation.MenuItem("staff:resigned", _("Resigned staff"), navigation.owner_only, _("Organisation")),
             before="accounts:dingtalk",
         )

@@ -98,6 +98,26 @@ def test_no_requirement_id_reaches_a_reader_in_either_language():
     assert shown == []
 
 
+def test_no_code_name_reaches_a_reader_in_chinese():
+    """A raw field name (``display_name``, ``review_mode``) in a Chinese string is a code name a
+    merchant reads (issue 26): the words must be in the reader's language. Placeholders
+    (``%(name)s``, ``{name}``) and web addresses are code, not words, and are left out."""
+    import re
+
+    from tests import polib_lite
+
+    code_name = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+    code = re.compile(r"%\([^)]*\)[sd]|\{[^}]*\}|https?://\S+")
+    entries = polib_lite.parse(PO.read_text(encoding="utf-8"))
+
+    def shown_text(msgstr):
+        return code.sub("", " ".join(msgstr) if isinstance(msgstr, (list, tuple)) else str(msgstr))
+
+    shown = [e["msgid"] for e in entries if e["msgid"] and code_name.search(shown_text(e["msgstr"]))]
+    assert shown == []
+    assert code_name.search(shown_text("请填写 display_name。"))  # the check sees one
+
+
 def test_zh_hans_catalogue_is_complete_and_compiled():
     import gettext
 

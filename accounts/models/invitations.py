@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 def hash_token(token):
@@ -123,5 +124,5 @@ class Invitation(models.Model):
             "accepted": _("Accepted"),
             "revoked": _("Revoked"),
             "expired": _("Expired"),
-            "pending": _("Pending"),
+            "pending": pgettext_lazy("binding invitation", "Pending"),
         }[self.state]

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Notification(models.Model):
@@ -93,7 +94,7 @@ class Delivery(models.Model):
         SMS = "sms", _("SMS")
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
+        PENDING = "pending", pgettext_lazy("delivery status", "Pending")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
 

@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .tenants import Tenant, mainland_mobile_validator
 
@@ -33,7 +34,7 @@ class User(AbstractUser):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Awaiting binding")
-        ACTIVE = "active", _("Active")
+        ACTIVE = "active", pgettext_lazy("account status", "Active")
         DISABLED = "disabled", _("Disabled")
         RESIGNED = "resigned", _("Resigned")
         FROZEN = "frozen", _("Frozen")
@@ -270,7 +271,11 @@ class User(AbstractUser):
         return "open" if now < self.temporary_ends_at else "closed"
 
     def get_temporary_state_display(self):
-        return {"upcoming": _("Upcoming"), "open": _("Open"), "closed": _("Closed")}.get(self.temporary_state, "")
+        return {
+            "upcoming": pgettext_lazy("temporary account window", "Upcoming"),
+            "open": pgettext_lazy("temporary account window", "Open"),
+            "closed": pgettext_lazy("temporary account window", "Closed"),
+        }.get(self.temporary_state, "")
 
     @property
     def is_muted(self):

@@ -155,6 +155,6 @@ def test_the_audit_page_shows_each_change_as_old_then_new(owner_client, owner):
     page = owner_client.get(reverse("accounts:audit_log")).content.decode()
 
     assert "Clerk → Publisher" in page
-    assert "— → view_campaigns, publish_campaigns" in page
+    assert "— → View campaigns only, Publish campaigns" in page  # the catalogue's words, not its codes
     assert "No → Yes" in page
     assert "{&#x27;" not in page and "{'" not in page

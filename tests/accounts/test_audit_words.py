@@ -38,7 +38,7 @@ def test_an_entry_reads_in_labels_and_choice_words_in_both_languages():
     with translation.override("zh-hans"):
         assert change_text(campaign_entry()) == "审核方式: 人工审核 → 自动通过; 开放报名: 否 → 是"
         assert change_text(invitation) == "邀请有效期至: 2026-12-10 02:27"  # UTC+8
-        assert change_text(binding) == "运营号状态: 待确认"
+        assert change_text(binding) == "状态: 待确认"  # the seed's word, not the delivery page's 待发送
         assert change_text(freeze) == "原因: 绑定后未在期限内完成实人认证"
         assert change_text(position) == "权限: 旺旺接待"
     assert english == "Invitation expires: 2026-12-10 02:27"
@@ -77,8 +77,9 @@ def test_the_export_shows_the_same_words_as_the_page(owner_client, owner):
 
     with translation.override("zh-hans"):
         words = change_text(entry)
-        page = owner_client.get(reverse("accounts:audit_log")).content.decode()
-        export = owner_client.get(reverse("accounts:audit_log_export")).content.decode("utf-8-sig")
+    owner_client.cookies["django_language"] = "zh-hans"
+    page = owner_client.get(reverse("accounts:audit_log")).content.decode()
+    export = owner_client.get(reverse("accounts:audit_log_export")).content.decode("utf-8-sig")
 
     assert words == "邀请有效期至: 2026-12-10 02:27; 状态: 待绑定"
     assert export.splitlines()[0] == "时间,操作人,操作,操作对象,变更内容,IP 地址"
