@@ -57,3 +57,19 @@ def test_under_debug_a_404_is_the_sites_page_not_the_list_of_urls(settings, owne
         assert 'data-status="404"' in page and 'class="sidebar"' in page
         assert "URLconf" not in page and "DEBUG = True" not in page
     assert no_slash.status_code == 301 and no_slash["Location"] == "/campaigns/"
+
+
+def test_the_500_page_still_speaks_when_its_layout_breaks(monkeypatch):
+    """A broken layout (in production: a missing static manifest) must not turn the 500 page into
+    the server's bare one: the same words and reference, without the layout."""
+    from django.template import loader
+
+    def broken(name, *args, **kwargs):
+        raise ValueError("Missing staticfiles manifest entry for 'css/app.css'")
+
+    monkeypatch.setattr(loader, "get_template", broken)
+    request = RequestFactory().get("/")
+
+    page = server_error(request).content.decode()
+
+    assert "Something went wrong" in page and request.error_reference in page

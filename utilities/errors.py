@@ -16,6 +16,7 @@ with the menu when someone is logged in:
 ``DEBUG`` on), where Django would list every URL pattern of the site instead.
 """
 
+import logging
 import secrets
 
 from django.conf import settings
@@ -27,6 +28,11 @@ from django.http import (
     HttpResponseServerError,
 )
 from django.template import loader
+from django.utils.html import format_html
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+logger = logging.getLogger(__name__)
 
 
 def _render(request, template_name, response_class, context=None):
@@ -66,7 +72,18 @@ def server_error(request):
     """
     reference = new_reference()
     request.error_reference = reference
-    html = loader.get_template("500.html").render({"reference": reference})
+    try:
+        html = loader.get_template("500.html").render({"reference": reference})
+    except Exception:  # the layout itself broke (a missing static manifest …): words without it
+        logger.exception("The 500 page could not be rendered [reference %s]", reference)
+        html = format_html(
+            '<!DOCTYPE html><html lang="{}"><title>{}</title><h1>{}</h1><p>{} {}</p></html>',
+            get_language() or settings.LANGUAGE_CODE,
+            _("Something went wrong"),
+            _("Something went wrong"),
+            _("Try again in a few minutes. If it keeps happening, tell the platform's support this reference:"),
+            reference,
+        )
     return HttpResponseServerError(html)
 
 
