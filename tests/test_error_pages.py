@@ -73,3 +73,11 @@ def test_the_500_page_still_speaks_when_its_layout_breaks(monkeypatch):
     page = server_error(request).content.decode()
 
     assert "Something went wrong" in page and request.error_reference in page
+
+
+@pytest.mark.django_db
+def test_a_forged_host_gets_the_400_page_not_a_bare_one():
+    response = Client(raise_request_exception=False).get("/login/", HTTP_HOST="evil.example")
+
+    assert response.status_code == 400
+    assert 'data-status="400"' in response.content.decode()
