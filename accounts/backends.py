@@ -3,7 +3,7 @@ from django.contrib.auth.models import Permission
 
 from .permission_cache import cached_permissions
 from .permissions import CATALOGUE
-from utilities.text import normalize_identifier
+from utilities.text import normalize_identifier, normalize_login_part
 
 from .models.users import staff_username
 
@@ -17,7 +17,7 @@ def normalize_login(login):
     if ":" not in login:
         return login
     tenant_slug, _, account_name = login.partition(":")
-    return staff_username(tenant_slug.strip().lower(), account_name.strip().lower())
+    return staff_username(normalize_login_part(tenant_slug), normalize_login_part(account_name))
 
 
 class TenantAuthBackend(ModelBackend):

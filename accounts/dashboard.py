@@ -13,6 +13,9 @@ a fixed number of queries whatever the tenant's size (R-41).
 from dataclasses import dataclass
 from typing import Callable
 
+from django.db.models import Value
+from django.utils.translation import gettext_lazy as _
+
 from . import permissions as catalogue
 
 COUNT_CAP = 99  # a dashboard count stops here: "99+" says enough and costs a LIMIT 100
@@ -118,7 +121,67 @@ def _audit(request):
     return {"rows": list(audit_entries_visible_to(request.user)[:LIST_LENGTH])}
 
 
+# First steps (issue 26) ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FirstStep:
+    """One step of a new tenant's checklist: ``done(tenant)`` returns a boolean query expression
+    (an ``Exists`` or a ``Value``), so that every step is answered by the same single query."""
+
+    key: str
+    label: str
+    url_name: str
+    done: Callable
+    order: int = 100
+
+
+FIRST_STEPS = []
+
+
+def register_steps(*steps):
+    """Add first steps (from another app's ``ready``); a step of the same ``key`` is replaced."""
+    for step in steps:
+        FIRST_STEPS[:] = [s for s in FIRST_STEPS if s.key != step.key]
+        FIRST_STEPS.append(step)
+    FIRST_STEPS.sort(key=lambda s: (s.order, s.key))
+
+
+@_owner_only
+def _first_steps(request):
+    """The checklist a new main account works through, ticked from its data, or ``None`` once
+    every step is done. Shape: ``{"steps": [{"key", "label", "url_name", "done"}], "done": n,
+    "total": n}``. One query whatever the number of steps."""
+    from .models import Tenant
+
+    tenant = request.user.tenant
+    if tenant is None:
+        return None
+    expressions = {f"step_{step.key}": step.done(tenant) for step in FIRST_STEPS}
+    answers = Tenant.objects.filter(pk=tenant.pk).annotate(**expressions).values(*expressions).first() or {}
+    steps = [
+        {"key": step.key, "label": step.label, "url_name": step.url_name, "done": bool(answers.get(f"step_{step.key}"))}
+        for step in FIRST_STEPS
+    ]
+    done = sum(step["done"] for step in steps)
+    if done == len(steps):
+        return None
+    return {"steps": steps, "done": done, "total": len(steps)}
+
+
+register_steps(
+    FirstStep(
+        "dingtalk",
+        _("Fill in your DingTalk info"),
+        "accounts:dingtalk",
+        lambda tenant: Value(tenant.has_dingtalk_info),
+        order=10,
+    ),
+)
+
+
 register(
+    Panel("first_steps", "accounts/includes/dashboard_first_steps.html", _first_steps, order=5),
     Panel("seats", "accounts/includes/dashboard_seats.html", _seats, order=10),
     Panel("failed_deliveries", "accounts/includes/dashboard_deliveries.html", _failed_deliveries, order=30),
     Panel("invitations", "accounts/includes/dashboard_invitations.html", _invitations, order=40),

@@ -7,7 +7,7 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
-from utilities.forms import IdentifierField, MobileField
+from utilities.forms import IdentifierField, LoginPartField, MobileField
 
 from .backends import normalize_login
 from .lockout import account_cap_retry_at, is_locked
@@ -39,7 +39,7 @@ class SignUpForm(PasswordPairMixin, forms.Form):
     """Main-account sign-up (R-1)."""
 
     tenant_name = forms.CharField(label=_("Shop or company name"), max_length=100)
-    slug = IdentifierField(
+    slug = LoginPartField(
         label=_("Login prefix"),
         max_length=31,
         validators=[tenant_slug_validator],
@@ -56,7 +56,7 @@ class SignUpForm(PasswordPairMixin, forms.Form):
     password2 = forms.CharField(label=_("Password again"), strip=False, widget=forms.PasswordInput)
 
     def clean_slug(self):
-        slug = self.cleaned_data["slug"].lower()
+        slug = self.cleaned_data["slug"]  # lower-cased before its validators ran
         if Tenant.objects.filter(slug=slug).exists():
             raise forms.ValidationError(_("This login prefix is already taken."))
         return slug

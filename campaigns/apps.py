@@ -28,6 +28,7 @@ class CampaignsConfig(AppConfig):
             before="orgchart:tree",
         )
         dashboard.register(*campaign_dashboard.PANELS)
+        dashboard.register_steps(*campaign_dashboard.FIRST_STEPS)
         demo.register(seed_campaigns, order=30)
         preview.register(form_class=VisibilityQuestionForm, explain=explain)
         handover.register(

@@ -9,15 +9,16 @@
 
 import datetime
 
-from django.db.models import Q, Sum
+from django.db.models import Exists, OuterRef, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from accounts.dashboard import LIST_LENGTH, Panel, capped_count
+from accounts.dashboard import LIST_LENGTH, FirstStep, Panel, capped_count
 from utilities.formatting import exact_figures, percent_change
 
 from accounts import permissions as catalogue
 
-from .models import EffectByContact, EnrolledProduct
+from .models import Campaign, EffectByContact, EnrolledProduct
 from .reports import FIGURES, MONEY_FIGURES
 from .visibility import effect_reader, effect_rows_visible_to, has_right, products_visible_to, viewer_scope
 
@@ -85,4 +86,15 @@ def effect_figures(request, today=None):
 PANELS = (
     Panel("pending_reviews", "campaigns/includes/dashboard_reviews.html", pending_reviews, order=20),
     Panel("effect_figures", "campaigns/includes/dashboard_figures.html", effect_figures, order=60),
+)
+
+# The last of a new tenant's first steps (issue 26): publish a campaign of its own.
+FIRST_STEPS = (
+    FirstStep(
+        "campaign",
+        _("Publish your first campaign"),
+        "campaigns:create",
+        lambda tenant: Exists(Campaign.objects.filter(tenant=OuterRef("pk"))),
+        order=60,
+    ),
 )

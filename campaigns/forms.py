@@ -89,6 +89,8 @@ class CampaignFilterForm(forms.Form):
 
 
 class RejectForm(forms.Form):
+    # Required by ``enrollment_reject``, which says so next to this field (a product already
+    # decided by someone else is reported as such, whatever the reason).
     reason = forms.CharField(label=_("Reason"), required=False, max_length=200)
 
 

@@ -39,6 +39,7 @@ from .visibility import (
     has_right,
     holds_campaign_right,
     mark_reviewable,
+    may_review,
     official_campaigns_for,
     products_visible_to,
     tenant_product_or_404,
@@ -167,6 +168,7 @@ def campaign_detail(request, pk):
             "page_obj": page,
             "can_edit": not campaign.is_official and _can_publish(user),
             "public_url": request.build_absolute_uri(reverse("campaigns:enroll", args=[campaign.public_token])),
+            "audience": None if campaign.is_official else _audience(campaign),
         },
     )
 
@@ -198,8 +200,23 @@ def _visible_product(request, pk, scope=None):
     return tenant_product_or_404(request.user, pk, scope)
 
 
+def _audience(campaign):
+    """Who the campaign's scope names (R-23, R-24), for the campaign page to say in words:
+    ``{"legacy", "whole_tenant", "departments": [name], "staff": [label]}``. Two queries."""
+    return {
+        "legacy": campaign.is_legacy,
+        "whole_tenant": campaign.scope_whole_tenant,
+        "departments": [d.name for d in campaign.scope_departments.order_by("name")],
+        "staff": [s.label for s in campaign.scope_staff.order_by("display_name", "account_name")],
+    }
+
+
 @tenant_member_required
 def product_detail(request, pk):
+    return _render_product(request, pk, RejectForm())
+
+
+def _render_product(request, pk, reject_form, status=200):
     user = request.user
     scope = viewer_scope(user)
     product = _visible_product(request, pk, scope)
@@ -213,9 +230,10 @@ def product_detail(request, pk):
             "product": product,
             "campaign_openable": campaign_openable,
             "reviewable": can_review(user, product, scope),
-            "reject_form": RejectForm(),
+            "reject_form": reject_form,
             "attention_form": AttentionForm(initial={"attention": product.attention}) if can_set_attention else None,
         },
+        status=status,
     )
 
 
@@ -229,8 +247,18 @@ def product_review(request, pk, decision):
             messages.success(request, _("Approved. You are now the contact person of this product."))
         elif decision == "reject":
             form = RejectForm(request.POST)
-            reason = form.cleaned_data["reason"] if form.is_valid() else ""
-            services.enrollment_reject(actor=request.user, product=product, reason=reason)
+            if form.is_valid():
+                try:
+                    services.enrollment_reject(actor=request.user, product=product, reason=form.cleaned_data["reason"])
+                except ValidationError as exc:
+                    if not hasattr(exc, "error_dict"):
+                        raise
+                    attach_errors(form, exc)
+            if form.errors:
+                if not may_review(request.user, product):
+                    raise PermissionDenied
+                # The reason is asked again next to its field; nothing changed.
+                return _render_product(request, pk, form, status=400)
             messages.success(request, _("Rejected."))
         else:
             raise PermissionDenied
@@ -262,7 +290,9 @@ def product_attention(request, pk):
 @dingtalk_exempt
 def enroll(request, token):
     """The public enrollment page of one campaign (R-26): no login."""
-    campaign = get_object_or_404(Campaign.objects.select_related("tenant"), public_token=token, is_official=False)
+    campaign = get_object_or_404(
+        Campaign.objects.select_related("tenant", "contact_person"), public_token=token, is_official=False
+    )
     form = EnrollmentForm(request.POST or None)
     done = None
     if request.method == "POST" and campaign.is_open and form.is_valid():

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Install everything, load the demo data and serve the app at http://127.0.0.1:8000 on SQLite
-# (or on $DATABASE_URL), with the background worker that delivers notifications.
+# Install everything, load the demo data and serve the app at http://127.0.0.1:$PORT (8000 unless
+# PORT is set) on SQLite (or on $DATABASE_URL), with the background worker that delivers
+# notifications. It runs in development mode: DEBUG on, development keys; not for production.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash config/setup.sh
 
 PORT=${PORT:-8000}
+# Links sent in notifications (binding invitations) point where this server listens, unless
+# SITE_URL says otherwise (e.g. the address other machines reach it at).
+export SITE_URL=${SITE_URL:-http://127.0.0.1:${PORT}}
 # On PostgreSQL, a pool of connections per worker: under ASGI a connection per request costs
 # 10-15 ms of database CPU (bench --server asgi against asgi-pool). Ignored on SQLite.
 export DATABASE_POOL_SIZE=${DATABASE_POOL_SIZE:-8}
@@ -20,7 +24,7 @@ echo "==> Loading demo data"
 worker=$!
 trap 'kill $worker 2>/dev/null || true' EXIT INT TERM
 
-echo "==> Serving at http://127.0.0.1:${PORT} (Ctrl-C stops)"
+echo "==> Serving at http://127.0.0.1:${PORT}, links in notifications at ${SITE_URL} (Ctrl-C stops)"
 # ASGI through uvicorn's gunicorn worker: the customer chat's event streams stay open for minutes,
 # costing a coroutine each instead of a thread (chat/streams.py).
 .venv/bin/gunicorn config.asgi:application --worker-class uvicorn_worker.UvicornWorker \

@@ -7,10 +7,11 @@ class OrgchartConfig(AppConfig):
     verbose_name = _("Org chart")
 
     def ready(self):
-        from accounts import demo, navigation
+        from accounts import dashboard, demo, navigation
         from accounts.signals import staff_placement_changed
 
         from .demo import seed_org
+        from .steps import FIRST_STEPS
         from .scope import follow_staff_placement
 
         staff_placement_changed.connect(follow_staff_placement, dispatch_uid="orgchart.follow_staff_placement")
@@ -20,3 +21,4 @@ class OrgchartConfig(AppConfig):
             before="accounts:dingtalk",
         )
         demo.register(seed_org, order=10)
+        dashboard.register_steps(*FIRST_STEPS)

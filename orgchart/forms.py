@@ -50,12 +50,18 @@ class DepartmentForm(forms.Form):
 
     def __init__(self, *args, tenant, department=None, **kwargs):
         super().__init__(*args, **kwargs)
-        parents = Department.objects.filter(tenant=tenant, level__lt=MAX_DEPTH - 1)
+        # Every department is listed, the third level too: ``?parent=`` of one must preselect it
+        # rather than fall back silently to the top level; the service then says, next to this
+        # field, that departments are at most three levels deep.
+        parents = Department.objects.filter(tenant=tenant)
         if department is not None:
             parents = parents.exclude(tree_id=department.tree_id, lft__gte=department.lft, rght__lte=department.rght)
         self.fields["parent"].queryset = parents.order_by("tree_id", "lft")
         paths = {d.pk: d.path for d in departments_with_paths(tenant)}
-        self.fields["parent"].label_from_instance = lambda obj: paths.get(obj.pk, obj.name)
+        full = _("%(path)s (third level: no sub-department possible)")
+        self.fields["parent"].label_from_instance = lambda obj: (
+            full % {"path": paths.get(obj.pk, obj.name)} if obj.level >= MAX_DEPTH - 1 else paths.get(obj.pk, obj.name)
+        )
         if department is not None:
             self.fields["admins"] = forms.ModelMultipleChoiceField(
                 label=_("Department admins"),

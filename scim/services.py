@@ -20,7 +20,7 @@ from accounts.services.audit import audit_record
 from orgchart import services as org_services
 from orgchart.models import Department, Position
 from utilities.names import clean_name
-from utilities.text import normalize_mobile
+from utilities.text import normalize_login_part, normalize_mobile
 
 from .models import ScimActor, ScimGroupRecord, ScimToken, ScimUserRecord, hash_token, new_token
 from .schemas import StaffdeskGroup, StaffdeskUser, StaffEnterpriseUser
@@ -395,7 +395,7 @@ def scim_user_replace(*, token, staff, resource, paths):
     """Make a staff account what ``resource`` says, through the edit, disable and enable services."""
     actor = acting_as(token)
     tenant = token.tenant
-    if resource.user_name is not None and resource.user_name.strip().lower() != staff.account_name:
+    if resource.user_name is not None and normalize_login_part(resource.user_name) != staff.account_name:
         raise MutabilityException(detail=_("userName: an account name cannot be changed once created."))
     department = _department(tenant, resource, current=staff.department, paths=paths)
     position = _position(tenant, resource, current=staff.position)

@@ -12,9 +12,10 @@ class StaffConfig(AppConfig):
     verbose_name = _("Staff management")
 
     def ready(self):
-        from accounts import demo, navigation
+        from accounts import dashboard, demo, navigation
 
         from .demo import seed_staff
+        from .steps import FIRST_STEPS
 
         navigation.register(
             navigation.MenuItem("staff:list", pgettext_lazy("menu", "Staff"), navigation.staff_lister, _("Organisation")),
@@ -22,3 +23,4 @@ class StaffConfig(AppConfig):
             before="accounts:dingtalk",
         )
         demo.register(seed_staff, order=15)
+        dashboard.register_steps(*FIRST_STEPS)

@@ -9,14 +9,14 @@ from accounts.models.tenants import mainland_mobile_validator
 from accounts.services.staff import NO_SMS_CONFIRM_LABEL, NO_SMS_CONFIRM_MISSING, no_sms_warning
 from orgchart.forms import CatalogueField, departments_with_paths
 from orgchart.models import Department, Position
-from utilities.forms import IdentifierField, MobileField
+from utilities.forms import IdentifierField, LoginPartField, MobileField
 
 
 class StaffForm(forms.Form):
     """Add or edit one staff account (R-9, R-14). The account name is fixed after creation."""
 
     display_name = forms.CharField(label=_("Display name"), max_length=50)
-    account_name = IdentifierField(
+    account_name = LoginPartField(
         label=_("Account name"),
         max_length=30,
         help_text=_("Lower-case letters, digits, dots, hyphens or underscores. Cannot be changed later."),
@@ -53,9 +53,6 @@ class StaffForm(forms.Form):
             self.missing_setup.append(_("No department exists yet: create one in the org chart first."))
         if not self.fields["position"].queryset.exists():
             self.missing_setup.append(_("No position exists yet: create one under Positions first."))
-
-    def clean_account_name(self):
-        return self.cleaned_data["account_name"].strip().lower()
 
 
 class StaffFilterForm(forms.Form):

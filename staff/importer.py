@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from orgchart.forms import departments_with_paths
 from orgchart.models import Position
 
-from utilities.text import normalize_identifier, normalize_mobile
+from utilities.text import normalize_login_part, normalize_mobile
 
 from utilities.exports import FORMULA_PREFIXES, decode_text_upload
 from accounts.models import User
@@ -214,7 +214,7 @@ def validate(*, tenant, raw, filename):
 
 def _check_row(row, departments, positions, existing, mobiles, seen_names, seen_mobiles):
     values = row.values
-    name = normalize_identifier(values["account_name"]).lower()
+    name = normalize_login_part(values["account_name"])
     values["account_name"] = name
     errors = row.errors
     if not values["display_name"].strip():

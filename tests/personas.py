@@ -310,7 +310,7 @@ def build_world():
     w.c_legacy = Campaign.objects.create(
         tenant=tenant,
         title="C-legacy",
-        starts_on=timezone.localdate(),
+        starts_on=timezone.localdate() - datetime.timedelta(days=10),  # effect rows of past days fit
         ends_on=timezone.localdate(),
         commission_rate=Decimal("10"),
         service_fee_rate=Decimal("1"),

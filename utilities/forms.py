@@ -3,7 +3,7 @@
 from django import forms
 
 from .names import WHAT_NAME, clean_name
-from .text import normalize_identifier, normalize_mobile
+from .text import normalize_identifier, normalize_login_part, normalize_mobile
 
 
 class IdentifierField(forms.CharField):
@@ -11,6 +11,15 @@ class IdentifierField(forms.CharField):
 
     def to_python(self, value):
         return super().to_python(normalize_identifier(value) if value not in self.empty_values else value)
+
+
+class LoginPartField(IdentifierField):
+    """A login prefix or account name: NFKC, stripped and lower-cased (``normalize_login_part``)
+    before any validator runs, so what the form would store is what is checked."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return normalize_login_part(value) if value else value
 
 
 class NameField(forms.CharField):

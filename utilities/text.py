@@ -17,6 +17,16 @@ def normalize_identifier(value):
     return unicodedata.normalize("NFKC", str(value)).strip()
 
 
+def normalize_login_part(value):
+    """Return a login prefix or account name as it is stored and compared: NFKC, stripped and
+    lower-cased, so ``ShopA`` and the full-width ``ｓｈｏｐａ`` are both ``shopa``.
+
+    Validate the result, never the raw input: a rule such as "lower-case letters only" would
+    otherwise refuse what the form itself lower-cases.
+    """
+    return normalize_identifier(value).lower()
+
+
 def normalize_mobile(value):
     """Return a mobile as plain ASCII digits: NFKC, then spaces and hyphens dropped (``139-0000 0001``)."""
     return _SEPARATORS.sub("", normalize_identifier(value))

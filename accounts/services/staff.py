@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from utilities.names import clean_name
+from utilities.text import normalize_login_part
 
 from ..locks import lock_tenant
 from ..permissions import catalogue_permissions
@@ -173,7 +174,7 @@ def build_staff(*, tenant, display_name, account_name, mobile, department, posit
     ``checked``: the caller already proved name and mobile free under the tenant lock (the batch
     import does it for all rows at once), so skip the per-row uniqueness queries.
     """
-    account_name = account_name.strip().lower()
+    account_name = normalize_login_part(account_name)
     errors = {}
     try:
         display_name = clean_display_name(display_name)
@@ -263,7 +264,7 @@ def create_staff(
     """
     supplementary_permissions = list(supplementary_permissions)
     _check_refs(tenant, department, position, supplementary_permissions)
-    _check_free(tenant, account_name.strip().lower(), mobile.strip())
+    _check_free(tenant, normalize_login_part(account_name), mobile.strip())
     check_seat(tenant)
     staff = build_staff(
         tenant=tenant,

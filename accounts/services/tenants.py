@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy
 
 from utilities.names import clean_name
 from utilities.request_context import network_of
+from utilities.text import normalize_login_part
 
 from ..channels import dingtalk_webhook_allowed
 from ..locks import lock_sign_ups_from
@@ -78,7 +79,7 @@ def tenant_sign_up(*, tenant_name, slug, kind, username, email, password, ip=Non
     """
     _throttle_sign_ups(ip)
     tenant_name = clean_name(tenant_name, what=SHOP_NAME, field="tenant_name", max_length=100)
-    tenant = Tenant(name=tenant_name, slug=slug.lower(), kind=kind)
+    tenant = Tenant(name=tenant_name, slug=normalize_login_part(slug), kind=kind)
     tenant.full_clean()
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": _("This user name is already taken.")})

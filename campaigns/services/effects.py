@@ -81,6 +81,11 @@ def _parse_row(values, mapping, line, products):
             _("product %(product)s is not an approved product of campaign %(campaign)s")
             % {"product": cell("product_id") or "—", "campaign": cell("campaign_id") or "—"}
         )
+    elif day is not None and day < product.campaign.starts_on:
+        errors.append(
+            _("date %(date)s is before campaign %(campaign)s starts on %(starts)s")
+            % {"date": day.isoformat(), "campaign": product.campaign_id, "starts": product.campaign.starts_on.isoformat()}
+        )
     numbers = {}
     for key in METRICS:
         raw = normalize_identifier(cell(key)).replace(",", "")

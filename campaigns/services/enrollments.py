@@ -137,10 +137,21 @@ def enrollment_approve(*, actor, product):
 
 
 @transaction.atomic
-def enrollment_reject(*, actor, product, reason=""):
-    """Reject a pending product with an optional reason (R-27)."""
+def enrollment_reject(*, actor, product, reason):
+    """Reject a pending product, telling the merchant why (R-27).
+
+    ``reason`` is required: a blank one raises ``ValidationError`` on ``reason`` and changes
+    nothing. At most 200 characters are kept.
+    """
     if not may_review(actor, product):
         raise PermissionDenied
+    reason = (reason or "").strip()
+    # A product someone else has just decided is reported as such by ``_decide`` below.
+    still_pending = EnrolledProduct.objects.filter(pk=product.pk, status=EnrolledProduct.Status.PENDING).exists()
+    if not reason and still_pending:
+        raise ValidationError(
+            {"reason": _("Say why the product is rejected: the merchant sees the reason.")}, code="reason_required"
+        )
     return _decide(
-        product, status=EnrolledProduct.Status.REJECTED, reviewer=actor, contact_person=None, reason=reason.strip()[:200]
+        product, status=EnrolledProduct.Status.REJECTED, reviewer=actor, contact_person=None, reason=reason[:200]
     )

@@ -54,14 +54,15 @@ def campaign_rows(campaigns, official=False):
 
 
 def _review_forms(context, product):
+    """Approve in one click; reject on the product's page, which asks for the reason (R-27)."""
     token = escape(context.get("csrf_token", ""))
     next_url = escape(context["request"].get_full_path())
-    return "".join(
-        f'<form method="post" action="{escape(reverse("campaigns:product_review", args=[product.pk, decision]))}" class="inline">'
+    return (
+        f'<form method="post" action="{escape(reverse("campaigns:product_review", args=[product.pk, "approve"]))}" class="inline">'
         f'<input type="hidden" name="csrfmiddlewaretoken" value="{token}">'
         f'<input type="hidden" name="next" value="{next_url}">'
-        f'<button class="button small{css}">{escape(label)}</button></form>'
-        for decision, css, label in (("approve", "", _("Approve")), ("reject", " secondary", _("Reject")))
+        f'<button class="button small">{escape(_("Approve"))}</button></form>'
+        f'<a class="button small secondary" href="{escape(product.get_absolute_url())}#reject">{escape(_("Reject…"))}</a>'
     )
 
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from utilities.links import object_url
 
@@ -23,6 +24,8 @@ def department_tree(roots):
         "title": _("Staff here / in the whole subtree"),
         "admins": _("Admins"),
         "add": _("Add sub-department"),
+        "add_staff": _("Add staff here"),
+        "add_staff_url": reverse("staff:add"),
         "edit": _("Edit"),
         "delete": _("Delete"),
         "add_url": reverse("orgchart:department_add"),
@@ -40,12 +43,19 @@ def _node(department, labels):
         add = format_html('<a href="{}?parent={}">{}</a>', labels["add_url"], department.pk, labels["add"])
     children = ""
     if department.nodes:
+        # A <details> per branch: it folds without a script (the page's CSP allows none inline).
+        summary = ngettext("%(count)d sub-department", "%(count)d sub-departments", len(department.nodes)) % {
+            "count": len(department.nodes)
+        }
         children = format_html(
-            '<ul class="tree">\n{}\n</ul>', mark_safe("\n".join(_node(child, labels) for child in department.nodes))
+            '<details class="branch" open>\n<summary>{}</summary>\n<ul class="tree">\n{}\n</ul>\n</details>',
+            summary,
+            mark_safe("\n".join(_node(child, labels) for child in department.nodes)),
         )
     return format_html(
         '<li data-department="{}">\n<span class="node">\n<strong>{}</strong>\n<span class="muted" title="{}">{}</span>\n'
         "{}\n{}\n"
+        '<a href="{}?department={}">{}</a>\n'
         '<a href="{}">{}</a>\n<a href="{}">{}</a>\n</span>\n{}\n</li>',
         department.path,
         department.name,
@@ -53,6 +63,9 @@ def _node(department, labels):
         counts,
         admins,
         add,
+        labels["add_staff_url"],
+        department.pk,
+        labels["add_staff"],
         object_url("orgchart:department_edit", department.pk),
         labels["edit"],
         object_url("orgchart:department_delete", department.pk),

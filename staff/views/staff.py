@@ -136,7 +136,8 @@ def staff_resigned(request):
 @owner_required
 def staff_add(request):
     tenant = request.user.tenant
-    form = StaffForm(request.POST or None, tenant=tenant)
+    # "Add staff here" on a department's row of the org chart preselects that department.
+    form = StaffForm(request.POST or None, tenant=tenant, initial={"department": request.GET.get("department")})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -61,6 +61,22 @@ def test_sign_up_bad_input_is_shown_next_to_the_field_and_stores_nothing(client,
     assert not User.objects.exists()
 
 
+@pytest.mark.parametrize("typed", ["ShopA", "ｓｈｏｐａ", "ＳＨＯＰＡ", " SHOPA "])
+def test_a_login_prefix_typed_in_upper_case_or_full_width_is_stored_in_lower_case(client, typed):
+    """The form lower-cases the prefix; its rule (lower-case letters …) is checked after that."""
+    response = client.post(reverse("accounts:signup"), {**SIGNUP, "slug": typed})
+
+    assert response.status_code == 302, response.context["form"].errors
+    assert Tenant.objects.get().slug == "shopa"
+
+
+def test_a_login_prefix_differing_only_in_case_or_width_is_taken(client, tenant):
+    response = client.post(reverse("accounts:signup"), {**SIGNUP, "slug": tenant.slug.upper()})
+
+    assert "already taken" in " ".join(response.context["form"].errors["slug"])
+    assert Tenant.objects.count() == 1
+
+
 def test_sign_up_refuses_a_taken_login_prefix(client, tenant):
     response = client.post(reverse("accounts:signup"), {**SIGNUP, "slug": tenant.slug})
 

@@ -193,10 +193,11 @@ def test_the_owners_dashboard_reads_a_fixed_number_of_queries(client, owner, org
         failed_delivery(owner, f"Failed {index}")
         User.objects.filter(pk=staff.pk).update(status=User.Status.FROZEN)
     client.force_login(owner)
-    # user, seats, (count, rows) for each of 4 lists, effect sums, the 3 operation-account
-    # counts, audit and the unread count: 14 with every list filled, whatever the number of rows
-    # (the session comes from the cache); 17 leaves room for the once-a-minute session save (4).
-    with django_assert_max_num_queries(17):
+    # user, first steps, seats, (count, rows) for each of 4 lists, effect sums, the 3
+    # operation-account counts, audit and the unread count: 15 with every list filled, whatever
+    # the number of rows (the session comes from the cache); 18 leaves room for the
+    # once-a-minute session save.
+    with django_assert_max_num_queries(18):
         response = client.get(DASHBOARD)
     assert response.status_code == 200
 
@@ -210,3 +211,63 @@ def test_a_staff_dashboard_reads_a_fixed_number_of_queries(client, owner, org, p
     with django_assert_max_num_queries(10):
         response = client.get(DASHBOARD)
     assert response.status_code == 200
+
+
+def first_steps(page):
+    """``{step key: done}`` of the first-steps checklist on a dashboard page ({} when hidden)."""
+    found = re.findall(r'data-step="(\w+)" data-done="(\w+)"', panel(page, "first-steps"))
+    return {key: done == "yes" for key, done in found}
+
+
+def test_a_new_tenants_first_steps_tick_themselves_from_its_data(client, owner, other_owner, other_org):
+    from campaigns.models import Campaign
+    from orgchart.services import department_create, position_create
+    from tests.personas import campaign
+
+    page = dashboard_of(client, owner)
+    # Another tenant's departments and positions tick nothing here.
+    assert first_steps(page) == {
+        "dingtalk": True,
+        "departments": False,
+        "positions": False,
+        "staff": False,
+        "binding": False,
+        "campaign": False,
+    }
+    checklist = panel(page, "first-steps")
+    for url in ("accounts:dingtalk", "orgchart:department_add", "orgchart:position_add", "staff:add", "campaigns:create"):
+        assert f'href="{reverse(url)}"' in checklist
+
+    department = department_create(actor=owner, tenant=owner.tenant, name="Sales")
+    position = position_create(actor=owner, tenant=owner.tenant, name="Clerk", permissions=catalogue("view_campaigns"))
+    hire(owner, "waiting", department, position, bind=False)
+    steps = first_steps(dashboard_of(client, owner))
+    assert [key for key, done in steps.items() if not done] == ["binding", "campaign"]
+
+    hire(owner, "bound", department, position)
+    assert [key for key, done in first_steps(dashboard_of(client, owner)).items() if not done] == ["campaign"]
+
+    campaign(owner, "Spring sale", scope_whole_tenant=True)
+    assert Campaign.objects.filter(tenant=owner.tenant).exists()
+    assert 'data-testid="panel-first-steps"' not in dashboard_of(client, owner)  # all done: the checklist goes
+
+
+@pytest.mark.parametrize(
+    "page, next_step",
+    [
+        ("orgchart:tree", "orgchart:department_add"),
+        ("orgchart:positions", "orgchart:position_add"),
+        ("staff:list", "staff:add"),
+        ("campaigns:list", "campaigns:create"),
+        ("campaigns:products", "campaigns:list"),
+        ("campaigns:report", "campaigns:effect_upload"),
+        ("operations:task_list", "operations:task_add"),
+        ("operations:order_list", "operations:task_list"),
+        ("chat:history", "chat:distribution"),
+    ],
+)
+def test_every_empty_list_of_a_new_tenant_links_to_its_next_step(client, owner, page, next_step):
+    client.force_login(owner)
+    html = client.get(reverse(page)).content.decode()
+    link = re.search(r'<a class="empty-next" data-testid="empty-next" href="([^"]+)">', html)
+    assert link and link.group(1) == reverse(next_step), page

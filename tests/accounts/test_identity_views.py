@@ -183,7 +183,9 @@ def test_the_banner_shows_while_muted_with_deadline_and_link(client, west_staff,
     client.force_login(west_staff)
     text = banner(client)
     deadline = timezone.localtime(reload(west_staff).verify_deadline).strftime("%Y-%m-%d %H:%M")
-    assert "muted (禁言)" in text and deadline in text and f'href="{PAGE}"' in text
+    # What matters to everyone unverified is the deadline; chat is not this person's job.
+    assert "frozen and can no longer log in" in text and deadline in text and f'href="{PAGE}"' in text
+    assert "chat" not in text
 
     verification = submit(west_staff)
     assert banner(client) is None  # under review the account works normally
@@ -191,6 +193,13 @@ def test_the_banner_shows_while_muted_with_deadline_and_link(client, west_staff,
     assert banner(client) is not None
     identity.verification_approve(actor=operator, verification=submit(reload(west_staff)))
     assert banner(client) is None
+
+
+def test_the_banner_tells_chat_staff_they_cannot_chat_until_verified(client, owner, org):
+    chatter = hire(owner, "chatter", org.west, org.clerk, supplementary=("customer_chat",))
+    client.force_login(chatter)
+    text = banner(client)
+    assert "frozen and can no longer log in" in text and "Until then you cannot chat with buyers." in text
 
 
 def test_no_banner_for_main_accounts(client, owner):

@@ -56,6 +56,7 @@ def test_publish_enroll_approve_and_who_sees_the_product(
     publisher.get_by_label("Commission rate (%)").fill("20")
     publisher.get_by_label("Service fee rate (%)").fill("5")
     publisher.get_by_label("Review mode").select_option(label="Manual review")
+    publisher.get_by_label("Campaign contact person").select_option(label=f"{west_staff.label} ({west_staff.username})")
     expect(publisher.get_by_label("Open for enrollment")).to_be_checked()
     expect(publisher.get_by_label("Visible to the whole organisation")).not_to_be_checked()
     publisher.get_by_label("Sales/East", exact=True).check()
@@ -65,6 +66,9 @@ def test_publish_enroll_approve_and_who_sees_the_product(
     campaign = Campaign.objects.get(title="Double 11 snacks")
     assert campaign.creator == west_staff
     assert [d.path for d in campaign.scope_departments.all()] == ["Sales/East"]
+    # The page says who sees it and the 活动ID the effect report needs (issue 26).
+    expect(publisher.get_by_test_id("campaign-audience")).to_contain_text("Staff with a campaign right in East")
+    expect(publisher.get_by_test_id("campaign-id")).to_have_text(str(campaign.pk))
     public_url = publisher.get_by_test_id("public-link").get_attribute("href")
     assert public_url.endswith(f"/campaigns/enroll/{campaign.public_token}/")
 
@@ -73,6 +77,9 @@ def test_publish_enroll_approve_and_who_sees_the_product(
     merchant.goto(public_url)
     expect(merchant.get_by_role("heading", level=1)).to_have_text("Double 11 snacks")
     expect(merchant.locator("nav.sidebar")).to_have_count(0)
+    # The merchant sees whom to contact: the campaign contact person (活动联系人), with a mobile.
+    expect(merchant.get_by_test_id("campaign-contact")).to_contain_text(f"Campaign contact person: {west_staff.label}")
+    expect(merchant.get_by_test_id("campaign-contact")).to_contain_text(west_staff.mobile)
     merchant.get_by_label("Shop name").fill("Crunchy Nuts Flagship Store")
     merchant.get_by_label("Product ID").fill(PRODUCT_ID)
     merchant.get_by_label("Product link").fill(f"https://item.taobao.com/item.htm?id={PRODUCT_ID}")

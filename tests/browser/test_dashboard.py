@@ -153,3 +153,69 @@ def test_the_report_shows_grouped_money_in_chinese(owner_page, live_server, effe
     expect(page.locator('[data-total="paid_amount"]')).to_have_text("9,860.47")
     expect(page.get_by_test_id("report-table").locator("tfoot")).to_contain_text("9,860.47")
     expect(page.locator('[data-total="clicks"]')).to_have_text("3,603")
+
+
+def test_a_new_tenants_first_steps_tick_themselves_until_the_checklist_goes(owner_page, live_server):
+    """Issue 26: the checklist leads a new main account from step to step, each link to the page
+    where it is done, each tick read from what was really created."""
+    from tests.personas import accept_invitation
+
+    from .helpers import bind_link_in_message
+
+    page = owner_page
+    url = live_server.url
+    checklist = page.get_by_test_id("panel-first-steps")
+
+    def ticked():
+        page.goto(f"{url}/")
+        return [
+            key
+            for key in ("dingtalk", "departments", "positions", "staff", "binding", "campaign")
+            if checklist.locator(f'[data-step="{key}"]').get_attribute("data-done") == "yes"
+        ]
+
+    assert ticked() == ["dingtalk"]
+    expect(page.get_by_test_id("first-steps-progress")).to_have_text("1 of 6 done")
+
+    checklist.get_by_role("link", name="Add your departments").click()
+    page.get_by_label("Name").fill("Sales")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".message.success")).to_have_text("Department Sales created.")
+    # The department's row adds staff with the department preselected (item 7).
+    department_row = page.locator('li[data-department="Sales"] > .node')
+    assert ticked() == ["dingtalk", "departments"]
+
+    checklist.get_by_role("link", name="Add positions and their rights").click()
+    page.get_by_label("Name").fill("Campaign staff")
+    page.get_by_label("Publish campaigns — ").check()
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".message.success")).to_have_text("Position Campaign staff saved.")
+    assert ticked() == ["dingtalk", "departments", "positions"]
+
+    page.goto(f"{url}/orgchart/")
+    department_row.get_by_role("link", name="Add staff here").click()
+    expect(page.get_by_label("Department", exact=True).locator("option:checked")).to_have_text("Sales")
+    page.get_by_label("Display name").fill("Xiao Li")
+    page.get_by_label("Account name").fill("ＸｉａｏＬｉ")  # full width and upper case (item 6)
+    page.get_by_label("Mobile (DingTalk)").fill("13912345678")
+    page.get_by_label("Position").select_option(label="Campaign staff")
+    page.get_by_role("button", name="Add and send invitation").click()
+    link = bind_link_in_message(page)
+    assert ticked() == ["dingtalk", "departments", "positions", "staff"]
+
+    accept_invitation(link)  # the employee binds (its browser side is test_org_and_staff's)
+    assert ticked() == ["dingtalk", "departments", "positions", "staff", "binding"]
+
+    checklist.get_by_role("link", name="Publish your first campaign").click()
+    page.get_by_label("Title").fill("Spring snacks")
+    page.get_by_label("Starts on").fill(timezone.localdate().isoformat())
+    page.get_by_label("Ends on").fill((timezone.localdate() + datetime.timedelta(days=30)).isoformat())
+    page.get_by_label("Commission rate (%)").fill("20")
+    page.get_by_label("Service fee rate (%)").fill("5")
+    page.get_by_label("Visible to the whole organisation").check()
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".message.success")).to_have_text("Campaign Spring snacks published.")
+
+    page.goto(f"{url}/")
+    expect(page.get_by_test_id("dashboard-welcome")).to_be_visible()
+    expect(checklist).to_have_count(0)  # every step done: the checklist makes way for the work

@@ -24,7 +24,7 @@ def test_submit_verification_operator_approves_in_the_admin_and_the_banner_goes(
     number = valid_id(21)
     staff = browser_as(west_staff.username)
     banner = staff.get_by_test_id("mute-banner")
-    expect(banner).to_contain_text("muted (禁言)")
+    expect(banner).to_contain_text("or your account is frozen")
     banner.get_by_role("link", name="Verify now").click()
     expect(staff.get_by_test_id("identity-status")).to_have_text("Unverified")
 

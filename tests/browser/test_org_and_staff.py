@@ -49,12 +49,12 @@ def test_org_chart_position_and_staff_from_invitation_to_lost_access(page, live_
     add_department(page, url, "一组", parent="运营部/华东组")
     expect(page.get_by_test_id("org-tree").locator("li")).to_have_count(3)
 
-    # A fourth level is not offered: no link on level 3, and the parent choice stops at level 2.
+    # A fourth level is not offered: no link on level 3, and the parent choice says level 3 is full.
     expect(node(page, "运营部/华东组/一组").get_by_role("link", name="Add sub-department")).to_have_count(0)
     expect(node(page, "运营部/华东组/一组").get_by_role("link", name="Edit")).to_be_visible()
     page.get_by_role("link", name="Add department").click()
     expect(page.get_by_label("Parent department").locator("option")).to_have_text(
-        ["— top level —", "运营部", "运营部/华东组"]
+        ["— top level —", "运营部", "运营部/华东组", "运营部/华东组/一组 (third level: no sub-department possible)"]
     )
 
     # Moving a two-level subtree under a level-2 department would make four levels: refused.

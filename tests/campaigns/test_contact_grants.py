@@ -75,7 +75,7 @@ def test_reviews_and_hand_overs_write_no_grant(world):
     before = grant_rows()
     product = enroll(world.c_dept, "2000001", "P-new")
     services.enrollment_approve(actor=world.reviewer_in, product=product)
-    services.enrollment_reject(actor=world.reviewer_in, product=enroll(world.c_dept, "2000002", "P-no"), reason="")
+    services.enrollment_reject(actor=world.reviewer_in, product=enroll(world.c_dept, "2000002", "P-no"), reason="not for us")
     staff_hand_over(actor=world.owner, from_staff=world.reviewer_in, to_staff=world.sibling_viewer)
 
     assert grant_rows() == before

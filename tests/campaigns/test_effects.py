@@ -157,6 +157,31 @@ def test_a_file_with_bad_rows_stores_nothing_and_lists_each_line(owner_client, w
     assert "product 1000007 is not an approved product" in errors[8]
 
 
+def test_a_row_dated_before_its_campaign_starts_is_refused_and_nothing_is_stored(owner_client, world):
+    starts = world.p_approved.campaign.starts_on
+    before = EffectDaily.objects.count()
+
+    response = upload(
+        owner_client,
+        csv_bytes(
+            line(world.p_approved, starts.isoformat()),  # line 2: the first day, fine
+            line(world.p_approved, (starts - datetime.timedelta(days=1)).isoformat()),  # line 3
+        ),
+    )
+
+    assert EffectDaily.objects.count() == before
+    assert row_errors(response) == [
+        (3, f"date {starts - datetime.timedelta(days=1)} is before campaign {world.p_approved.campaign_id} starts on {starts}")
+    ]
+
+
+def test_the_upload_page_says_where_the_campaign_id_is(owner_client, world):
+    page = owner_client.get(UPLOAD).content.decode()
+    assert "活动ID is the campaign ID shown at the top of each" in page
+    detail = owner_client.get(reverse("campaigns:detail", args=[world.c_dept.pk])).content.decode()
+    assert f'<code data-testid="campaign-id">{world.c_dept.pk}</code>' in detail
+
+
 def test_missing_columns_are_named(owner_client, world):
     header = "日期,活动ID,商品ID,点击数,付款笔数,付款金额"
 

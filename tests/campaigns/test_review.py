@@ -79,12 +79,31 @@ def test_rejecting_keeps_no_contact_person_and_records_the_reason(client, world)
     assert AuditEntry.objects.get(action="product.rejected", target_id=str(product.pk)).after["reason"] == "price too high"
 
 
+def test_a_product_cannot_be_rejected_without_a_reason(client, world):
+    with pytest.raises(ValidationError) as raised:
+        services.enrollment_reject(actor=world.reviewer_in, product=world.p_pending, reason="  ")
+    assert "reason" in raised.value.error_dict
+
+    client.force_login(world.reviewer_in)
+    response = client.post(review_url(world.p_pending, "reject"), {"reason": ""})
+
+    # Asked again next to the field; the product stays pending, nothing is written.
+    assert response.status_code == 400
+    assert 'data-field="reason"' in response.content.decode()
+    assert "the merchant sees the reason" in response.content.decode()
+    assert EnrolledProduct.objects.get(pk=world.p_pending.pk).status == EnrolledProduct.Status.PENDING
+    assert not AuditEntry.objects.filter(action="product.rejected", target_id=str(world.p_pending.pk)).exists()
+    # The list's reject goes to the product's page, where the reason is asked.
+    listing = client.get(reverse("campaigns:products")).content.decode()
+    assert f'href="{world.p_pending.get_absolute_url()}#reject"' in listing
+
+
 def test_the_review_redirects_back_only_to_a_local_page(client, world):
     client.force_login(world.reviewer_in)
 
-    local = client.post(review_url(world.p_pending, "reject"), {"next": "/campaigns/products/"})
+    local = client.post(review_url(world.p_pending, "reject"), {"next": "/campaigns/products/", "reason": "price"})
     product = enroll(world.c_dept, "2000001", "P-next")
-    offsite = client.post(review_url(product, "reject"), {"next": "//evil.example/"})
+    offsite = client.post(review_url(product, "reject"), {"next": "//evil.example/", "reason": "price"})
 
     assert local.url == "/campaigns/products/"
     assert offsite.url == reverse("campaigns:product_detail", args=[product.pk])
@@ -97,7 +116,7 @@ def test_a_viewer_without_the_review_right_may_not(client, world):
     with pytest.raises(PermissionDenied):
         services.enrollment_approve(actor=world.viewer_in, product=world.p_pending)
     with pytest.raises(PermissionDenied):
-        services.enrollment_reject(actor=world.viewer_in, product=world.p_pending)
+        services.enrollment_reject(actor=world.viewer_in, product=world.p_pending, reason="price")
 
     client.force_login(world.viewer_in)
     # a pending product is not even visible to a non-reviewer: 404, not 403

@@ -153,13 +153,31 @@ def test_the_add_form_preselects_the_parent_from_the_link(owner_client, org):
     assert str(response.context["form"]["parent"].value()) == str(org.east.pk)
 
 
+def test_the_add_form_preselects_a_third_level_parent_and_says_it_is_full(owner_client, org):
+    """``?parent=`` of a third-level department once fell back silently to the top level."""
+    response = owner_client.get(reverse("orgchart:department_add"), {"parent": org.east_one.pk})
+
+    assert str(response.context["form"]["parent"].value()) == str(org.east_one.pk)
+    body = response.content.decode()
+    assert f'<option value="{org.east_one.pk}" selected>Sales/East/East One (third level: no sub-department possible)</option>' in body
+
+
+def test_the_tree_adds_staff_from_a_department_row_and_folds_its_branches(owner_client, org):
+    body = owner_client.get(reverse("orgchart:tree")).content.decode()
+    assert f'href="{reverse("staff:add")}?department={org.east.pk}"' in body
+    assert '<details class="branch" open>' in body and "<summary>2 sub-departments</summary>" in body
+
+    form = owner_client.get(reverse("staff:add"), {"department": org.east.pk}).context["form"]
+    assert str(form["department"].value()) == str(org.east.pk)
+
+
 @pytest.mark.parametrize(
     "data, field, message",
     [
         ({"name": ""}, "name", "This field is required."),
         ({"name": "East", "parent": "sales"}, "name", "already exists at this place"),
         ({"name": "Ops"}, "name", "already exists at this place"),
-        ({"name": "Too Deep", "parent": "east_one"}, "parent", "Select a valid choice"),
+        ({"name": "Too Deep", "parent": "east_one"}, "parent", "at most 3 levels deep"),
         ({"name": "Spy", "parent": "other"}, "parent", "Select a valid choice"),
     ],
 )

@@ -327,6 +327,14 @@ def test_identifiers_are_stored_in_their_plain_ascii_form(owner_client, org, typ
     assert staff.mobile == "13912345678" and staff.username == "acme:zhangsan"
 
 
+@pytest.mark.parametrize("typed", ["ZhangSan", "ＺｈａｎｇＳａｎ", "ｚｈａｎｇｓａｎ"])
+def test_an_account_name_typed_in_upper_case_or_full_width_is_stored_in_lower_case(owner_client, org, typed):
+    response = owner_client.post(reverse("staff:add"), staff_form(org, account_name=typed))
+
+    assert response.status_code == 302, response.context["form"].errors
+    assert User.objects.get(kind=User.Kind.STAFF).username == "acme:zhangsan"
+
+
 def test_a_department_of_another_tenant_is_not_a_valid_choice(owner_client, org, other_org):
     response = owner_client.post(reverse("staff:add"), staff_form(org, department=other_org.hq.pk))
 
