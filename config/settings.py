@@ -99,6 +99,8 @@ MIDDLEWARE = [
     "accounts.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # NUL characters, deep JSON and huge URLs: 400/414 for every entry point, before any view.
+    "utilities.hostile.HostileInputMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",

@@ -13,6 +13,7 @@ import pydantic
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
@@ -36,6 +37,8 @@ from scim2_models import (
     SearchRequest,
     User,
 )
+
+from utilities.hostile import client_language
 
 from . import schemas, selectors, services
 from .filters import filter_to_q, sort_field
@@ -88,33 +91,40 @@ def endpoint(*methods):
         @csrf_exempt
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):
-            token = services.scim_token_authenticate(_bearer(request))
-            if token is None:
-                return error_response(401, _("Send a valid bearer token: Authorization: Bearer <token>."))
-            if request.method not in methods:
-                response = error_response(405, _("%(method)s is not supported here.") % {"method": request.method})
-                response["Allow"] = ", ".join(methods)
-                return response
-            request.scim_token = token
-            request.scim_base = request.build_absolute_uri("/").rstrip("/")
-            request.scim_results = None
-            request.scim_filter = request.GET.get("filter") or None
-            response = _answer(view, request, *args, **kwargs)
-            services.scim_use_record(
-                token=token,
-                method=request.method,
-                path=request.path,
-                status=response.status_code,
-                filter_text=request.scim_filter,
-                results=request.scim_results,
-                error=getattr(response, "scim_error", None),
-            )
-            return response
+            # Error details in the client's Accept-Language, English when it names none: IT staff
+            # read them in the identity provider's log, not in Staffdesk.
+            with translation.override(client_language(request)):
+                return _authenticated(view, methods, request, *args, **kwargs)
 
         wrapper.scim_api = True
         return wrapper
 
     return decorate
+
+
+def _authenticated(view, methods, request, *args, **kwargs):
+    token = services.scim_token_authenticate(_bearer(request))
+    if token is None:
+        return error_response(401, _("Send a valid bearer token: Authorization: Bearer <token>."))
+    if request.method not in methods:
+        response = error_response(405, _("%(method)s is not supported here.") % {"method": request.method})
+        response["Allow"] = ", ".join(methods)
+        return response
+    request.scim_token = token
+    request.scim_base = request.build_absolute_uri("/").rstrip("/")
+    request.scim_results = None
+    request.scim_filter = request.GET.get("filter") or None
+    response = _answer(view, request, *args, **kwargs)
+    services.scim_use_record(
+        token=token,
+        method=request.method,
+        path=request.path,
+        status=response.status_code,
+        filter_text=request.scim_filter,
+        results=request.scim_results,
+        error=getattr(response, "scim_error", None),
+    )
+    return response
 
 
 def _answer(view, request, *args, **kwargs):
@@ -130,6 +140,8 @@ def _answer(view, request, *args, **kwargs):
         return error_response(error.status or 400, error.detail, error.scim_type or "invalidValue")
     except Http404:
         return error_response(404, _("No such resource in your organisation."))
+    except RecursionError:
+        return error_response(400, _("The request is nested too deeply to read."), "invalidSyntax")
     except RequestDataTooBig:
         return error_response(413, _("The request body is too large; send one resource of ordinary size per request."))
     except Exception:  # a SCIM client must get SCIM back, whatever broke
@@ -229,13 +241,24 @@ USERS = Kind(
     selectors.USER_COLUMNS,
     selectors.provisioned_staff,
     user_resource,
+    # Exactly these paths (compared whole, never as a prefix): removing ``manager`` or
+    # ``employeeNumber`` of the enterprise extension is accepted and ignored, as writing them is.
     {
         "active": gettext_lazy("a staff account is always enabled or disabled: replace it with true or false."),
         selectors.ENTERPRISE_USER.rstrip(":"): gettext_lazy(
             "every staff account belongs to one department: replace departmentId to move it."
         ),
+        selectors.ENTERPRISE_USER + "department": gettext_lazy(
+            "every staff account belongs to one department: replace departmentId to move it."
+        ),
         selectors.STAFFDESK_USER.rstrip(":"): gettext_lazy(
             "every staff account has one department and one position: replace them instead."
+        ),
+        selectors.STAFFDESK_USER + "departmentId": gettext_lazy(
+            "every staff account belongs to one department: replace departmentId to move it."
+        ),
+        selectors.STAFFDESK_USER + "position": gettext_lazy(
+            "every staff account has one position: replace it with another position's name."
         ),
     },
     User[EnterpriseUser],
@@ -355,8 +378,8 @@ def _refuse_removals(patch, kind):
         if operation.op.value != "remove" or operation.path is None:
             continue
         target = str(operation.path).lower()
-        for prefix, message in kind.unremovable.items():
-            if target == prefix.lower() or target.startswith(prefix.lower() + ":"):
+        for path, message in kind.unremovable.items():
+            if target == path.lower() or (":" not in path and target == selectors.CORE_USER.lower() + path.lower()):
                 raise MutabilityException(detail=f"{operation.path}: {message}")
 
 
@@ -515,3 +538,11 @@ def root_search(request):
 @endpoint("GET", "POST", "PUT", "PATCH", "DELETE")
 def not_found(request, rest=""):
     return error_response(404, _("There is no SCIM endpoint at this address."))
+
+
+@endpoint("GET", "POST", "PUT", "PATCH", "DELETE")
+def not_implemented(request):
+    """``/Me`` and ``/Bulk``: 501, as RFC 7644 §3.11 and §3.7 say for what a provider does not support."""
+    return error_response(
+        501, _("Staffdesk does not support this endpoint; send one request per resource to /Users or /Groups.")
+    )
