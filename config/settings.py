@@ -187,6 +187,8 @@ AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out (user, address) pair before any password is checked.
     "axes.backends.AxesStandaloneBackend",
     "accounts.backends.TenantAuthBackend",
+    # <tenant>:<the identity provider's userName>, e.g. acme:li.wei@contoso.com.
+    "scim.backends.ProviderUserNameBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 PASSWORD_HASHERS = [

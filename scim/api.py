@@ -356,12 +356,13 @@ def _detail(kind, replace, delete):
             delete(request, obj)
             return HttpResponse(status=204)
         if request.method == "PUT":
-            resource = kind.model.model_validate(_body(request), scim_ctx=Context.RESOURCE_REPLACEMENT_REQUEST)
+            body = _body(request)
+            resource = kind.model.model_validate(body, scim_ctx=Context.RESOURCE_REPLACEMENT_REQUEST)
             _refuse_undefined(resource, kind)
             current = kind.represent(obj, paths=selectors.department_paths(request.scim_token.tenant), base_url=request.scim_base)
-            _keep_read_only(resource, current)
+            _keep_read_only(resource, current, body)
         else:  # PATCH: apply the operations to what is stored, then store the result as a replacement
-            patch = PatchOp[kind.model].model_validate(_body(request), scim_ctx=Context.RESOURCE_PATCH_REQUEST)
+            patch = PatchOp[kind.model].model_validate(_without_echoes(_body(request)), scim_ctx=Context.RESOURCE_PATCH_REQUEST)
             _refuse_removals(patch, kind)
             _refuse_undefined_paths(patch, kind)
             resource = kind.represent(obj, paths=selectors.department_paths(request.scim_token.tenant), base_url=request.scim_base)
@@ -449,10 +450,46 @@ def _refuse_undefined_paths(patch, kind):
         )
 
 
-def _keep_read_only(resource, current):
-    """A PUT need not repeat what it cannot change (RFC 7644 §3.5.1): keep the immutable userName."""
+def _keep_read_only(resource, current, body):
+    """A PUT need not repeat what it cannot change (RFC 7644 §3.5.1): keep the userName; a Group PUT
+    that does not mention ``members`` (a rename) keeps them, so nobody moves by accident."""
     if getattr(resource, "user_name", "") is None and hasattr(current, "user_name"):
         resource.user_name = current.user_name
+    if hasattr(current, "members") and not any(key.lower() == "members" for key in body):
+        resource.members = current.members
+
+
+# What a client echoes back in a member object from what it read: read-only, and not ours to change.
+ECHOED_MEMBER_KEYS = {"display", "$ref", "type"}
+
+
+def _without_echoes(body):
+    """The PATCH body with ``display``, ``$ref`` and ``type`` dropped from member objects.
+
+    Okta's Group Push always sends ``display``; Entra may send ``type``. They only label the
+    member, whose ``value`` says who it is; answering 400 (or matching nothing on removal and
+    answering 200) would stop the provider keeping a department's members.
+    """
+    operations = body.get("Operations")
+    if not isinstance(operations, list):
+        return body
+    for operation in operations:
+        if not isinstance(operation, dict):
+            continue
+        path = str(operation.get("path") or "").lower()
+        value = operation.get("value")
+        if path.startswith("members") or path.endswith(":members"):
+            targets = value if isinstance(value, list) else [value]
+        elif isinstance(value, dict):
+            members = next((v for k, v in value.items() if k.lower() == "members"), None)
+            targets = members if isinstance(members, list) else []
+        else:
+            targets = []
+        for member in targets:
+            if isinstance(member, dict) and "value" in member:
+                for key in [k for k in member if k.lower() in ECHOED_MEMBER_KEYS]:
+                    del member[key]
+    return body
 
 
 def _paths(request):

@@ -160,6 +160,23 @@ class ScimUserRecord(models.Model):
         max_length=200,
         blank=True,
     )
+    user_name = models.CharField(
+        verbose_name=_("identity provider's user name"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "What the identity provider calls the person (often an e-mail address); they can log in "
+            "with it as well as with their login name. It may change; the login name never does."
+        ),
+    )
+    deleted_by_provider = models.BooleanField(
+        verbose_name=_("deleted by the identity provider"),
+        default=False,
+        help_text=_(
+            "The identity provider deleted this account, so it answers as gone; the account and its "
+            "history stay offboarded in Staffdesk until the provider creates the same person again."
+        ),
+    )
     emails = models.JSONField(
         verbose_name=_("e-mail entries"),
         default=list,
@@ -180,6 +197,7 @@ class ScimUserRecord(models.Model):
         verbose_name_plural = _("SCIM user records")
         indexes = [
             models.Index(fields=["tenant", "external_id"], name="scim_user_tenant_external"),
+            models.Index(fields=["tenant", "user_name"], name="scim_user_tenant_user_name"),
         ]
 
     def __str__(self):

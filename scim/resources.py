@@ -41,12 +41,12 @@ def user_resource(staff, *, paths, base_url):
     resource = UserResource(
         id=str(staff.pk),
         external_id=(record.external_id or None) if record else None,
-        user_name=staff.account_name,
+        user_name=(record.user_name if record and record.user_name else staff.account_name),
         display_name=staff.display_name or None,
         name=StaffName(family_name=staff.last_name or None, given_name=staff.first_name or None)
         if staff.first_name or staff.last_name
         else None,
-        active=staff.status != User.Status.DISABLED,
+        active=staff.status in (User.Status.ACTIVE, User.Status.PENDING),  # can log in (once bound)
         emails=_entries(record.emails if record else None, staff.email, StaffEmail, "work"),
         phone_numbers=_entries(record.phone_numbers if record else None, staff.mobile, StaffPhoneNumber, "mobile"),
         meta=Meta(

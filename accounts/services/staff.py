@@ -350,10 +350,15 @@ def _locked_staff(actor, staff):
 
 
 @transaction.atomic
-def staff_disable(*, actor, staff):
-    """Disable an account and delete its sessions, so re-enabling it revives no old cookie (R-15)."""
+def staff_disable(*, actor, staff, include_frozen=False):
+    """Disable an account and delete its sessions, so re-enabling it revives no old cookie (R-15).
+
+    ``include_frozen``: a frozen account may be disabled too (an identity provider's ``active:
+    false``, R-37), so that unfreezing it later does not let the person back in.
+    """
     staff = _locked_staff(actor, staff)
-    if staff.status not in {User.Status.ACTIVE, User.Status.PENDING}:
+    allowed = {User.Status.ACTIVE, User.Status.PENDING} | ({User.Status.FROZEN} if include_frozen else set())
+    if staff.status not in allowed:
         raise ValidationError(_("Only active or pending accounts can be disabled."))
     _revoke_pending(staff)
     sessions_end(user=staff)
