@@ -79,6 +79,15 @@ class StaffFilterForm(forms.Form):
 class RebindForm(forms.Form):
     display_name = forms.CharField(label=_("New person's display name"), max_length=50)
     mobile = MobileField(label=_("New person's mobile"), max_length=11, validators=[mainland_mobile_validator])
+    department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.none(), required=False)
+
+    def __init__(self, *args, staff, **kwargs):
+        super().__init__(*args, **kwargs)
+        if staff.department_id is not None:
+            del self.fields["department"]  # it goes back where it was
+        else:  # its department was deleted while it was offboarded
+            self.fields["department"].required = True
+            self.fields["department"].queryset = Department.objects.filter(tenant_id=staff.tenant_id).order_by("tree_id", "lft")
 
 
 class HandOverForm(forms.Form):

@@ -66,12 +66,10 @@ def staff_snapshot(staff, with_permissions=True):
 
 
 def seats_used(tenant):
-    """Staff accounts holding a seat: every one but the resigned and the temporary (R-11, R-20)."""
-    return (
-        User.objects.filter(tenant=tenant, kind=User.Kind.STAFF, temporary_ends_at__isnull=True)
-        .exclude(status=User.Status.RESIGNED)
-        .count()
-    )
+    """Staff accounts holding a seat (``accounts.selectors.seat_counts``: all but the resigned and the temporary)."""
+    from accounts.selectors import seat_counts
+
+    return seat_counts(tenant)["used"]
 
 
 def check_quota(tenant, adding=1):
@@ -90,12 +88,10 @@ def check_quota(tenant, adding=1):
 
 
 def temporary_seats_used(tenant):
-    """Temporary customer-service accounts counted against ``Tenant.temporary_quota`` (R-20)."""
-    return (
-        User.objects.filter(tenant=tenant, kind=User.Kind.STAFF, temporary_ends_at__isnull=False)
-        .exclude(status=User.Status.RESIGNED)
-        .count()
-    )
+    """Temporary customer-service accounts counted against ``Tenant.temporary_quota`` (``seat_counts``, R-20)."""
+    from accounts.selectors import seat_counts
+
+    return seat_counts(tenant)["temporary_used"]
 
 
 def check_temporary_quota(tenant, adding=1):
@@ -397,11 +393,22 @@ def staff_offboard(*, actor, staff):
 
 
 @transaction.atomic
-def staff_rebind(*, actor, staff, display_name, mobile):
-    """Bind a resigned account to a new person: it takes a seat and gets a new invitation (R-15)."""
+def staff_rebind(*, actor, staff, display_name, mobile, department=None):
+    """Bind a resigned account to a new person: it takes a seat and gets a new invitation (R-15).
+
+    ``department``: where it goes; required when its own department was deleted while it was
+    resigned (``ValidationError`` on ``department`` otherwise), else it stays where it was.
+    """
     staff = _locked_staff(actor, staff)
     if staff.status != User.Status.RESIGNED:
         raise ValidationError(_("Only offboarded accounts can be bound to a new person."))
+    if department is not None:
+        _check_refs(staff.tenant, department, staff.position, [])
+        staff.department = department
+    if staff.department_id is None:
+        raise ValidationError(
+            {"department": _("This account's department was deleted while it was offboarded: choose a department for it.")}
+        )
     display_name = clean_display_name(display_name)
     tenant = lock_tenant(staff.tenant)
     _check_free(tenant, None, mobile.strip(), exclude_pk=staff.pk)
@@ -415,7 +422,7 @@ def staff_rebind(*, actor, staff, display_name, mobile):
     staff.status = User.Status.PENDING
     staff.resigned_at = None
     staff.full_clean(exclude=["password", "username"])
-    staff.save(update_fields=["display_name", "mobile", "status", "resigned_at"])
+    staff.save(update_fields=["display_name", "mobile", "status", "resigned_at", "department"])
     staff_placement_changed.send(sender=User, tenant=tenant)
     audit_record(actor=actor, action="staff.rebind", target=staff, before=before, after=staff_snapshot(staff))
     return staff, invitation_send(actor=actor, staff=staff)
