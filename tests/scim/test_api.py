@@ -216,13 +216,18 @@ def test_patch_disables_enables_moves_and_is_audited(scim, owner, org, plain_sta
     assert AuditEntry.objects.filter(action="staff.enable", target_id=str(plain_staff.pk)).exists()
 
 
-def test_patch_cannot_rename_the_account_or_drop_its_department(scim, plain_staff):
+def test_a_user_name_change_keeps_the_login_and_departments_cannot_be_dropped(scim, plain_staff, west_staff):
     url = f"Users/{plain_staff.pk}"
 
-    assert_scim_error(scim.patch(url, {"op": "replace", "path": "userName", "value": "other"}), 400)
+    renamed = scim.patch(url, {"op": "replace", "path": "userName", "value": "Other@Example.com"})
+    assert renamed.status_code == 200 and renamed.data["userName"] == "Other@Example.com"
+    assert scim.get("Users", filter='userName eq "other@example.com"').data["totalResults"] == 1
+    # Another person cannot take a userName someone already has, in any letter case.
+    taken = scim.patch(f"Users/{west_staff.pk}", {"op": "replace", "path": "userName", "value": "OTHER@example.com"})
+    assert_scim_error(taken, 409, "uniqueness")
     assert_scim_error(scim.patch(url, {"op": "remove", "path": f"{STAFFDESK_USER}:departmentId"}), 400, "mutability")
     plain_staff.refresh_from_db()
-    assert plain_staff.account_name == "plain_staff"
+    assert plain_staff.account_name == "plain_staff" and plain_staff.username.endswith(":plain_staff")
 
 
 def test_put_replaces_and_keeps_supplementary_rights(scim, owner, org):
