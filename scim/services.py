@@ -387,7 +387,7 @@ def account_name_for(tenant, user_name):
 
     A userName that is already a valid account name is used as it is (lower-cased); otherwise the
     part before ``@`` of an e-mail or UPN, keeping letters, digits, dots, hyphens and underscores,
-    cut to 26 characters (``li.wei@contoso.com`` → ``li.wei``; a UUID → its first 30 characters).
+    cut to 26 characters (``li.wei@contoso.com`` → ``li.wei``; a UUID → its first 26 characters).
     When that is taken, ``-2``, ``-3``… is appended. The person logs in with
     ``<tenant>:<account name>`` or ``<tenant>:<userName>`` (``scim.backends``).
     """
