@@ -25,7 +25,7 @@ from orgchart.models import Department, Position
 from utilities.names import clean_name
 from utilities.text import normalize_mobile
 
-from .models import ScimActor, ScimGroupRecord, ScimToken, ScimUserRecord, hash_token, new_token
+from .models import ScimActor, ScimGroupRecord, ScimReadSummary, ScimToken, ScimUserRecord, hash_token, new_token
 from .schemas import StaffdeskGroup, StaffdeskUser, StaffEnterpriseUser
 
 LAST_USED_PRECISION = datetime.timedelta(minutes=1)
@@ -98,6 +98,7 @@ def scim_token_revoke(*, actor, token):
         return token
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
+    scim_reads_summarise(token=token)  # its last hour of reads, now that no more can come
     audit_record(actor=actor, action="scim.token_revoke", target=token, before={"revoked_at": None}, after={"revoked_at": token.revoked_at})
     return token
 
@@ -122,28 +123,27 @@ def scim_token_authenticate(secret):
     return token
 
 
+MAX_SUMMARY_PATHS = 50
+MAX_SUMMARY_FILTERS = 20
+
+
 @transaction.atomic
 def scim_use_record(*, token, method, path, status, filter_text=None, results=None, error=None):
     """Audit one request made with ``token`` (R-37: every use, reads included).
 
     Successful writes are audited by the services that make them; this records what they do not:
-    a read (``scim.read``: the path, the filter and how many resources went back) and a refused
-    request of any kind (``scim.refused``: the status and the reason the client was given).
+    a refused request of any kind (``scim.refused``: the status and the reason the client was
+    given), and reads, counted per token and hour (``ScimReadSummary``) and written as one
+    ``scim.read`` entry per hour (reads, resources returned, addresses, filters) once the hour is
+    over: at the token's first read of a later hour, or when it is revoked.
     """
     if status < 400 and method not in {"GET", "HEAD"} and not path.endswith("/.search"):
         return None
-    actor = acting_as(token)
     if status < 400:
-        return audit_record(
-            actor=actor,
-            tenant=token.tenant,
-            action="scim.read",
-            target=token,
-            after={"path": path, "filter": filter_text, "results": results},
-        )
+        return _read_count(token, path, filter_text, results)
     error = error or {}
     return audit_record(
-        actor=actor,
+        actor=acting_as(token),
         tenant=token.tenant,
         action="scim.refused",
         target=token,
@@ -155,6 +155,51 @@ def scim_use_record(*, token, method, path, status, filter_text=None, results=No
             "detail": (error.get("detail") or "")[:500],
         },
     )
+
+
+def _read_count(token, path, filter_text, results, now=None):
+    hour = (now or timezone.now()).replace(minute=0, second=0, microsecond=0)
+    summary, created = ScimReadSummary.objects.select_for_update().get_or_create(
+        token=token, hour=hour, defaults={"tenant_id": token.tenant_id}
+    )
+    summary.reads += 1
+    summary.results += results or 0
+    if path in summary.paths or len(summary.paths) < MAX_SUMMARY_PATHS:
+        summary.paths[path] = summary.paths.get(path, 0) + 1
+    if filter_text and filter_text not in summary.filters and len(summary.filters) < MAX_SUMMARY_FILTERS:
+        summary.filters.append(filter_text[:500])
+    summary.save()
+    if created:  # the first read of a new hour: the earlier hours are over
+        scim_reads_summarise(token=token, before=hour)
+    return summary
+
+
+@transaction.atomic
+def scim_reads_summarise(*, token, before=None):
+    """Write one ``scim.read`` audit entry for each of ``token``'s hours of reads that started before
+    ``before`` (all of them when ``None``) and is not in the audit log yet."""
+    pending = ScimReadSummary.objects.select_for_update().filter(token=token, audited=False).order_by("hour")
+    if before is not None:
+        pending = pending.filter(hour__lt=before)
+    pending = list(pending)
+    if not pending:
+        return
+    actor = acting_as(token)
+    for summary in pending:
+        audit_record(
+            actor=actor,
+            tenant=token.tenant,
+            action="scim.read",
+            target=token,
+            after={
+                "hour": summary.hour.isoformat(),
+                "reads": summary.reads,
+                "results": summary.results,
+                "paths": summary.paths,
+                "filters": summary.filters,
+            },
+        )
+    ScimReadSummary.objects.filter(pk__in=[s.pk for s in pending]).update(audited=True)
 
 
 def acting_as(token):
