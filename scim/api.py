@@ -203,16 +203,20 @@ def resource_type(request, name):
     return scim_response(_discovery_list(request, found, "ResourceTypes")["Resources"][0])
 
 
+def _schemas(request):
+    return schemas.schemas(selectors.schema_suggestions(request.scim_token.tenant))
+
+
 @endpoint("GET")
 def schema_list(request):
     if request.GET.get("filter"):
         return error_response(403, _("Filtering is not supported on this endpoint."), None)
-    return scim_response(_discovery_list(request, schemas.schemas(), "Schemas"))
+    return scim_response(_discovery_list(request, _schemas(request), "Schemas"))
 
 
 @endpoint("GET")
 def schema_detail(request, uri):
-    found = [s for s in schemas.schemas() if s.id == uri]
+    found = [s for s in _schemas(request) if s.id == uri]
     if not found:
         raise Http404
     return scim_response(_discovery_list(request, found, "Schemas")["Resources"][0])

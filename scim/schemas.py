@@ -159,7 +159,11 @@ def resource_types():
     return [user, group]
 
 
-def schemas():
+def schemas(suggestions=None):
+    """The Schema resources; ``suggestions`` (``{schema id: {attribute name: [values]}}``) become the
+    attributes' ``canonicalValues`` (RFC 7643 §7: suggested values), so a client learns which
+    departments and positions of the tenant exist instead of guessing."""
+    suggestions = suggestions or {}
     found = []
     for model, name, description in (
         (UserResource, "User", "Staff account"),
@@ -171,6 +175,10 @@ def schemas():
         schema = model.to_schema()
         schema.name = name
         schema.description = description
+        for attribute in schema.attributes or []:
+            values = suggestions.get(schema.id, {}).get(attribute.name)
+            if values:
+                attribute.canonical_values = values
         found.append(schema)
     return found
 

@@ -104,3 +104,20 @@ GROUP_COLUMNS = {
     CORE_GROUP + "meta.lastModified": Column("scim_last_modified", "datetime"),
     STAFFDESK_GROUP + "parentId": Column("parent_id", "int"),
 }
+
+
+def schema_suggestions(tenant):
+    """``{schema id: {attribute: [values]}}``: the tenant's departments and positions as the
+    canonical values of the attributes that name them (at most 100 departments, R-41)."""
+    from orgchart.models import Position
+
+    paths = department_paths(tenant)
+    ids = [str(pk) for pk in paths]
+    # A new department goes at most three levels deep (R-3): only the top two levels can be parents.
+    parents = [str(pk) for pk in Department.objects.filter(tenant=tenant, level__lt=2).order_by("tree_id", "lft").values_list("pk", flat=True)]
+    positions = list(Position.objects.filter(tenant=tenant).order_by("name").values_list("name", flat=True))
+    return {
+        ENTERPRISE_USER.rstrip(":"): {"department": list(paths.values())},
+        STAFFDESK_USER.rstrip(":"): {"departmentId": ids, "position": positions},
+        STAFFDESK_GROUP.rstrip(":"): {"parentId": parents},
+    }

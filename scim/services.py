@@ -26,6 +26,7 @@ from utilities.names import clean_name
 from utilities.text import normalize_mobile
 
 from .models import ScimActor, ScimGroupRecord, ScimReadSummary, ScimToken, ScimUserRecord, hash_token, new_token
+from .resources import mainland_mobile
 from .schemas import StaffdeskGroup, StaffdeskUser, StaffEnterpriseUser
 
 LAST_USED_PRECISION = datetime.timedelta(minutes=1)
@@ -229,24 +230,21 @@ def scim_error(exc):
 
 # Users ------------------------------------------------------------------------------------------
 
-def _mobile(resource):
-    """The mobile a User resource carries: its primary (or mobile, or only) phone, as plain digits.
+def _mobile(resource, current=""):
+    """The mobile a User resource carries, and the phone entries to keep for read-back.
 
-    ``tel:`` and ``+86`` prefixes, spaces and hyphens are dropped; what remains must be a mainland
-    mobile, which the staff service checks. Returns ``(mobile, entries to keep for read-back)``.
+    The mobile is the first entry (primary first, then type ``mobile``, then the rest) that is a
+    mainland mobile once ``tel:``, ``+86``, spaces and hyphens are dropped. Other numbers (a desk
+    phone, a number abroad) are kept as the provider sent them and read back, but are not the
+    account's mobile, which binding by text message needs. With entries but no mainland mobile
+    among them, the account keeps ``current``. Returns ``(mobile, entries)``.
     """
-    entries = resource.phone_numbers or []
-    chosen = (
-        next((e for e in entries if e.primary), None)
-        or next((e for e in entries if (e.type or "").lower() == "mobile"), None)
-        or (entries[0] if entries else None)
-    )
-    if chosen is None or not chosen.value:
+    entries = [e for e in resource.phone_numbers or [] if e.value]
+    if not entries:
         return "", []
-    value = normalize_mobile(chosen.value.removeprefix("tel:")).replace("(", "").replace(")", "")
-    for prefix in ("+86", "0086"):
-        value = value.removeprefix(prefix)
-    return value, [chosen.model_dump(exclude_none=True)]
+    ordered = sorted(entries, key=lambda e: (not e.primary, (e.type or "").lower() != "mobile"))
+    mobile = next((m for m in (mainland_mobile(e.value) for e in ordered) if m), current)
+    return mobile, [e.model_dump(exclude_none=True) for e in entries]
 
 
 def _email(resource):
@@ -549,7 +547,7 @@ def _user_replace(token, staff, resource, paths):
         _user_name_set(actor, staff, resource.user_name)
     department = _department(tenant, resource, current=staff.department, paths=paths)
     position = _position(tenant, resource, current=staff.position)
-    mobile, phone_entries = _mobile(resource)
+    mobile, phone_entries = _mobile(resource, current=staff.mobile)
     email, email_entries = _email(resource)
     given, family = _name_parts(resource)
     display_name = _display_name(resource, "")

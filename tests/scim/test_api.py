@@ -171,7 +171,7 @@ def test_a_create_with_an_offboarded_persons_user_name_re_hires_the_same_account
 def test_bad_values_are_scim_errors_that_name_the_attribute(scim, org):
     cases = [
         (new_user("   "), "userName"),
-        (new_user(phoneNumbers=[{"value": "12345"}]), "phoneNumbers"),
+        (new_user(emails=[{"value": "not-an-address"}]), "emails"),
         (new_user(**{STAFFDESK_USER: {"position": "Astronaut"}}), "position"),
         (new_user(**{ENTERPRISE: {"department": "Nowhere"}}), "department"),
         ({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"]}, "userName"),
