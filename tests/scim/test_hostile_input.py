@@ -65,6 +65,8 @@ def test_error_detail_follows_accept_language_english_by_default(scim):
     chinese = scim.client.get("/scim/v2/Users/999999", headers={**scim.headers, "Accept-Language": "zh-CN,zh;q=0.9"})
     assert english.isascii()
     assert not _scim_error(chinese, 404)["detail"].isascii()
+    nul = scim.client.get("/scim/v2/Users?filter=%00", headers={**scim.headers, "Accept-Language": "zh-CN"})
+    assert not _scim_error(nul, 400)["detail"].isascii()
 
 
 def test_wrong_types_anywhere_in_a_user_are_400(scim, plain_staff):
