@@ -343,7 +343,8 @@ def _collection(kind, create):
 def _search_view(kind):
     def view(request):
         body = _body(request)
-        if SEARCH_REQUEST not in body.get("schemas", [SEARCH_REQUEST]):
+        sent = body.get("schemas", [SEARCH_REQUEST])
+        if not isinstance(sent, list) or SEARCH_REQUEST not in sent:
             raise InvalidSyntaxException(detail=_("A search request names the SearchRequest schema."))
         body.pop("schemas", None)
         return _search(request, kind, body)

@@ -81,3 +81,48 @@ def test_wrong_types_anywhere_in_a_user_are_400(scim, plain_staff):
     for operations in ([{"op": "replace", "path": 5, "value": 1}], "x", [5]):
         response = scim._send("patch", f"Users/{plain_staff.pk}", {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": operations})
         assert response.status_code == 400, (operations, response.content)
+
+
+def test_hostile_input_crawl_finds_no_500_on_any_scim_endpoint(scim, plain_staff, org):
+    """NUL characters, deep nesting, 1 MB bodies and wrong types at every endpoint and method:
+    every answer is a SCIM response, never a 500."""
+    deep = "[" * 5_000 + "]" * 5_000
+    bodies = [
+        '{"schemas": ["%s"], "userName": "a\\u0000b", "displayName": "x"}' % USER,
+        '{"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": %s}' % deep,
+        '{"schemas": 5, "userName": {"a": [1, null]}, "members": "x", "Operations": {"op": 7}}',
+        "[]",
+        "null",
+        '"text"',
+    ]
+    paths = [
+        "Users",
+        f"Users/{plain_staff.pk}",
+        "Users/.search",
+        "Groups",
+        f"Groups/{org.ops.pk}",
+        "Groups/.search",
+        ".search",
+        "Schemas",
+        "ResourceTypes",
+        "ServiceProviderConfig",
+        "Me",
+        "Bulk",
+        "Users/%00",
+    ]
+    huge = '{"displayName": "' + "x" * 1_000_000 + '"}'  # 1 MB
+    answers = set()
+    for path in paths:
+        response = scim.client.post(f"/scim/v2/{path}", data=huge, content_type="application/scim+json", headers=scim.headers)
+        assert response.status_code < 500 or response.status_code == 501, (path, response.content[:200])
+        for method in ("post", "put", "patch"):
+            for body in bodies:
+                response = getattr(scim.client, method)(
+                    f"/scim/v2/{path}", data=body, content_type="application/scim+json", headers=scim.headers
+                )
+                answers.add(response.status_code)
+                assert response.status_code < 500 or response.status_code == 501, (method, path, body[:60], response.content[:200])
+                assert response["Content-Type"].startswith("application/scim+json"), (method, path)
+        response = scim.client.get(f"/scim/v2/{path}?filter=userName%20eq%20%22%00%22&count=x&startIndex=%00", headers=scim.headers)
+        assert response.status_code < 500 or response.status_code == 501, (path, response.content[:200])
+    assert 400 in answers
