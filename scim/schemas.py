@@ -55,8 +55,9 @@ class StaffEmail(ComplexAttribute):
 class StaffPhoneNumber(ComplexAttribute):
     model_config = NUMBERS_AS_TEXT
 
-    value: str | None = None
-    """A mainland China mobile: 11 digits starting with 13–19 (``+86`` and spaces are accepted)."""
+    value: Annotated[str | None, Field(max_length=50)] = None
+    """A phone number as the provider sends it; the first mainland China mobile (11 digits starting
+    with 13–19; ``tel:``, ``+86`` and spaces are accepted) is the account's mobile."""
 
     type: str | None = None
     primary: bool | None = None
