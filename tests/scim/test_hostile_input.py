@@ -125,4 +125,10 @@ def test_hostile_input_crawl_finds_no_500_on_any_scim_endpoint(scim, plain_staff
                 assert response["Content-Type"].startswith("application/scim+json"), (method, path)
         response = scim.client.get(f"/scim/v2/{path}?filter=userName%20eq%20%22%00%22&count=x&startIndex=%00", headers=scim.headers)
         assert response.status_code < 500 or response.status_code == 501, (path, response.content[:200])
+    nested_filter = "(" * 1_200 + 'userName eq "a"' + ")" * 1_200  # under 8 kB once URL-encoded
+    for path in ("Users", "Groups"):
+        response = scim.get(path, filter=nested_filter)
+        assert response.status_code in (200, 400), response.content[:200]  # valid, if odd: either is fine
+    search = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "filter": "not (" * 5_000 + "x" + ")" * 5_000}
+    assert scim.post(".search", search).status_code == 400  # deeper than Python's stack: a 400, not a RecursionError
     assert 400 in answers
