@@ -290,17 +290,25 @@ def position_update(*, actor, position, name, description="", permissions=(), re
 @transaction.atomic
 def position_delete(*, actor, position):
     _require_owner(actor, position.tenant)
-    holders = User.objects.filter(position=position).count()
+    # Resigned accounts hold no seat: they do not keep a position alive; they let go of it
+    # with the delete (audited) and get one again when re-bound.
+    placed = User.objects.filter(position=position)
+    holders = placed.exclude(status=User.Status.RESIGNED).count()
     if holders:
         raise ValidationError(
             ngettext(
-                "%(name)s cannot be deleted: %(count)d staff account holds it (resigned ones included).",
-                "%(name)s cannot be deleted: %(count)d staff accounts hold it (resigned ones included).",
+                "%(name)s cannot be deleted: %(count)d staff account holds it.",
+                "%(name)s cannot be deleted: %(count)d staff accounts hold it.",
                 holders,
             )
             % {"name": position.name, "count": holders}
         )
-    audit_record(actor=actor, action="position.delete", target=position, before=_position_snapshot(position))
+    resigned = sorted(placed.values_list("account_name", flat=True))
+    placed.update(position=None)
+    before = _position_snapshot(position)
+    if resigned:
+        before["resigned_staff"] = resigned
+    audit_record(actor=actor, action="position.delete", target=position, before=before)
     position.delete()
 
 

@@ -536,12 +536,14 @@ def _user_replace(token, staff, resource, paths):
         # Re-hire: the same account, its history kept, bound to the person again.
         mobile, _entries = _mobile(resource)
         department = _department(tenant, resource, paths=paths) or staff.department or token.default_department
+        position = _position(tenant, resource) or staff.position or token.default_position
         staff, _link = staff_services.staff_rebind(
             actor=actor,
             staff=staff,
             display_name=_display_name(resource, staff.display_name),
             mobile=mobile,
             department=department,
+            position=position,
         )
     if resource.user_name is not None:
         _user_name_set(actor, staff, resource.user_name)

@@ -393,22 +393,25 @@ def staff_offboard(*, actor, staff):
 
 
 @transaction.atomic
-def staff_rebind(*, actor, staff, display_name, mobile, department=None):
+def staff_rebind(*, actor, staff, display_name, mobile, department=None, position=None):
     """Bind a resigned account to a new person: it takes a seat and gets a new invitation (R-15).
 
-    ``department``: where it goes; required when its own department was deleted while it was
-    resigned (``ValidationError`` on ``department`` otherwise), else it stays where it was.
+    ``department`` / ``position``: where it goes and what it does; required when its own was
+    deleted while it was resigned (``ValidationError`` on that field otherwise), else it keeps its own.
     """
     staff = _locked_staff(actor, staff)
     if staff.status != User.Status.RESIGNED:
         raise ValidationError(_("Only offboarded accounts can be bound to a new person."))
-    if department is not None:
-        _check_refs(staff.tenant, department, staff.position, [])
-        staff.department = department
-    if staff.department_id is None:
-        raise ValidationError(
-            {"department": _("This account's department was deleted while it was offboarded: choose a department for it.")}
-        )
+    staff.department = department or staff.department
+    staff.position = position or staff.position
+    errors = {}
+    if staff.department is None:
+        errors["department"] = _("This account's department was deleted while it was offboarded: choose a department for it.")
+    if staff.position is None:
+        errors["position"] = _("This account's position was deleted while it was offboarded: choose a position for it.")
+    if errors:
+        raise ValidationError(errors)
+    _check_refs(staff.tenant, staff.department, staff.position, [])
     display_name = clean_display_name(display_name)
     tenant = lock_tenant(staff.tenant)
     _check_free(tenant, None, mobile.strip(), exclude_pk=staff.pk)
@@ -422,7 +425,7 @@ def staff_rebind(*, actor, staff, display_name, mobile, department=None):
     staff.status = User.Status.PENDING
     staff.resigned_at = None
     staff.full_clean(exclude=["password", "username"])
-    staff.save(update_fields=["display_name", "mobile", "status", "resigned_at", "department"])
+    staff.save(update_fields=["display_name", "mobile", "status", "resigned_at", "department", "position"])
     staff_placement_changed.send(sender=User, tenant=tenant)
     audit_record(actor=actor, action="staff.rebind", target=staff, before=before, after=staff_snapshot(staff))
     return staff, invitation_send(actor=actor, staff=staff)

@@ -307,6 +307,7 @@ def staff_rebind(request, pk):
                 display_name=form.cleaned_data["display_name"],
                 mobile=form.cleaned_data["mobile"],
                 department=form.cleaned_data.get("department"),
+                position=form.cleaned_data.get("position"),
             )
         except ValidationError as exc:
             attach_errors(form, exc)

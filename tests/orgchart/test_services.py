@@ -385,14 +385,20 @@ def test_position_create_update_delete_are_audited(owner):
     assert last_entry("position.delete").before["name"] == "Senior Reviewer"
 
 
-def test_a_held_position_cannot_be_deleted_even_by_resigned_staff(owner, org, west_staff):
-    staff_offboard(actor=owner, staff=west_staff)
-
+def test_a_held_position_cannot_be_deleted_but_resigned_holders_do_not_count(owner, org, west_staff):
     with pytest.raises(ValidationError) as excinfo:
         services.position_delete(actor=owner, position=org.publisher)
 
     assert "Publisher cannot be deleted: 1 staff account holds it" in " ".join(excinfo.value.messages)
     assert Position.objects.filter(pk=org.publisher.pk).exists()
+
+    staff_offboard(actor=owner, staff=west_staff)
+    services.position_delete(actor=owner, position=org.publisher)
+
+    assert not Position.objects.filter(pk=org.publisher.pk).exists()
+    west_staff.refresh_from_db()
+    assert west_staff.position is None
+    assert last_entry("position.delete").before["resigned_staff"] == [west_staff.account_name]
 
 
 def test_position_names_are_unique_in_the_tenant_only(owner, other_owner, org):
