@@ -68,22 +68,32 @@ def can_list_staff(user):
 FREEZE_WARNING_DAYS = 2  # "about to freeze": the verify-by time falls within this many days (R-18)
 
 
-def seat_usage(user):
-    """``{"used", "quota", "temporary_used", "temporary_quota"}`` of the viewer's tenant for its
-    main account (R-11, R-20), else ``None``. Seats are held by every staff account but the
-    resigned; temporary ones are those with a window. One query."""
+def seat_counts(tenant):
+    """``{"used", "temporary_used"}``: the one definition of seats used (R-11, R-20), for the
+    dashboard, the staff page, SCIM and the quota checks alike. A seat is held by every staff
+    account but the resigned and the temporary; temporary accounts count against their own quota.
+    One query."""
     from django.db.models import Count, Q
 
     from .models import User
 
+    return (
+        User.objects.filter(tenant=tenant, kind=User.Kind.STAFF)
+        .exclude(status=User.Status.RESIGNED)
+        .aggregate(
+            used=Count("pk", filter=Q(temporary_ends_at__isnull=True)),
+            temporary_used=Count("pk", filter=Q(temporary_ends_at__isnull=False)),
+        )
+    )
+
+
+def seat_usage(user):
+    """``{"used", "quota", "temporary_used", "temporary_quota"}`` of the viewer's tenant for its
+    main account (``seat_counts``), else ``None``. One query."""
     if not (user.is_authenticated and user.is_owner):
         return None
     tenant = user.tenant
-    counts = (
-        staff_visible_to(user)
-        .exclude(status=User.Status.RESIGNED)
-        .aggregate(used=Count("pk"), temporary_used=Count("pk", filter=Q(temporary_ends_at__isnull=False)))
-    )
+    counts = seat_counts(tenant)
     return {
         "used": counts["used"],
         "quota": tenant.staff_quota,

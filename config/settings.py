@@ -104,6 +104,8 @@ MIDDLEWARE = [
     # CommonMiddleware, so that a missing trailing slash still redirects first.
     "utilities.errors.DebugNotFoundMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # NUL characters, deep JSON and huge URLs: 400/414 for every entry point, before any view.
+    "utilities.hostile.HostileInputMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -190,6 +192,8 @@ AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out (user, address) pair before any password is checked.
     "axes.backends.AxesStandaloneBackend",
     "accounts.backends.TenantAuthBackend",
+    # <tenant>:<the identity provider's userName>, e.g. acme:li.wei@contoso.com.
+    "scim.backends.ProviderUserNameBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 PASSWORD_HASHERS = [

@@ -40,7 +40,7 @@ def departments_with_paths(tenant):
 
 
 class DepartmentForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=50)
+    name = forms.CharField(label=_("Name"), max_length=100)
     parent = DepartmentChoiceField(
         label=_("Parent department"),
         queryset=Department.objects.none(),

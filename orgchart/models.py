@@ -22,7 +22,8 @@ class Department(MPTTModel):
     )
     name = models.CharField(
         verbose_name=_("name"),
-        max_length=50,
+        # Room for the generated names identity providers send (Entra's validator: 53 characters).
+        max_length=100,
     )
     parent = TreeForeignKey(
         "self",

@@ -171,13 +171,17 @@ def department_delete(*, actor, department):
             )
             % {"count": len(children), "names": "、".join(children)}
         )
-    staff = list(User.objects.filter(department=department).order_by("account_name"))
+    # Resigned accounts hold no seat and are nobody's colleague: they do not keep a
+    # department alive. They leave it with the delete (department emptied, audited) and get one
+    # again when re-bound.
+    placed = User.objects.filter(department=department)
+    staff = list(placed.exclude(status=User.Status.RESIGNED).order_by("account_name"))
     if staff:
         names = "、".join(s.label for s in staff[:5]) + ("…" if len(staff) > 5 else "")
         problems.append(
             ngettext(
-                "it has %(count)d staff account (resigned ones included): %(names)s",
-                "it has %(count)d staff accounts (resigned ones included): %(names)s",
+                "it has %(count)d staff account: %(names)s",
+                "it has %(count)d staff accounts: %(names)s",
                 len(staff),
             )
             % {"count": len(staff), "names": names}
@@ -186,7 +190,10 @@ def department_delete(*, actor, department):
         raise ValidationError(
             _("%(name)s cannot be deleted: %(reasons)s.") % {"name": department.name, "reasons": "; ".join(problems)}
         )
-    audit_record(actor=actor, action="department.delete", target=department, before={"path": department.path})
+    resigned = sorted(placed.values_list("account_name", flat=True))
+    placed.update(department=None, is_department_admin=False)
+    before = {"path": department.path, **({"resigned_staff": resigned} if resigned else {})}
+    audit_record(actor=actor, action="department.delete", target=department, before=before)
     groups = [g for g in (department.admin_group, department.member_group) if g is not None]
     department.delete()
     for group in groups:
@@ -283,17 +290,25 @@ def position_update(*, actor, position, name, description="", permissions=(), re
 @transaction.atomic
 def position_delete(*, actor, position):
     _require_owner(actor, position.tenant)
-    holders = User.objects.filter(position=position).count()
+    # Resigned accounts hold no seat: they do not keep a position alive; they let go of it
+    # with the delete (audited) and get one again when re-bound.
+    placed = User.objects.filter(position=position)
+    holders = placed.exclude(status=User.Status.RESIGNED).count()
     if holders:
         raise ValidationError(
             ngettext(
-                "%(name)s cannot be deleted: %(count)d staff account holds it (resigned ones included).",
-                "%(name)s cannot be deleted: %(count)d staff accounts hold it (resigned ones included).",
+                "%(name)s cannot be deleted: %(count)d staff account holds it.",
+                "%(name)s cannot be deleted: %(count)d staff accounts hold it.",
                 holders,
             )
             % {"name": position.name, "count": holders}
         )
-    audit_record(actor=actor, action="position.delete", target=position, before=_position_snapshot(position))
+    resigned = sorted(placed.values_list("account_name", flat=True))
+    placed.update(position=None)
+    before = _position_snapshot(position)
+    if resigned:
+        before["resigned_staff"] = resigned
+    audit_record(actor=actor, action="position.delete", target=position, before=before)
     position.delete()
 
 

@@ -13,6 +13,7 @@ import pydantic
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
@@ -36,6 +37,8 @@ from scim2_models import (
     SearchRequest,
     User,
 )
+
+from utilities.hostile import client_language
 
 from . import schemas, selectors, services
 from .filters import filter_to_q, sort_field
@@ -88,33 +91,40 @@ def endpoint(*methods):
         @csrf_exempt
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):
-            token = services.scim_token_authenticate(_bearer(request))
-            if token is None:
-                return error_response(401, _("Send a valid bearer token: Authorization: Bearer <token>."))
-            if request.method not in methods:
-                response = error_response(405, _("%(method)s is not supported here.") % {"method": request.method})
-                response["Allow"] = ", ".join(methods)
-                return response
-            request.scim_token = token
-            request.scim_base = request.build_absolute_uri("/").rstrip("/")
-            request.scim_results = None
-            request.scim_filter = request.GET.get("filter") or None
-            response = _answer(view, request, *args, **kwargs)
-            services.scim_use_record(
-                token=token,
-                method=request.method,
-                path=request.path,
-                status=response.status_code,
-                filter_text=request.scim_filter,
-                results=request.scim_results,
-                error=getattr(response, "scim_error", None),
-            )
-            return response
+            # Error details in the client's Accept-Language, English when it names none: IT staff
+            # read them in the identity provider's log, not in Staffdesk.
+            with translation.override(client_language(request)):
+                return _authenticated(view, methods, request, *args, **kwargs)
 
         wrapper.scim_api = True
         return wrapper
 
     return decorate
+
+
+def _authenticated(view, methods, request, *args, **kwargs):
+    token = services.scim_token_authenticate(_bearer(request))
+    if token is None:
+        return error_response(401, _("Send a valid bearer token: Authorization: Bearer <token>."))
+    if request.method not in methods:
+        response = error_response(405, _("%(method)s is not supported here.") % {"method": request.method})
+        response["Allow"] = ", ".join(methods)
+        return response
+    request.scim_token = token
+    request.scim_base = request.build_absolute_uri("/").rstrip("/")
+    request.scim_results = None
+    request.scim_filter = request.GET.get("filter") or None
+    response = _answer(view, request, *args, **kwargs)
+    services.scim_use_record(
+        token=token,
+        method=request.method,
+        path=request.path,
+        status=response.status_code,
+        filter_text=request.scim_filter,
+        results=request.scim_results,
+        error=getattr(response, "scim_error", None),
+    )
+    return response
 
 
 def _answer(view, request, *args, **kwargs):
@@ -130,6 +140,8 @@ def _answer(view, request, *args, **kwargs):
         return error_response(error.status or 400, error.detail, error.scim_type or "invalidValue")
     except Http404:
         return error_response(404, _("No such resource in your organisation."))
+    except RecursionError:
+        return error_response(400, _("The request is nested too deeply to read."), "invalidSyntax")
     except RequestDataTooBig:
         return error_response(413, _("The request body is too large; send one resource of ordinary size per request."))
     except Exception:  # a SCIM client must get SCIM back, whatever broke
@@ -191,16 +203,20 @@ def resource_type(request, name):
     return scim_response(_discovery_list(request, found, "ResourceTypes")["Resources"][0])
 
 
+def _schemas(request):
+    return schemas.schemas(selectors.schema_suggestions(request.scim_token.tenant))
+
+
 @endpoint("GET")
 def schema_list(request):
     if request.GET.get("filter"):
         return error_response(403, _("Filtering is not supported on this endpoint."), None)
-    return scim_response(_discovery_list(request, schemas.schemas(), "Schemas"))
+    return scim_response(_discovery_list(request, _schemas(request), "Schemas"))
 
 
 @endpoint("GET")
 def schema_detail(request, uri):
-    found = [s for s in schemas.schemas() if s.id == uri]
+    found = [s for s in _schemas(request) if s.id == uri]
     if not found:
         raise Http404
     return scim_response(_discovery_list(request, found, "Schemas")["Resources"][0])
@@ -229,13 +245,24 @@ USERS = Kind(
     selectors.USER_COLUMNS,
     selectors.provisioned_staff,
     user_resource,
+    # Exactly these paths (compared whole, never as a prefix): removing ``manager`` or
+    # ``employeeNumber`` of the enterprise extension is accepted and ignored, as writing them is.
     {
         "active": gettext_lazy("a staff account is always enabled or disabled: replace it with true or false."),
         selectors.ENTERPRISE_USER.rstrip(":"): gettext_lazy(
             "every staff account belongs to one department: replace departmentId to move it."
         ),
+        selectors.ENTERPRISE_USER + "department": gettext_lazy(
+            "every staff account belongs to one department: replace departmentId to move it."
+        ),
         selectors.STAFFDESK_USER.rstrip(":"): gettext_lazy(
             "every staff account has one department and one position: replace them instead."
+        ),
+        selectors.STAFFDESK_USER + "departmentId": gettext_lazy(
+            "every staff account belongs to one department: replace departmentId to move it."
+        ),
+        selectors.STAFFDESK_USER + "position": gettext_lazy(
+            "every staff account has one position: replace it with another position's name."
         ),
     },
     User[EnterpriseUser],
@@ -316,7 +343,8 @@ def _collection(kind, create):
 def _search_view(kind):
     def view(request):
         body = _body(request)
-        if SEARCH_REQUEST not in body.get("schemas", [SEARCH_REQUEST]):
+        sent = body.get("schemas", [SEARCH_REQUEST])
+        if not isinstance(sent, list) or SEARCH_REQUEST not in sent:
             raise InvalidSyntaxException(detail=_("A search request names the SearchRequest schema."))
         body.pop("schemas", None)
         return _search(request, kind, body)
@@ -333,12 +361,13 @@ def _detail(kind, replace, delete):
             delete(request, obj)
             return HttpResponse(status=204)
         if request.method == "PUT":
-            resource = kind.model.model_validate(_body(request), scim_ctx=Context.RESOURCE_REPLACEMENT_REQUEST)
+            body = _body(request)
+            resource = kind.model.model_validate(body, scim_ctx=Context.RESOURCE_REPLACEMENT_REQUEST)
             _refuse_undefined(resource, kind)
             current = kind.represent(obj, paths=selectors.department_paths(request.scim_token.tenant), base_url=request.scim_base)
-            _keep_read_only(resource, current)
+            _keep_read_only(resource, current, body)
         else:  # PATCH: apply the operations to what is stored, then store the result as a replacement
-            patch = PatchOp[kind.model].model_validate(_body(request), scim_ctx=Context.RESOURCE_PATCH_REQUEST)
+            patch = PatchOp[kind.model].model_validate(_without_echoes(_body(request)), scim_ctx=Context.RESOURCE_PATCH_REQUEST)
             _refuse_removals(patch, kind)
             _refuse_undefined_paths(patch, kind)
             resource = kind.represent(obj, paths=selectors.department_paths(request.scim_token.tenant), base_url=request.scim_base)
@@ -355,8 +384,8 @@ def _refuse_removals(patch, kind):
         if operation.op.value != "remove" or operation.path is None:
             continue
         target = str(operation.path).lower()
-        for prefix, message in kind.unremovable.items():
-            if target == prefix.lower() or target.startswith(prefix.lower() + ":"):
+        for path, message in kind.unremovable.items():
+            if target == path.lower() or (":" not in path and target == selectors.CORE_USER.lower() + path.lower()):
                 raise MutabilityException(detail=f"{operation.path}: {message}")
 
 
@@ -426,10 +455,46 @@ def _refuse_undefined_paths(patch, kind):
         )
 
 
-def _keep_read_only(resource, current):
-    """A PUT need not repeat what it cannot change (RFC 7644 §3.5.1): keep the immutable userName."""
+def _keep_read_only(resource, current, body):
+    """A PUT need not repeat what it cannot change (RFC 7644 §3.5.1): keep the userName; a Group PUT
+    that does not mention ``members`` (a rename) keeps them, so nobody moves by accident."""
     if getattr(resource, "user_name", "") is None and hasattr(current, "user_name"):
         resource.user_name = current.user_name
+    if hasattr(current, "members") and not any(key.lower() == "members" for key in body):
+        resource.members = current.members
+
+
+# What a client echoes back in a member object from what it read: read-only, and not ours to change.
+ECHOED_MEMBER_KEYS = {"display", "$ref", "type"}
+
+
+def _without_echoes(body):
+    """The PATCH body with ``display``, ``$ref`` and ``type`` dropped from member objects.
+
+    Okta's Group Push always sends ``display``; Entra may send ``type``. They only label the
+    member, whose ``value`` says who it is; answering 400 (or matching nothing on removal and
+    answering 200) would stop the provider keeping a department's members.
+    """
+    operations = body.get("Operations")
+    if not isinstance(operations, list):
+        return body
+    for operation in operations:
+        if not isinstance(operation, dict):
+            continue
+        path = str(operation.get("path") or "").lower()
+        value = operation.get("value")
+        if path.startswith("members") or path.endswith(":members"):
+            targets = value if isinstance(value, list) else [value]
+        elif isinstance(value, dict):
+            members = next((v for k, v in value.items() if k.lower() == "members"), None)
+            targets = members if isinstance(members, list) else []
+        else:
+            targets = []
+        for member in targets:
+            if isinstance(member, dict) and "value" in member:
+                for key in [k for k in member if k.lower() in ECHOED_MEMBER_KEYS]:
+                    del member[key]
+    return body
 
 
 def _paths(request):
@@ -515,3 +580,11 @@ def root_search(request):
 @endpoint("GET", "POST", "PUT", "PATCH", "DELETE")
 def not_found(request, rest=""):
     return error_response(404, _("There is no SCIM endpoint at this address."))
+
+
+@endpoint("GET", "POST", "PUT", "PATCH", "DELETE")
+def not_implemented(request):
+    """``/Me`` and ``/Bulk``: 501, as RFC 7644 §3.11 and §3.7 say for what a provider does not support."""
+    return error_response(
+        501, _("Staffdesk does not support this endpoint; send one request per resource to /Users or /Groups.")
+    )

@@ -19,5 +19,7 @@ urlpatterns = [
     path("Groups/.search", api.groups_search, name="groups_search"),
     path("Groups/<str:pk>", api.group, name="group"),
     path(".search", api.root_search, name="search"),
+    path("Me", api.not_implemented, name="me"),
+    path("Bulk", api.not_implemented, name="bulk"),
     path("<path:rest>", api.not_found, name="not_found"),
 ]

@@ -13,13 +13,26 @@ class ScimTokenForm(forms.Form):
     default_department = forms.ModelChoiceField(
         label=_("Default department"),
         queryset=Department.objects.none(),
-        required=False,
-        help_text=_("Where new staff go when the identity provider names no department."),
+        error_messages={
+            "required": _(
+                "Choose a default department: Okta and Entra name no department, so without one every new person "
+                "they send is refused, and people removed from a group have nowhere to go."
+            )
+        },
+        help_text=_(
+            "Where new staff go when the identity provider names no department, and where people go when "
+            "they are removed from a group."
+        ),
     )
     default_position = forms.ModelChoiceField(
         label=_("Default position"),
         queryset=Position.objects.none(),
-        required=False,
+        error_messages={
+            "required": _(
+                "Choose a default position: Okta and Entra name no position, so without one every new person "
+                "they send is refused."
+            )
+        },
         help_text=_("The position of new staff when the identity provider names none."),
     )
 

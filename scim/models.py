@@ -160,6 +160,23 @@ class ScimUserRecord(models.Model):
         max_length=200,
         blank=True,
     )
+    user_name = models.CharField(
+        verbose_name=_("identity provider's user name"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "What the identity provider calls the person (often an e-mail address); they can log in "
+            "with it as well as with their login name. It may change; the login name never does."
+        ),
+    )
+    deleted_by_provider = models.BooleanField(
+        verbose_name=_("deleted by the identity provider"),
+        default=False,
+        help_text=_(
+            "The identity provider deleted this account, so it answers as gone; the account and its "
+            "history stay offboarded in Staffdesk until the provider creates the same person again."
+        ),
+    )
     emails = models.JSONField(
         verbose_name=_("e-mail entries"),
         default=list,
@@ -180,6 +197,7 @@ class ScimUserRecord(models.Model):
         verbose_name_plural = _("SCIM user records")
         indexes = [
             models.Index(fields=["tenant", "external_id"], name="scim_user_tenant_external"),
+            models.Index(fields=["tenant", "user_name"], name="scim_user_tenant_user_name"),
         ]
 
     def __str__(self):
@@ -219,3 +237,60 @@ class ScimGroupRecord(models.Model):
 
     def __str__(self):
         return f"{self.department_id} ({self.external_id})"
+
+
+class ScimReadSummary(models.Model):
+    """The reads one token made in one hour, counted here and written to the audit log as one
+    entry when the hour is over (R-22, R-37): an identity provider polls every few minutes, and
+    one audit row per read would bury every change a person made."""
+
+    tenant = models.ForeignKey(
+        "accounts.Tenant",
+        verbose_name=_("tenant"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    token = models.ForeignKey(
+        ScimToken,
+        verbose_name=_("token"),
+        on_delete=models.CASCADE,
+        related_name="read_summaries",
+    )
+    hour = models.DateTimeField(
+        verbose_name=_("hour"),
+        help_text=_("The start of the hour the reads were made in."),
+    )
+    reads = models.PositiveIntegerField(
+        verbose_name=_("reads"),
+        default=0,
+    )
+    results = models.PositiveIntegerField(
+        verbose_name=_("resources returned"),
+        default=0,
+    )
+    paths = models.JSONField(
+        verbose_name=_("addresses read"),
+        default=dict,
+        blank=True,
+        help_text=_("How often each address was read (at most 50 addresses are listed)."),
+    )
+    filters = models.JSONField(
+        verbose_name=_("filters"),
+        default=list,
+        blank=True,
+        help_text=_("The first different filters used (at most 20)."),
+    )
+    audited = models.BooleanField(
+        verbose_name=_("written to the audit log"),
+        default=False,
+    )
+
+    class Meta:
+        verbose_name = _("SCIM read summary")
+        verbose_name_plural = _("SCIM read summaries")
+        constraints = [
+            models.UniqueConstraint(fields=["token", "hour"], name="scim_read_summary_token_hour"),
+        ]
+
+    def __str__(self):
+        return f"{self.token_id} {self.hour:%Y-%m-%d %H}:00 ({self.reads})"

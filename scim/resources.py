@@ -1,9 +1,12 @@
 """Staff accounts and departments as SCIM resources (reads only; writes are in services.py)."""
 
+import re
+
 from django.urls import reverse
 from scim2_models import Meta
 
 from accounts.models import User
+from utilities.text import normalize_mobile
 
 from .schemas import (
     DepartmentMember,
@@ -35,20 +38,41 @@ def _entries(stored, value, model, default_type):
     return [model(value=value, type=default_type, primary=True)]
 
 
+MAINLAND_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
+
+
+def mainland_mobile(value):
+    """``value`` as an 11-digit mainland mobile (``tel:``, ``+86``/``0086``, spaces, hyphens and
+    brackets dropped), or ``""`` when it is not one."""
+    digits = normalize_mobile(str(value).removeprefix("tel:")).replace("(", "").replace(")", "")
+    for prefix in ("+86", "0086"):
+        digits = digits.removeprefix(prefix)
+    return digits if MAINLAND_MOBILE.match(digits) else ""
+
+
+def _phones(stored, mobile):
+    """The phone entries as the provider sent them while they still hold the account's mobile;
+    after the mobile changed in Staffdesk, the mobile first and the provider's other numbers after."""
+    stored = [e for e in stored or [] if isinstance(e, dict) and e.get("value")]
+    if mobile and not any(mainland_mobile(e["value"]) == mobile for e in stored):
+        stored = [{"value": mobile, "type": "mobile", "primary": True}] + [e for e in stored if not mainland_mobile(e["value"])]
+    return [StaffPhoneNumber.model_validate(e) for e in stored] or None
+
+
 def user_resource(staff, *, paths, base_url):
     """Return the SCIM User for a staff account read through ``selectors.provisioned_staff``."""
     record = _record(staff)
     resource = UserResource(
         id=str(staff.pk),
         external_id=(record.external_id or None) if record else None,
-        user_name=staff.account_name,
+        user_name=(record.user_name if record and record.user_name else staff.account_name),
         display_name=staff.display_name or None,
         name=StaffName(family_name=staff.last_name or None, given_name=staff.first_name or None)
         if staff.first_name or staff.last_name
         else None,
-        active=staff.status != User.Status.DISABLED,
+        active=staff.status in (User.Status.ACTIVE, User.Status.PENDING),  # can log in (once bound)
         emails=_entries(record.emails if record else None, staff.email, StaffEmail, "work"),
-        phone_numbers=_entries(record.phone_numbers if record else None, staff.mobile, StaffPhoneNumber, "mobile"),
+        phone_numbers=_phones(record.phone_numbers if record else None, staff.mobile),
         meta=Meta(
             resource_type="User",
             created=staff.date_joined,

@@ -6,7 +6,7 @@ what round-trips: a standard attribute we would silently drop is not offered at 
 
 from typing import Annotated
 
-from pydantic import ConfigDict, EmailStr, Field
+from pydantic import ConfigDict, Field
 from scim2_models import (
     URN,
     AnyExtension,
@@ -44,7 +44,9 @@ class StaffName(ComplexAttribute):
 
 
 class StaffEmail(ComplexAttribute):
-    value: EmailStr | None = None
+    # Checked as the account's e-mail field checks it (Django's validator), which accepts the
+    # directory-internal domains identity providers use (Okta's own example is ``@okta.local``).
+    value: Annotated[str | None, Field(max_length=254)] = None
     type: str | None = None
     primary: bool | None = None
     display: str | None = None
@@ -53,8 +55,9 @@ class StaffEmail(ComplexAttribute):
 class StaffPhoneNumber(ComplexAttribute):
     model_config = NUMBERS_AS_TEXT
 
-    value: str | None = None
-    """A mainland China mobile: 11 digits starting with 13–19 (``+86`` and spaces are accepted)."""
+    value: Annotated[str | None, Field(max_length=50)] = None
+    """A phone number as the provider sends it; the first mainland China mobile (11 digits starting
+    with 13–19; ``tel:``, ``+86`` and spaces are accepted) is the account's mobile."""
 
     type: str | None = None
     primary: bool | None = None
@@ -94,8 +97,11 @@ class StaffUser(Resource[AnyExtension]):
 
     __schema__ = URN("urn:ietf:params:scim:schemas:core:2.0:User")
 
-    user_name: Annotated[str | None, Uniqueness.server, Required.true, Mutability.immutable] = None
-    """The account name: 2–30 lower-case letters, digits, dots, hyphens or underscores; fixed once created."""
+    user_name: Annotated[str | None, Uniqueness.server, Required.true, Field(max_length=200)] = None
+    """What the identity provider calls the person (an e-mail address, a UPN, an account name).
+
+    It may change; the login name (``<tenant>:<account name>``, R-10) is derived from it once and
+    never changes, and the person can log in with either."""
 
     name: StaffName | None = None
     display_name: Annotated[str | None, Field(max_length=50)] = None
@@ -136,7 +142,7 @@ class DepartmentGroup(Resource[AnyExtension]):
 
     __schema__ = URN("urn:ietf:params:scim:schemas:core:2.0:Group")
 
-    display_name: Annotated[str | None, Required.true, Field(max_length=50)] = None
+    display_name: Annotated[str | None, Required.true, Field(max_length=100)] = None
     members: list[DepartmentMember] | None = None
 
 
@@ -154,7 +160,11 @@ def resource_types():
     return [user, group]
 
 
-def schemas():
+def schemas(suggestions=None):
+    """The Schema resources; ``suggestions`` (``{schema id: {attribute name: [values]}}``) become the
+    attributes' ``canonicalValues`` (RFC 7643 §7: suggested values), so a client learns which
+    departments and positions of the tenant exist instead of guessing."""
+    suggestions = suggestions or {}
     found = []
     for model, name, description in (
         (UserResource, "User", "Staff account"),
@@ -166,6 +176,10 @@ def schemas():
         schema = model.to_schema()
         schema.name = name
         schema.description = description
+        for attribute in schema.attributes or []:
+            values = suggestions.get(schema.id, {}).get(attribute.name)
+            if values:
+                attribute.canonical_values = values
         found.append(schema)
     return found
 

@@ -1,7 +1,7 @@
 """What a token's tenant holds, as SCIM sees it: one place scopes every SCIM read (STYLE 1)."""
 
 from django.db.models import BooleanField, Case, Prefetch, Q, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, NullIf
 
 from accounts.models import User
 from orgchart.models import Department
@@ -10,25 +10,32 @@ from .filters import Column
 
 
 def provisioned_staff(tenant):
-    """The tenant's staff accounts SCIM manages: not offboarded (R-15), not temporary (R-20).
+    """The tenant's staff accounts SCIM manages: all but the temporary (R-20) and those the
+    identity provider deleted.
 
-    Offboarded accounts keep their history in Staffdesk but no longer exist for the identity
-    provider (a deleted resource answers 404, RFC 7644 §3.6); temporary accounts live by their
-    window, which SCIM has no word for.
+    Offboarded accounts (R-15) stay findable as ``active: false``, so a provider that looks a
+    re-hired person up finds the same account and re-activates it. One the provider deleted
+    answers 404 (RFC 7644 §3.6) until it creates the same userName again. ``scim_user_name`` is
+    the provider's userName where it sent one that is not the account name, else the account name.
     """
     return (
         User.objects.filter(tenant=tenant, kind=User.Kind.STAFF, temporary_ends_at__isnull=True)
-        .exclude(status=User.Status.RESIGNED)
+        .exclude(scim_record__deleted_by_provider=True)
         .select_related("department", "position", "scim_record")
         .annotate(
             scim_last_modified=Coalesce("scim_record__last_modified", "date_joined"),
+            scim_user_name=Coalesce(NullIf("scim_record__user_name", Value("")), "account_name"),
             scim_active=Case(
-                When(status=User.Status.DISABLED, then=Value(False)),
-                default=Value(True),
+                When(status__in=ACTIVE_STATUSES, then=Value(True)),
+                default=Value(False),
                 output_field=BooleanField(),
             ),
         )
     )
+
+
+# What SCIM reports as ``active: true``: the person can log in (a pending account as soon as it binds).
+ACTIVE_STATUSES = (User.Status.ACTIVE, User.Status.PENDING)
 
 
 def departments(tenant):
@@ -72,7 +79,7 @@ def _member_of(query):
 USER_COLUMNS = {
     CORE_USER + "id": Column("pk", "int"),
     CORE_USER + "externalId": Column("scim_record__external_id", "exact"),
-    CORE_USER + "userName": Column("account_name"),
+    CORE_USER + "userName": Column("scim_user_name"),
     CORE_USER + "displayName": Column("display_name"),
     CORE_USER + "name.formatted": Column("display_name"),
     CORE_USER + "name.givenName": Column("first_name"),
@@ -97,3 +104,20 @@ GROUP_COLUMNS = {
     CORE_GROUP + "meta.lastModified": Column("scim_last_modified", "datetime"),
     STAFFDESK_GROUP + "parentId": Column("parent_id", "int"),
 }
+
+
+def schema_suggestions(tenant):
+    """``{schema id: {attribute: [values]}}``: the tenant's departments and positions as the
+    canonical values of the attributes that name them (at most 100 departments, R-41)."""
+    from orgchart.models import Position
+
+    paths = department_paths(tenant)
+    ids = [str(pk) for pk in paths]
+    # A new department goes at most three levels deep (R-3): only the top two levels can be parents.
+    parents = [str(pk) for pk in Department.objects.filter(tenant=tenant, level__lt=2).order_by("tree_id", "lft").values_list("pk", flat=True)]
+    positions = list(Position.objects.filter(tenant=tenant).order_by("name").values_list("name", flat=True))
+    return {
+        ENTERPRISE_USER.rstrip(":"): {"department": list(paths.values())},
+        STAFFDESK_USER.rstrip(":"): {"departmentId": ids, "position": positions},
+        STAFFDESK_GROUP.rstrip(":"): {"parentId": parents},
+    }

@@ -6,9 +6,12 @@ hold exactly as on the pages; only the audit entries name the token (R-22, R-37)
 """
 
 import datetime
+import hashlib
+import re
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,7 +25,8 @@ from orgchart.models import Department, Position
 from utilities.names import clean_name
 from utilities.text import normalize_login_part, normalize_mobile
 
-from .models import ScimActor, ScimGroupRecord, ScimToken, ScimUserRecord, hash_token, new_token
+from .models import ScimActor, ScimGroupRecord, ScimReadSummary, ScimToken, ScimUserRecord, hash_token, new_token
+from .resources import mainland_mobile
 from .schemas import StaffdeskGroup, StaffdeskUser, StaffEnterpriseUser
 
 LAST_USED_PRECISION = datetime.timedelta(minutes=1)
@@ -95,6 +99,7 @@ def scim_token_revoke(*, actor, token):
         return token
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
+    scim_reads_summarise(token=token)  # its last hour of reads, now that no more can come
     audit_record(actor=actor, action="scim.token_revoke", target=token, before={"revoked_at": None}, after={"revoked_at": token.revoked_at})
     return token
 
@@ -119,28 +124,27 @@ def scim_token_authenticate(secret):
     return token
 
 
+MAX_SUMMARY_PATHS = 50
+MAX_SUMMARY_FILTERS = 20
+
+
 @transaction.atomic
 def scim_use_record(*, token, method, path, status, filter_text=None, results=None, error=None):
     """Audit one request made with ``token`` (R-37: every use, reads included).
 
     Successful writes are audited by the services that make them; this records what they do not:
-    a read (``scim.read``: the path, the filter and how many resources went back) and a refused
-    request of any kind (``scim.refused``: the status and the reason the client was given).
+    a refused request of any kind (``scim.refused``: the status and the reason the client was
+    given), and reads, counted per token and hour (``ScimReadSummary``) and written as one
+    ``scim.read`` entry per hour (reads, resources returned, addresses, filters) once the hour is
+    over: at the token's first read of a later hour, or when it is revoked.
     """
     if status < 400 and method not in {"GET", "HEAD"} and not path.endswith("/.search"):
         return None
-    actor = acting_as(token)
     if status < 400:
-        return audit_record(
-            actor=actor,
-            tenant=token.tenant,
-            action="scim.read",
-            target=token,
-            after={"path": path, "filter": filter_text, "results": results},
-        )
+        return _read_count(token, path, filter_text, results)
     error = error or {}
     return audit_record(
-        actor=actor,
+        actor=acting_as(token),
         tenant=token.tenant,
         action="scim.refused",
         target=token,
@@ -152,6 +156,51 @@ def scim_use_record(*, token, method, path, status, filter_text=None, results=No
             "detail": (error.get("detail") or "")[:500],
         },
     )
+
+
+def _read_count(token, path, filter_text, results, now=None):
+    hour = (now or timezone.now()).replace(minute=0, second=0, microsecond=0)
+    summary, created = ScimReadSummary.objects.select_for_update().get_or_create(
+        token=token, hour=hour, defaults={"tenant_id": token.tenant_id}
+    )
+    summary.reads += 1
+    summary.results += results or 0
+    if path in summary.paths or len(summary.paths) < MAX_SUMMARY_PATHS:
+        summary.paths[path] = summary.paths.get(path, 0) + 1
+    if filter_text and filter_text not in summary.filters and len(summary.filters) < MAX_SUMMARY_FILTERS:
+        summary.filters.append(filter_text[:500])
+    summary.save()
+    if created:  # the first read of a new hour: the earlier hours are over
+        scim_reads_summarise(token=token, before=hour)
+    return summary
+
+
+@transaction.atomic
+def scim_reads_summarise(*, token, before=None):
+    """Write one ``scim.read`` audit entry for each of ``token``'s hours of reads that started before
+    ``before`` (all of them when ``None``) and is not in the audit log yet."""
+    pending = ScimReadSummary.objects.select_for_update().filter(token=token, audited=False).order_by("hour")
+    if before is not None:
+        pending = pending.filter(hour__lt=before)
+    pending = list(pending)
+    if not pending:
+        return
+    actor = acting_as(token)
+    for summary in pending:
+        audit_record(
+            actor=actor,
+            tenant=token.tenant,
+            action="scim.read",
+            target=token,
+            after={
+                "hour": summary.hour.isoformat(),
+                "reads": summary.reads,
+                "results": summary.results,
+                "paths": summary.paths,
+                "filters": summary.filters,
+            },
+        )
+    ScimReadSummary.objects.filter(pk__in=[s.pk for s in pending]).update(audited=True)
 
 
 def acting_as(token):
@@ -181,24 +230,21 @@ def scim_error(exc):
 
 # Users ------------------------------------------------------------------------------------------
 
-def _mobile(resource):
-    """The mobile a User resource carries: its primary (or mobile, or only) phone, as plain digits.
+def _mobile(resource, current=""):
+    """The mobile a User resource carries, and the phone entries to keep for read-back.
 
-    ``tel:`` and ``+86`` prefixes, spaces and hyphens are dropped; what remains must be a mainland
-    mobile, which the staff service checks. Returns ``(mobile, entries to keep for read-back)``.
+    The mobile is the first entry (primary first, then type ``mobile``, then the rest) that is a
+    mainland mobile once ``tel:``, ``+86``, spaces and hyphens are dropped. Other numbers (a desk
+    phone, a number abroad) are kept as the provider sent them and read back, but are not the
+    account's mobile, which binding by text message needs. With entries but no mainland mobile
+    among them, the account keeps ``current``. Returns ``(mobile, entries)``.
     """
-    entries = resource.phone_numbers or []
-    chosen = (
-        next((e for e in entries if e.primary), None)
-        or next((e for e in entries if (e.type or "").lower() == "mobile"), None)
-        or (entries[0] if entries else None)
-    )
-    if chosen is None or not chosen.value:
+    entries = [e for e in resource.phone_numbers or [] if e.value]
+    if not entries:
         return "", []
-    value = normalize_mobile(chosen.value.removeprefix("tel:")).replace("(", "").replace(")", "")
-    for prefix in ("+86", "0086"):
-        value = value.removeprefix(prefix)
-    return value, [chosen.model_dump(exclude_none=True)]
+    ordered = sorted(entries, key=lambda e: (not e.primary, (e.type or "").lower() != "mobile"))
+    mobile = next((m for m in (mainland_mobile(e.value) for e in ordered) if m), current)
+    return mobile, [e.model_dump(exclude_none=True) for e in entries]
 
 
 def _email(resource):
@@ -355,11 +401,96 @@ def _locked_out(func):
     return wrapper
 
 
+ACCOUNT_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,29}$")
+
+
+def _clean_user_name(user_name):
+    """The provider's userName as stored: stripped, at most 200 characters, not empty."""
+    user_name = (user_name or "").strip()
+    if not user_name:
+        raise InvalidValueException(detail=_("userName: send the name your directory knows the person by."))
+    if len(user_name) > ScimUserRecord._meta.get_field("user_name").max_length:
+        raise InvalidValueException(detail=_("userName: at most 200 characters."))
+    return user_name
+
+
+def _user_name_holder(tenant, user_name, exclude_pk=None):
+    """The account (offboarded ones included) the provider already calls ``user_name``, compared case-insensitively."""
+    rows = User.objects.filter(tenant=tenant, kind=User.Kind.STAFF, temporary_ends_at__isnull=True).filter(
+        Q(scim_record__user_name__iexact=user_name)
+        | (Q(account_name=normalize_login_part(user_name)) & (Q(scim_record__isnull=True) | Q(scim_record__user_name="")))
+    )
+    if exclude_pk is not None:
+        rows = rows.exclude(pk=exclude_pk)
+    return rows.order_by("pk").first()
+
+
+def account_name_for(tenant, user_name):
+    """The account name (R-10) for a new account the provider calls ``user_name``.
+
+    A userName that is already a valid account name is used as it is (lower-cased); otherwise the
+    part before ``@`` of an e-mail or UPN, keeping letters, digits, dots, hyphens and underscores,
+    cut to 26 characters (``li.wei@contoso.com`` → ``li.wei``; a UUID → its first 26 characters).
+    When that is taken, ``-2``, ``-3``… is appended. The person logs in with
+    ``<tenant>:<account name>`` or ``<tenant>:<userName>`` (``scim.backends``).
+    """
+    wanted = normalize_login_part(user_name)
+    if ACCOUNT_NAME.match(wanted) and not User.objects.filter(tenant=tenant, account_name=wanted).exists():
+        return wanted
+    base = re.sub(r"[^a-z0-9_.-]", "", wanted.partition("@")[0])[:26].lstrip("_.-")
+    if len(base) < 2:
+        base = "u" + hashlib.sha256(wanted.encode()).hexdigest()[:7]
+    taken = set(User.objects.filter(tenant=tenant, account_name__startswith=base).values_list("account_name", flat=True))
+    candidate, number = base, 2
+    while candidate in taken:
+        candidate, number = f"{base}-{number}", number + 1
+    return candidate
+
+
+def _user_name_set(actor, staff, user_name):
+    """Keep the provider's userName beside the account; a change is audited and never touches the login (R-10)."""
+    user_name = _clean_user_name(user_name)
+    holder = _user_name_holder(staff.tenant, user_name, exclude_pk=staff.pk)
+    if holder is not None:
+        raise UniquenessException(
+            detail=_("userName: another account of yours (id %(id)s) already has this userName.") % {"id": holder.pk}
+        )
+    record = ScimUserRecord.objects.filter(user=staff).first() or ScimUserRecord(
+        user=staff, tenant=staff.tenant, last_modified=timezone.now()
+    )
+    stored = "" if user_name.lower() == staff.account_name else user_name
+    if stored != record.user_name:
+        audit_record(
+            actor=actor,
+            action="scim.user_name_set",
+            target=staff,
+            before={"user_name": record.user_name or staff.account_name},
+            after={"user_name": user_name},
+        )
+        record.user_name = stored
+        record.save()
+
+
 @_locked_out
 def scim_user_create(*, token, resource, paths):
-    """Add a staff account as the add-staff page does (quota, unique name, invitation)."""
+    """Add a staff account as the add-staff page does (quota, unique name, invitation).
+
+    A userName the tenant already has on an offboarded account re-binds that account (re-hire,
+    R-15) with its history; on a live account it is a 409.
+    """
     actor = acting_as(token)
     tenant = token.tenant
+    user_name = _clean_user_name(resource.user_name)
+    holder = _user_name_holder(tenant, user_name)
+    if holder is not None:
+        if holder.status != User.Status.RESIGNED:
+            raise UniquenessException(
+                detail=_("userName: an account of yours (id %(id)s) already has this userName.") % {"id": holder.pk}
+            )
+        ScimUserRecord.objects.filter(user=holder).update(deleted_by_provider=False)
+        if resource.active is None:
+            resource.active = True
+        return _user_replace(token, holder, resource, paths)
     department = _department(tenant, resource, paths=paths) or token.default_department
     position = _position(tenant, resource) or token.default_position
     if department is None or position is None:
@@ -372,11 +503,12 @@ def scim_user_create(*, token, resource, paths):
     mobile, phone_entries = _mobile(resource)
     email, email_entries = _email(resource)
     given, family = _name_parts(resource)
+    account_name = account_name_for(tenant, user_name)
     staff, _link = staff_services.staff_add(
         actor=actor,
         tenant=tenant,
-        display_name=_display_name(resource, resource.user_name or ""),
-        account_name=resource.user_name or "",
+        display_name=_display_name(resource, account_name),
+        account_name=account_name,
         mobile=mobile,
         department=department,
         position=position,
@@ -387,23 +519,46 @@ def scim_user_create(*, token, resource, paths):
     if resource.active is False:
         staff_services.staff_disable(actor=actor, staff=staff)
     _record_set(staff, actor=actor, external_id=resource.external_id, emails=email_entries, phone_numbers=phone_entries)
+    _user_name_set(actor, staff, user_name)
     return staff
 
 
 @_locked_out
 def scim_user_replace(*, token, staff, resource, paths):
-    """Make a staff account what ``resource`` says, through the edit, disable and enable services."""
+    """Make a staff account what ``resource`` says, through the edit, disable, enable and re-bind services."""
+    return _user_replace(token, staff, resource, paths)
+
+
+def _user_replace(token, staff, resource, paths):
     actor = acting_as(token)
     tenant = token.tenant
-    if resource.user_name is not None and normalize_login_part(resource.user_name) != staff.account_name:
-        raise MutabilityException(detail=_("userName: an account name cannot be changed once created."))
+    if resource.active is True and staff.status == User.Status.RESIGNED:
+        # Re-hire (R-15): the same account, its history kept, bound to the person again.
+        mobile, _entries = _mobile(resource)
+        department = _department(tenant, resource, paths=paths) or staff.department or token.default_department
+        position = _position(tenant, resource) or staff.position or token.default_position
+        staff, _link = staff_services.staff_rebind(
+            actor=actor,
+            staff=staff,
+            display_name=_display_name(resource, staff.display_name),
+            mobile=mobile,
+            department=department,
+            position=position,
+        )
+    if resource.user_name is not None:
+        _user_name_set(actor, staff, resource.user_name)
     department = _department(tenant, resource, current=staff.department, paths=paths)
     position = _position(tenant, resource, current=staff.position)
-    mobile, phone_entries = _mobile(resource)
+    mobile, phone_entries = _mobile(resource, current=staff.mobile)
     email, email_entries = _email(resource)
     given, family = _name_parts(resource)
     display_name = _display_name(resource, "")
-    if (display_name, mobile, department, position) != (staff.display_name, staff.mobile, staff.department, staff.position):
+    changed = (display_name, mobile, department, position) != (staff.display_name, staff.mobile, staff.department, staff.position)
+    if changed and staff.status == User.Status.RESIGNED:
+        raise InvalidValueException(
+            detail=_("active: this person was offboarded; send active true to re-hire them before changing their details.")
+        )
+    if changed:
         staff = staff_services.staff_update(
             actor=actor,
             staff=staff,
@@ -416,12 +571,10 @@ def scim_user_replace(*, token, staff, resource, paths):
         )
     staff = User.objects.get(pk=staff.pk)
     _profile_set(actor, staff, email=email, first_name=given, last_name=family)
-    if resource.active is False and staff.status != User.Status.DISABLED:
-        if staff.status == User.Status.FROZEN:
-            raise InvalidValueException(
-                detail=_("active: this account is frozen until its holder verifies; unfreeze it in Staffdesk first.")
-            )
-        staff_services.staff_disable(actor=actor, staff=staff)
+    if resource.active is False and staff.status in (User.Status.ACTIVE, User.Status.PENDING, User.Status.FROZEN):
+        # The provider's "off" wins over a freeze: the account is disabled, so the owner's later
+        # unfreeze (which only applies to frozen accounts) cannot let a leaver back in.
+        staff_services.staff_disable(actor=actor, staff=staff, include_frozen=True)
     elif resource.active is True and staff.status == User.Status.DISABLED:
         staff_services.staff_enable(actor=actor, staff=staff)
     _record_set(staff, actor=actor, external_id=resource.external_id, emails=email_entries, phone_numbers=phone_entries)
@@ -430,8 +583,15 @@ def scim_user_replace(*, token, staff, resource, paths):
 
 @_locked_out
 def scim_user_delete(*, token, staff):
-    """Offboard (离职): the account and its history stay, the seat frees up (R-15)."""
-    staff_services.staff_offboard(actor=acting_as(token), staff=staff)
+    """Offboard (离职): the account and its history stay, the seat frees up (R-15); to the provider it is gone
+    (404) until it creates the same userName again."""
+    if staff.status != User.Status.RESIGNED:
+        staff_services.staff_offboard(actor=acting_as(token), staff=staff)
+    record = ScimUserRecord.objects.filter(user=staff).first() or ScimUserRecord(
+        user=staff, tenant=staff.tenant, last_modified=timezone.now()
+    )
+    record.deleted_by_provider = True
+    record.save()
 
 
 # Groups -----------------------------------------------------------------------------------------
@@ -458,8 +618,14 @@ def _touch_group(department, *, actor, external_id=None, keep_external_id=False)
     record.save()
 
 
-def _members_set(actor, department, resource):
-    """Move the listed staff into ``department``; a member left out must be moved elsewhere, not dropped."""
+def _members_set(actor, department, resource, token):
+    """Move the listed staff into ``department``; move those it no longer lists to the token's default department.
+
+    Every staff account belongs to exactly one department (R-9), so leaving a Group has one effect,
+    whatever form the request takes (PATCH remove by filter, by value list, a PUT without them):
+    the person moves to the token's default department. Without one (or leaving the default
+    department itself) the request is refused and says so; nothing changes.
+    """
     wanted = {m.value for m in (resource.members or []) if m.value}
     staff_in = {
         str(pk): label
@@ -467,15 +633,20 @@ def _members_set(actor, department, resource):
         .exclude(status=User.Status.RESIGNED)
         .values_list("pk", "account_name")
     }
-    dropped = [label for pk, label in staff_in.items() if pk not in wanted]
-    if dropped:
+    dropped = [pk for pk in staff_in if pk not in wanted]
+    destination = token.default_department
+    if dropped and (destination is None or destination.pk == department.pk):
         raise InvalidValueException(
             detail=_(
                 "members: every staff account belongs to exactly one department, so %(names)s cannot just leave "
-                "%(department)s: add them to another department's members (or set their departmentId) instead."
+                "%(department)s: people removed from a group move to this token's default department, and "
+                "there is none to move them to. Choose a default department for the token, or add them to "
+                "another group first."
             )
-            % {"names": "、".join(sorted(dropped)), "department": department.name}
+            % {"names": "、".join(sorted(staff_in[pk] for pk in dropped)), "department": department.name}
         )
+    for person in User.objects.filter(pk__in=[int(pk) for pk in dropped]).select_related("department", "position"):
+        _move(actor, person, destination)
     ids = [int(pk) for pk in wanted - set(staff_in) if pk.isdigit()]
     joining = list(
         User.objects.filter(tenant=department.tenant, kind=User.Kind.STAFF, pk__in=ids, temporary_ends_at__isnull=True)
@@ -486,17 +657,21 @@ def _members_set(actor, department, resource):
     if unknown:
         raise InvalidValueException(detail=_("members: no staff account of yours has the id %(ids)s.") % {"ids": ", ".join(sorted(unknown))})
     for person in joining:
-        staff_services.staff_update(
-            actor=actor,
-            staff=person,
-            display_name=person.display_name,
-            mobile=person.mobile,
-            department=department,
-            position=person.position,
-            is_department_admin=False,
-            supplementary_permissions=list(person.user_permissions.all()),
-        )
-        _record_set(person, actor=actor, keep_external_id=True)
+        _move(actor, person, department)
+
+
+def _move(actor, person, department):
+    staff_services.staff_update(
+        actor=actor,
+        staff=person,
+        display_name=person.display_name,
+        mobile=person.mobile,
+        department=department,
+        position=person.position,
+        is_department_admin=False,
+        supplementary_permissions=list(person.user_permissions.all()),
+    )
+    _record_set(person, actor=actor, keep_external_id=True)
 
 
 @_locked_out
@@ -506,7 +681,7 @@ def scim_group_create(*, token, resource):
     department = org_services.department_create(
         actor=actor, tenant=token.tenant, name=resource.display_name or "", parent=_parent(token.tenant, resource)
     )
-    _members_set(actor, department, resource)
+    _members_set(actor, department, resource, token)
     _touch_group(department, actor=actor, external_id=resource.external_id)
     return department
 
@@ -523,7 +698,7 @@ def scim_group_replace(*, token, department, resource):
     parent = _parent(token.tenant, resource)
     if (parent.pk if parent else None) != department.parent_id:
         department = org_services.department_move(actor=actor, department=department, new_parent=parent)
-    _members_set(actor, department, resource)
+    _members_set(actor, department, resource, token)
     _touch_group(department, actor=actor, external_id=resource.external_id)
     return department
 

@@ -76,6 +76,20 @@ class StaffFilterForm(forms.Form):
 class RebindForm(forms.Form):
     display_name = forms.CharField(label=_("New person's display name"), max_length=50)
     mobile = MobileField(label=_("New person's mobile"), max_length=11, validators=[mainland_mobile_validator])
+    department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.none())
+    position = forms.ModelChoiceField(label=_("Position"), queryset=Position.objects.none())
+
+    def __init__(self, *args, staff, **kwargs):
+        """Department and position are asked for only when they were deleted while the account was offboarded."""
+        super().__init__(*args, **kwargs)
+        if staff.department_id is not None:
+            del self.fields["department"]  # it goes back where it was
+        else:
+            self.fields["department"].queryset = Department.objects.filter(tenant_id=staff.tenant_id).order_by("tree_id", "lft")
+        if staff.position_id is not None:
+            del self.fields["position"]
+        else:
+            self.fields["position"].queryset = Position.objects.filter(tenant_id=staff.tenant_id).order_by("name")
 
 
 class HandOverForm(forms.Form):

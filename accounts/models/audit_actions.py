@@ -56,6 +56,7 @@ class AuditAction(models.TextChoices):
     SCIM_READ = "scim.read", _("Read over SCIM")
     SCIM_REFUSED = "scim.refused", _("SCIM request refused")
     SCIM_EXTERNAL_ID_SET = "scim.external_id_set", _("Identity provider's external id changed")
+    SCIM_USER_NAME_SET = "scim.user_name_set", _("Identity provider's user name changed")
     # Org chart
     DEPARTMENT_CREATE = "department.create", _("Department created")
     DEPARTMENT_RENAME = "department.rename", _("Department renamed")

@@ -67,12 +67,10 @@ def staff_snapshot(staff, with_permissions=True):
 
 
 def seats_used(tenant):
-    """Staff accounts holding a seat: every one but the resigned and the temporary (R-11, R-20)."""
-    return (
-        User.objects.filter(tenant=tenant, kind=User.Kind.STAFF, temporary_ends_at__isnull=True)
-        .exclude(status=User.Status.RESIGNED)
-        .count()
-    )
+    """Staff accounts holding a seat (``accounts.selectors.seat_counts``: all but the resigned and the temporary)."""
+    from accounts.selectors import seat_counts
+
+    return seat_counts(tenant)["used"]
 
 
 def check_quota(tenant, adding=1):
@@ -91,12 +89,10 @@ def check_quota(tenant, adding=1):
 
 
 def temporary_seats_used(tenant):
-    """Temporary customer-service accounts counted against ``Tenant.temporary_quota`` (R-20)."""
-    return (
-        User.objects.filter(tenant=tenant, kind=User.Kind.STAFF, temporary_ends_at__isnull=False)
-        .exclude(status=User.Status.RESIGNED)
-        .count()
-    )
+    """Temporary customer-service accounts counted against ``Tenant.temporary_quota`` (``seat_counts``, R-20)."""
+    from accounts.selectors import seat_counts
+
+    return seat_counts(tenant)["temporary_used"]
 
 
 def check_temporary_quota(tenant, adding=1):
@@ -351,10 +347,15 @@ def _locked_staff(actor, staff):
 
 
 @transaction.atomic
-def staff_disable(*, actor, staff):
-    """Disable an account and delete its sessions, so re-enabling it revives no old cookie (R-15)."""
+def staff_disable(*, actor, staff, include_frozen=False):
+    """Disable an account and delete its sessions, so re-enabling it revives no old cookie (R-15).
+
+    ``include_frozen``: a frozen account may be disabled too (an identity provider's ``active:
+    false``, R-37), so that unfreezing it later does not let the person back in.
+    """
     staff = _locked_staff(actor, staff)
-    if staff.status not in {User.Status.ACTIVE, User.Status.PENDING}:
+    allowed = {User.Status.ACTIVE, User.Status.PENDING} | ({User.Status.FROZEN} if include_frozen else set())
+    if staff.status not in allowed:
         raise ValidationError(_("Only active or pending accounts can be disabled."))
     _revoke_pending(staff)
     sessions_end(user=staff)
@@ -393,11 +394,25 @@ def staff_offboard(*, actor, staff):
 
 
 @transaction.atomic
-def staff_rebind(*, actor, staff, display_name, mobile):
-    """Bind a resigned account to a new person: it takes a seat and gets a new invitation (R-15)."""
+def staff_rebind(*, actor, staff, display_name, mobile, department=None, position=None):
+    """Bind a resigned account to a new person: it takes a seat and gets a new invitation (R-15).
+
+    ``department`` / ``position``: where it goes and what it does; required when its own was
+    deleted while it was resigned (``ValidationError`` on that field otherwise), else it keeps its own.
+    """
     staff = _locked_staff(actor, staff)
     if staff.status != User.Status.RESIGNED:
         raise ValidationError(_("Only offboarded accounts can be bound to a new person."))
+    staff.department = department or staff.department
+    staff.position = position or staff.position
+    errors = {}
+    if staff.department is None:
+        errors["department"] = _("This account's department was deleted while it was offboarded: choose a department for it.")
+    if staff.position is None:
+        errors["position"] = _("This account's position was deleted while it was offboarded: choose a position for it.")
+    if errors:
+        raise ValidationError(errors)
+    _check_refs(staff.tenant, staff.department, staff.position, [])
     display_name = clean_display_name(display_name)
     tenant = lock_tenant(staff.tenant)
     _check_free(tenant, None, mobile.strip(), exclude_pk=staff.pk)
@@ -411,7 +426,7 @@ def staff_rebind(*, actor, staff, display_name, mobile):
     staff.status = User.Status.PENDING
     staff.resigned_at = None
     staff.full_clean(exclude=["password", "username"])
-    staff.save(update_fields=["display_name", "mobile", "status", "resigned_at"])
+    staff.save(update_fields=["display_name", "mobile", "status", "resigned_at", "department", "position"])
     staff_placement_changed.send(sender=User, tenant=tenant)
     audit_record(actor=actor, action="staff.rebind", target=staff, before=before, after=staff_snapshot(staff))
     return staff, invitation_send(actor=actor, staff=staff)

@@ -299,7 +299,7 @@ def staff_action(request, pk, action):
 @owner_required
 def staff_rebind(request, pk):
     staff = _visible_staff_or_404(request, pk)
-    form = RebindForm(request.POST or None)
+    form = RebindForm(request.POST or None, staff=staff)
     if request.method == "POST" and form.is_valid():
         try:
             staff, link = staff_services.staff_rebind(
@@ -307,6 +307,8 @@ def staff_rebind(request, pk):
                 staff=staff,
                 display_name=form.cleaned_data["display_name"],
                 mobile=form.cleaned_data["mobile"],
+                department=form.cleaned_data.get("department"),
+                position=form.cleaned_data.get("position"),
             )
         except ValidationError as exc:
             attach_errors(form, exc)

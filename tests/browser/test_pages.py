@@ -102,7 +102,7 @@ def test_positions_list_edit_and_delete(owner_page, live_server, org, plain_staf
     # A position somebody holds cannot go; an unused one can.
     clerk.get_by_role("button", name="Delete").click()
     expect(message(page, "error")).to_have_text(
-        "Clerk cannot be deleted: 1 staff account holds it (resigned ones included)."
+        "Clerk cannot be deleted: 1 staff account holds it."
     )
     page.locator('tr[data-position="Publisher"]').get_by_role("button", name="Delete").click()
     expect(message(page)).to_have_text("Position Publisher deleted.")

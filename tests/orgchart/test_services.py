@@ -203,17 +203,23 @@ def test_delete_is_refused_while_sub_departments_exist_and_says_which(owner, org
     assert Department.objects.filter(pk=org.sales.pk).exists()
 
 
-def test_delete_is_refused_while_staff_belong_to_it_resigned_ones_included(owner, org, west_staff):
-    staff_offboard(actor=owner, staff=west_staff)
-
+def test_delete_is_refused_while_staff_belong_to_it_but_resigned_ones_do_not_count(owner, org, west_staff):
     with pytest.raises(ValidationError) as excinfo:
         services.department_delete(actor=owner, department=org.west)
 
     message = " ".join(excinfo.value.messages)
-    assert "1 staff account (resigned ones included)" in message
+    assert "1 staff account" in message
     assert west_staff.label in message
     assert "sub-department" not in message
     assert Department.objects.filter(pk=org.west.pk).exists()
+
+    staff_offboard(actor=owner, staff=west_staff)
+    services.department_delete(actor=owner, department=org.west)
+
+    assert not Department.objects.filter(pk=org.west.pk).exists()
+    west_staff.refresh_from_db()
+    assert west_staff.department is None and west_staff.status == west_staff.Status.RESIGNED
+    assert last_entry("department.delete").before["resigned_staff"] == [west_staff.account_name]
 
 
 def test_an_empty_department_is_deleted_with_its_scope_groups(owner, org):
@@ -379,14 +385,20 @@ def test_position_create_update_delete_are_audited(owner):
     assert last_entry("position.delete").before["name"] == "Senior Reviewer"
 
 
-def test_a_held_position_cannot_be_deleted_even_by_resigned_staff(owner, org, west_staff):
-    staff_offboard(actor=owner, staff=west_staff)
-
+def test_a_held_position_cannot_be_deleted_but_resigned_holders_do_not_count(owner, org, west_staff):
     with pytest.raises(ValidationError) as excinfo:
         services.position_delete(actor=owner, position=org.publisher)
 
     assert "Publisher cannot be deleted: 1 staff account holds it" in " ".join(excinfo.value.messages)
     assert Position.objects.filter(pk=org.publisher.pk).exists()
+
+    staff_offboard(actor=owner, staff=west_staff)
+    services.position_delete(actor=owner, position=org.publisher)
+
+    assert not Position.objects.filter(pk=org.publisher.pk).exists()
+    west_staff.refresh_from_db()
+    assert west_staff.position is None
+    assert last_entry("position.delete").before["resigned_staff"] == [west_staff.account_name]
 
 
 def test_position_names_are_unique_in_the_tenant_only(owner, other_owner, org):

@@ -153,21 +153,25 @@ def test_the_51st_staff_account_is_a_scim_error_and_no_account(scim, owner, org)
     assert not User.objects.filter(account_name="fiftyfirst").exists()
 
 
-def test_a_taken_name_is_a_uniqueness_error_even_when_its_holder_resigned(scim, owner, org, plain_staff):
+def test_a_create_with_an_offboarded_persons_user_name_re_hires_the_same_account(scim, owner, org, plain_staff):
     from accounts.services.staff import staff_offboard
 
     staff_offboard(actor=owner, staff=plain_staff)
 
     response = scim.post("Users", new_user("plain_staff"))
 
-    assert_scim_error(response, 409, "uniqueness")
-    assert response.data["detail"].startswith("userName: This account name is already taken")
+    assert response.status_code == 201, response.data
+    assert response.data["id"] == str(plain_staff.pk) and response.data["active"] is True
+    plain_staff.refresh_from_db()
+    assert plain_staff.status == User.Status.PENDING
+    assert AuditEntry.objects.filter(target_id=str(plain_staff.pk), action="staff.offboard").exists()  # history kept
+    assert_scim_error(scim.post("Users", new_user("plain_staff")), 409, "uniqueness")  # now live: taken
 
 
 def test_bad_values_are_scim_errors_that_name_the_attribute(scim, org):
     cases = [
-        (new_user("Bad Name!"), "userName"),
-        (new_user(phoneNumbers=[{"value": "12345"}]), "phoneNumbers"),
+        (new_user("   "), "userName"),
+        (new_user(emails=[{"value": "not-an-address"}]), "emails"),
         (new_user(**{STAFFDESK_USER: {"position": "Astronaut"}}), "position"),
         (new_user(**{ENTERPRISE: {"department": "Nowhere"}}), "department"),
         ({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"]}, "userName"),
@@ -212,13 +216,18 @@ def test_patch_disables_enables_moves_and_is_audited(scim, owner, org, plain_sta
     assert AuditEntry.objects.filter(action="staff.enable", target_id=str(plain_staff.pk)).exists()
 
 
-def test_patch_cannot_rename_the_account_or_drop_its_department(scim, plain_staff):
+def test_a_user_name_change_keeps_the_login_and_departments_cannot_be_dropped(scim, plain_staff, west_staff):
     url = f"Users/{plain_staff.pk}"
 
-    assert_scim_error(scim.patch(url, {"op": "replace", "path": "userName", "value": "other"}), 400)
+    renamed = scim.patch(url, {"op": "replace", "path": "userName", "value": "Other@Example.com"})
+    assert renamed.status_code == 200 and renamed.data["userName"] == "Other@Example.com"
+    assert scim.get("Users", filter='userName eq "other@example.com"').data["totalResults"] == 1
+    # Another person cannot take a userName someone already has, in any letter case.
+    taken = scim.patch(f"Users/{west_staff.pk}", {"op": "replace", "path": "userName", "value": "OTHER@example.com"})
+    assert_scim_error(taken, 409, "uniqueness")
     assert_scim_error(scim.patch(url, {"op": "remove", "path": f"{STAFFDESK_USER}:departmentId"}), 400, "mutability")
     plain_staff.refresh_from_db()
-    assert plain_staff.account_name == "plain_staff"
+    assert plain_staff.account_name == "plain_staff" and plain_staff.username.endswith(":plain_staff")
 
 
 def test_put_replaces_and_keeps_supplementary_rights(scim, owner, org):
@@ -380,7 +389,7 @@ def test_only_an_empty_group_can_be_deleted(scim, org, plain_staff):
     assert AuditEntry.objects.filter(action="department.delete", target_id=str(org.west.pk), actor_label="SCIM token “Okta”").exists()
 
 
-def test_adding_members_moves_staff_and_removing_without_a_destination_is_refused(scim, org, plain_staff):
+def test_adding_members_moves_staff_and_removing_from_the_default_department_is_refused(scim, org, plain_staff):
     added = scim.patch(f"Groups/{org.ops.pk}", {"op": "add", "path": "members", "value": [{"value": str(plain_staff.pk)}]})
 
     assert added.status_code == 200, added.data
@@ -391,7 +400,7 @@ def test_adding_members_moves_staff_and_removing_without_a_destination_is_refuse
     removed = scim.patch(f"Groups/{org.ops.pk}", {"op": "remove", "path": f'members[value eq "{plain_staff.pk}"]'})
 
     assert_scim_error(removed, 400, "invalidValue")
-    assert "add them to another department" in removed.data["detail"]
+    assert "default department" in removed.data["detail"]
     plain_staff.refresh_from_db()
     assert plain_staff.department == org.ops
 

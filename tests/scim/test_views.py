@@ -32,11 +32,23 @@ def test_a_name_in_use_is_refused_next_to_the_field(client, owner, org):
     scim_token_create(actor=owner, name="Okta")
     client.force_login(owner)
 
-    response = client.post("/settings/scim/", {"name": "Okta"})
+    response = client.post("/settings/scim/", {"name": "Okta", "default_department": org.ops.pk, "default_position": org.clerk.pk})
 
     assert response.status_code == 400
     assert "A token with this name already exists" in response.content.decode()
     assert ScimToken.objects.count() == 1
+
+
+def test_a_token_without_default_department_and_position_is_refused_saying_why(client, owner, org):
+    client.force_login(owner)
+
+    response = client.post("/settings/scim/", {"name": "Okta"})
+
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert "every new person they send is refused" in errors["default_department"][0]
+    assert "every new person they send is refused" in errors["default_position"][0]
+    assert not ScimToken.objects.exists()
 
 
 def test_another_tenants_department_cannot_be_a_default(client, owner, org, other_org):

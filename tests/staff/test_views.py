@@ -453,6 +453,23 @@ def test_rebinding_through_the_page(owner_client, owner, west_staff):
     assert staff.status == User.Status.PENDING and staff.mobile == "13612345678"
 
 
+def test_rebinding_asks_for_the_department_and_position_deleted_while_offboarded(owner_client, owner, org, west_staff):
+    from orgchart.services import department_delete, position_delete
+
+    staff_services.staff_offboard(actor=owner, staff=west_staff)
+    department_delete(actor=owner, department=org.west)
+    position_delete(actor=owner, position=org.publisher)
+    url = reverse("staff:rebind", args=[west_staff.pk])
+
+    missing = owner_client.post(url, {"display_name": "Wang Wu", "mobile": "13612345678"})
+    assert {"department", "position"} <= set(missing.context["form"].errors)
+    assert fresh(west_staff).status == User.Status.RESIGNED
+
+    owner_client.post(url, {"display_name": "Wang Wu", "mobile": "13612345678", "department": org.east.pk, "position": org.clerk.pk})
+    staff = fresh(west_staff)
+    assert (staff.status, staff.department, staff.position) == (User.Status.PENDING, org.east, org.clerk)
+
+
 def test_hand_over_page_refuses_another_tenants_staff(owner_client, west_staff, plain_staff, other_tenant_staff):
     url = reverse("staff:hand_over", args=[west_staff.pk])
 
