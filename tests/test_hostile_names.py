@@ -285,7 +285,12 @@ def task_edit(env, value):
 
 
 def scim_token_add(env, value):
-    return page(env.clients.owner.post(reverse("scim:tokens"), {"name": value}))
+    return page(
+        env.clients.owner.post(
+            reverse("scim:tokens"),
+            {"name": value, "default_department": env.org.ops.pk, "default_position": env.org.clerk.pk},
+        )
+    )
 
 
 def scim(env, method, path, data):
