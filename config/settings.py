@@ -14,6 +14,8 @@ from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from config.db import pool_options
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -174,9 +176,17 @@ else:
     # opens a connection in a thread of its own, so a burst of buyers opening chat streams at once
     # would otherwise need as many PostgreSQL connections. Requests wait for a free one instead.
     # Not behind PgBouncer, which is the pool then.
+    #
+    # A database that went away (a restart, a fail-over) leaves the pool holding dead connections:
+    # each is checked before it is handed out (``check``, one empty round trip) and replaced when
+    # broken, so the first request after a restart gets a fresh connection. A request waits at most
+    # DATABASE_POOL_TIMEOUT seconds for a connection, then fails with the error page instead of
+    # hanging; connecting itself gives up after DATABASE_CONNECT_TIMEOUT seconds (pooled or not).
     DATABASE_POOL_SIZE = env.int("DATABASE_POOL_SIZE", default=0)
+    DATABASE_POOL_TIMEOUT = env.float("DATABASE_POOL_TIMEOUT", default=3.0)
+    DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=3))
     if DATABASE_POOL_SIZE:
-        DATABASES["default"]["OPTIONS"]["pool"] = {"min_size": 1, "max_size": DATABASE_POOL_SIZE, "timeout": 20}
+        DATABASES["default"]["OPTIONS"]["pool"] = pool_options(DATABASE_POOL_SIZE, DATABASE_POOL_TIMEOUT)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
