@@ -253,6 +253,13 @@ TASKS = {
 # Notifications: which backends deliver each message (R-32).
 NOTIFICATION_BACKENDS = env.list("NOTIFICATION_BACKENDS", default=["inbox", "console", "dingtalk"])
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
+# A worker holds a delivery this long while it sends it (a claim); a delivery still claimed after
+# that, or pending and untouched that long, was left by a worker that died: ``manage.py
+# reap_stale_work`` (cron, every minute) marks it failed with the reason or queues it again, and
+# fails task rows still "running" after it. Well above the senders' timeouts (5 s).
+NOTIFICATION_LEASE_SECONDS = env.int("NOTIFICATION_LEASE_SECONDS", default=120)
+# Any other background task still "running" this long is taken for lost with its worker.
+TASK_LEASE_SECONDS = env.int("TASK_LEASE_SECONDS", default=3600)
 DINGTALK_TIMEOUT_SECONDS = env.float("DINGTALK_TIMEOUT_SECONDS", default=5.0)
 # The only places robot messages may be POSTed to (scheme and host): DingTalk's documented
 # custom-robot endpoint, https://oapi.dingtalk.com/robot/send?access_token=…

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
@@ -198,8 +199,14 @@ def delivery_list(request):
 @require_POST
 def delivery_retry_view(request, pk):
     delivery = get_object_or_404(deliveries_visible_to(request.user), pk=pk)
-    if delivery.status != Delivery.Status.FAILED:
-        messages.error(request, _("Only failed deliveries can be retried."))
+    if delivery.status == Delivery.Status.SENT:
+        messages.error(request, _("This delivery has been sent already."))
+    elif not (delivery.status == Delivery.Status.FAILED or delivery.is_stuck):
+        messages.error(
+            request,
+            _("This delivery is queued or being sent right now. If it is still pending after %(minutes)d minutes, it can be retried.")
+            % {"minutes": max(1, settings.NOTIFICATION_LEASE_SECONDS // 60)},
+        )
     elif delivery.notification.kind == Notification.Kind.BINDING_CODE:
         # The failed text's code may have expired or been replaced: a fresh one goes out instead.
         try:
