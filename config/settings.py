@@ -389,7 +389,9 @@ AXES_ENABLE_ADMIN = False
 # The shared cache (Redis, which runs beside the database on every machine): copies of rows read
 # on every request, so that a page does not pay a query for them (issue 16). It never holds the
 # only copy of anything; when Redis is down the app reads the database instead
-# (utilities.cache). Keys are prefixed with the database's name, so that two databases served
+# (utilities.cache): the first failed call marks it down for the process, which logs the outage
+# once, asks again every CACHE_RETRY_SECONDS and, when it answers, drops every entry that may have
+# missed an invalidation meanwhile. Keys are prefixed with the database's name, so that two databases served
 # from one Redis (a bench copy, a restored backup) never read each other's entries.
 CACHE_URL = env.str("CACHE_URL", default="redis://127.0.0.1:6379/1")
 CACHES = {
@@ -398,6 +400,8 @@ CACHES = {
         "LOCATION": CACHE_URL,
         "KEY_PREFIX": f"staffdesk:{DATABASES['default']['NAME']}",
         "TIMEOUT": 3600,
+        # After a failed call the process leaves Redis alone and asks it again this often.
+        "RETRY_SECONDS": env.float("CACHE_RETRY_SECONDS", default=2.0),
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }
 }
