@@ -27,6 +27,21 @@ if ! command -v chromium >/dev/null 2>&1; then
     || { echo "Could not install chromium; browser tests cannot run. Install it: apt-get install chromium" >&2; exit 1; }
 fi
 
+# nginx (the reverse-proxy test) and PgBouncer (the pooler pass) from Debian, the same way.
+missing_pkgs=()
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing_pkgs+=(nginx)
+[ -x /usr/sbin/pgbouncer ] || command -v pgbouncer >/dev/null 2>&1 || missing_pkgs+=(pgbouncer)
+if [ ${#missing_pkgs[@]} -gt 0 ]; then
+  echo "==> Installing Debian's ${missing_pkgs[*]} for the proxy and pooler tests"
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq && $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing_pkgs[@]}" >/dev/null \
+    || { echo "Could not install ${missing_pkgs[*]}. Install it: apt-get install ${missing_pkgs[*]}" >&2; exit 1; }
+  # Debian starts the packages' own services on install; the tests start their own copies.
+  for service in "${missing_pkgs[@]}"; do $sudo_cmd systemctl disable --now "$service" >/dev/null 2>&1 || true; done
+fi
+export PATH=$PATH:/usr/sbin
+
 export CHROMIUM_PATH=${CHROMIUM_PATH:-$(command -v chromium)}
 unset DJANGO_ENV DEBUG
 PG_URL=${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/staffdesk}
