@@ -18,6 +18,7 @@ from utilities.request_context import client_ip
 from utilities.forms import attach_errors
 from accounts import permissions as catalogue
 from utilities.text import normalize_identifier
+from utilities.db_router import reads_from_replica
 
 from . import reports, services
 from .forms import (
@@ -301,6 +302,7 @@ def _report(request):
 
 
 @effect_right_required
+@reads_from_replica
 def report(request):
     data = _report(request)
     chart = reports.trend_svg(
@@ -341,6 +343,7 @@ def report(request):
 
 
 @effect_right_required
+@reads_from_replica
 def report_export(request, fmt):
     data = _report(request)
     filename = f"effect-{data['group_by']}-{data['start']:%Y%m%d}-{data['end']:%Y%m%d}"

@@ -16,6 +16,7 @@ from accounts.decorators import owner_required, tenant_member_required
 from utilities.exports import csv_response
 from utilities.pagination import capped_page
 from utilities.forms import attach_errors
+from utilities.db_router import reads_from_replica
 
 from . import selectors, services, streams
 from .forms import GroupForm, HistoryFilterForm, MemberAddForm, MessageForm, TransferForm
@@ -348,6 +349,7 @@ def _history_rows(request):
 
 @history_reader_required
 @require_GET
+@reads_from_replica
 def history(request):
     form, rows = _history_rows(request)
     query = request.GET.copy()
@@ -361,6 +363,7 @@ def history(request):
 
 @history_reader_required
 @require_GET
+@reads_from_replica
 def history_export(request):
     """The filtered history as CSV, one row per conversation, with its whole transcript."""
     _form, rows = _history_rows(request)

@@ -188,6 +188,35 @@ else:
     if DATABASE_POOL_SIZE:
         DATABASES["default"]["OPTIONS"]["pool"] = pool_options(DATABASE_POOL_SIZE, DATABASE_POOL_TIMEOUT)
 
+# A streaming replica for the heaviest reads: reports, exports, chat-history search and the audit
+# log (utilities.db_router; docs/scaling.md). Unset: every read goes to the primary. A session that
+# wrote reads the primary for DATABASE_REPLICA_READ_YOUR_WRITES_SECONDS; a replica lagging more than
+# DATABASE_REPLICA_MAX_LAG_SECONDS (checked at most every DATABASE_REPLICA_CHECK_SECONDS) or down is
+# skipped, with a warning in the log.
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+DATABASE_REPLICA_MAX_LAG_SECONDS = env.float("DATABASE_REPLICA_MAX_LAG_SECONDS", default=30.0)
+DATABASE_REPLICA_CHECK_SECONDS = env.float("DATABASE_REPLICA_CHECK_SECONDS", default=5.0)
+DATABASE_REPLICA_READ_YOUR_WRITES_SECONDS = env.int("DATABASE_REPLICA_READ_YOUR_WRITES_SECONDS", default=60)
+if DATABASE_REPLICA_URL:
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs a PostgreSQL DATABASE_URL.")
+    DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
+    DATABASES["replica"].update(
+        {
+            "ATOMIC_REQUESTS": False,
+            "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+            "CONN_HEALTH_CHECKS": True,
+            # The tests read the test database's replicated copy: same name, the replica's server.
+            "TEST": {"MIRROR": "default"},
+        }
+    )
+    DATABASES["replica"].setdefault("OPTIONS", {})
+    DATABASES["replica"]["OPTIONS"].setdefault("connect_timeout", 2)
+    if "options" in DATABASES["default"]["OPTIONS"]:
+        DATABASES["replica"]["OPTIONS"].setdefault("options", DATABASES["default"]["OPTIONS"]["options"])
+    DATABASE_ROUTERS = ["utilities.db_router.ReplicaRouter"]
+    MIDDLEWARE.insert(0, "utilities.db_router.ReadYourWritesMiddleware")
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

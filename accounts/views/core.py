@@ -26,6 +26,7 @@ from utilities.exports import csv_response
 from utilities.forms import attach_errors
 from utilities.pagination import paginate
 from utilities.request_context import client_ip
+from utilities.db_router import reads_from_replica
 
 @dingtalk_exempt
 def sign_up(request):
@@ -246,6 +247,7 @@ def _filtered_audit(request):
 
 
 @owner_required
+@reads_from_replica
 def audit_log(request):
     entries, filters = _filtered_audit(request)
     page = paginate(request, entries)
@@ -264,6 +266,7 @@ def audit_log(request):
 
 
 @owner_required
+@reads_from_replica
 def audit_log_export(request):
     entries, _filters = _filtered_audit(request)
     rows = (
