@@ -89,8 +89,11 @@ def fresh_client(owner):
     return client
 
 
-def test_reports_exports_and_the_audit_log_are_read_from_the_replica(client, owner, product, replica):
+def test_reports_exports_history_and_the_audit_log_are_read_from_the_replica(client, owner, product, replica):
+    from chat.services import conversation_start, group_create
+
     assert upload(fresh_client(owner), product, clicks=4321).status_code == 302
+    conversation_start(group=group_create(actor=owner, name="Front desk"), nickname="Replica buyer", body="Where is my parcel?")
     caught_up()
     reader = fresh_client(owner)
     with CaptureQueriesContext(replica) as on_replica, CaptureQueriesContext(connections["default"]) as on_primary:
@@ -98,7 +101,13 @@ def test_reports_exports_and_the_audit_log_are_read_from_the_replica(client, own
         export = reader.get(reverse("campaigns:report_export", args=["csv"]), {"by": "day", "days": 7})
         audit = reader.get(reverse("accounts:audit_log"))
         audit_csv = reader.get(reverse("accounts:audit_log_export"))
+        history = reader.get(reverse("chat:history"), {"q": "parcel"})
+        history_csv = reader.get(reverse("chat:history_export"), {"q": "parcel"})
     assert report.status_code == export.status_code == audit.status_code == audit_csv.status_code == 200
+    assert history.status_code == history_csv.status_code == 200
+    assert "Replica buyer" in history.content.decode() and "Where is my parcel?" in history_csv.content.decode()
+    assert any("chat_conversation" in q["sql"] for q in on_replica.captured_queries)
+    assert not [q for q in on_primary.captured_queries if 'FROM "chat_conversation"' in q["sql"]]
     assert "4,321" in report.content.decode() and "4321" in export.content.decode()
     assert "Replica campaign" in audit.content.decode()
     assert effect_queries(on_replica.captured_queries) and not effect_queries(on_primary.captured_queries)
