@@ -96,13 +96,19 @@ class _ReplicaState:
         now = time.monotonic()
         if self.checked_at is not None and now - self.checked_at < settings.DATABASE_REPLICA_CHECK_SECONDS:
             return self.usable
-        with self.lock:
+        # One thread checks; the others meanwhile go by the last answer instead of waiting for it
+        # (a hung replica would hold them for the connect timeout).
+        if not self.lock.acquire(blocking=False):
+            return self.usable
+        try:
             if self.checked_at is not None and now - self.checked_at < settings.DATABASE_REPLICA_CHECK_SECONDS:
                 return self.usable
             usable, reason = _check_replica()
             self._set(usable, reason)
             self.checked_at = now
             return usable
+        finally:
+            self.lock.release()
 
 
 def _check_replica():
