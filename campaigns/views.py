@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import owner_required, tenant_member_required
+from utilities.db_router import reads_from_replica
 from utilities.exports import csv_response, xlsx_response
 from accounts.middleware import dingtalk_exempt
 from utilities.pagination import capped_page
@@ -18,7 +19,6 @@ from utilities.request_context import client_ip
 from utilities.forms import attach_errors
 from accounts import permissions as catalogue
 from utilities.text import normalize_identifier
-from utilities.db_router import reads_from_replica
 
 from . import reports, services
 from .forms import (

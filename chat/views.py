@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import owner_required, tenant_member_required
+from utilities.db_router import reads_from_replica
 from utilities.exports import csv_response
 from utilities.pagination import capped_page
 from utilities.forms import attach_errors
-from utilities.db_router import reads_from_replica
 
 from . import selectors, services, streams
 from .forms import GroupForm, HistoryFilterForm, MemberAddForm, MessageForm, TransferForm

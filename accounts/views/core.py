@@ -22,11 +22,11 @@ from ..services.notifications import delivery_retry, notification_mark_read, not
 from ..services.security import has_second_factor
 from ..services.staff import binding_code_resend, no_sms_warning
 from ..services.tenants import individual_sign_up, tenant_dingtalk_update, tenant_sign_up, user_password_change
+from utilities.db_router import reads_from_replica
 from utilities.exports import csv_response
 from utilities.forms import attach_errors
 from utilities.pagination import paginate
 from utilities.request_context import client_ip
-from utilities.db_router import reads_from_replica
 
 @dingtalk_exempt
 def sign_up(request):
