@@ -54,7 +54,7 @@ def replica(settings):
 def caught_up(position="pg_last_wal_replay_lsn"):
     """Wait until the replica has replayed (or only received) everything the primary committed so far."""
     with connections["default"].cursor() as cursor:
-        cursor.execute("SELECT pg_current_wal_lsn()")
+        cursor.execute("SELECT pg_current_wal_insert_lsn()")  # async commits: inserted, maybe not yet written
         target = cursor.fetchone()[0]
     deadline = time.monotonic() + 20
     while True:
@@ -130,6 +130,14 @@ def test_a_session_reads_its_own_write_while_the_replica_lags_and_others_wait_fo
     caught_up()
     with replica.cursor() as cursor:
         cursor.execute("SELECT pg_wal_replay_pause()")
+    deadline = time.monotonic() + 10
+    while True:  # a pause is a request: wait until replay has actually stopped
+        with replica.cursor() as cursor:
+            cursor.execute("SELECT pg_get_wal_replay_pause_state()")
+            if cursor.fetchone()[0] == "paused":
+                break
+        assert time.monotonic() < deadline, "the replica's replay did not pause"
+        time.sleep(0.05)
     try:
         response = upload(writer, product, clicks=2222)  # replaces the day's row
         assert response.status_code == 302 and db_router.COOKIE in response.cookies
@@ -142,6 +150,9 @@ def test_a_session_reads_its_own_write_while_the_replica_lags_and_others_wait_fo
         with caplog.at_level(logging.WARNING, logger="utilities.db_router"):
             settings.DATABASE_REPLICA_MAX_LAG_SECONDS = 0
             caught_up("pg_last_wal_receive_lsn")  # received, not replayed: behind by the pause
+            with replica.cursor() as cursor:
+                cursor.execute("SELECT pg_last_wal_receive_lsn() > pg_last_wal_replay_lsn()")
+                assert cursor.fetchone()[0], "the replica has replayed the write: this test would prove nothing"
             assert "2,222" in other.get(REPORT, {"by": "day", "days": 7}).content.decode()
         assert any("lags" in r.getMessage() for r in caplog.records)
     finally:
