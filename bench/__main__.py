@@ -83,6 +83,20 @@ def parse_args(argv=None):
         help="sync: sync workers, CONN_MAX_AGE=600 (default); asgi: as config/serve.sh (uvicorn workers, "
         "CONN_MAX_AGE=0); asgi-pool: the same with DATABASE_POOL_SIZE=4",
     )
+    parser.add_argument(
+        "--pooler",
+        choices=("none", "pgbouncer"),
+        default="none",
+        help="pgbouncer: serve through Debian's PgBouncer in transaction mode (DATABASE_POOLER=pgbouncer), "
+        "its CPU counted with the database's (bench/pooler.py)",
+    )
+    parser.add_argument(
+        "--replica",
+        default=None,
+        metavar="URL",
+        help="serve with DATABASE_REPLICA_URL=URL (a streaming replica of the bench database): reports, exports, "
+        "history and the audit log read it; the CPU columns still count the primary only",
+    )
     parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default 5 for sync, 2 as config/serve.sh for asgi)")
     parser.add_argument("--port", type=int, default=PORT, help=f"port the server listens on, 127.0.0.1 (default {PORT})")
     parser.add_argument(
@@ -296,13 +310,15 @@ def session_cookie(base, username, password):
     data = urllib.parse.urlencode({"username": username, "password": password, "csrfmiddlewaretoken": token}).encode()
     request = urllib.request.Request(f"{base}/login/", data=data, headers={"Referer": f"{base}/login/"})
     opener.open(request).read()
-    cookies = {c.name: c.value for c in jar}
+    # Not the read-your-writes mark the login leaves (utilities.db_router.COOKIE): a browser drops
+    # it after DATABASE_REPLICA_READ_YOUR_WRITES_SECONDS, and the bench measures what comes after.
+    cookies = {c.name: c.value for c in jar if c.name != "staffdesk_wrote"}
     if "sessionid" not in cookies:
         raise SystemExit(f"could not log in as {username}")
     return "; ".join(f"{k}={v}" for k, v in cookies.items())
 
 
-def start_server(url, workers, server="sync", port=PORT):
+def start_server(url, workers, server="sync", port=PORT, extra_env=None):
     """Start gunicorn as ``SERVERS[server]`` says, on 127.0.0.1:``port``; return it and its base URL.
 
     The connection settings come only from ``SERVERS`` (an inherited CONN_MAX_AGE or
@@ -322,6 +338,7 @@ def start_server(url, workers, server="sync", port=PORT):
         "TASKS_BACKEND": "django_tasks.backends.dummy.DummyBackend",
         "CHAT_CHANNEL_PREFIX": os.environ.get("CHAT_CHANNEL_PREFIX", CHAT_CHANNEL_PREFIX),
         **mode["env"],
+        **(extra_env or {}),
     }
     gunicorn = Path(sys.executable).parent / "gunicorn"
     worker_class = ["--worker-class", mode["worker_class"]] if mode["worker_class"] else []
@@ -543,8 +560,26 @@ def main(argv=None):
         wrk = None if args.load_generator == "python" else ensure_wrk()
         if wrk is None and args.load_generator == "wrk":
             raise SystemExit("--load-generator wrk: wrk is not installed and could not be installed")
-        server, base = start_server(url, args.workers, args.server, args.port)
-        meter = cpu.Meter(server.pid, url)
+        import contextlib
+
+        from .pooler import pgbouncer
+
+        stack = contextlib.ExitStack()
+        served_url, extra_env, pooler_pid = url, {}, None
+        if args.pooler == "pgbouncer":
+            # PgBouncer refuses the "-c jit=off" startup option: JIT goes off for the database instead.
+            from django.db import connection
+
+            with connection.cursor() as cursor:
+                cursor.execute(f'ALTER DATABASE "{connection.settings_dict["NAME"]}" SET jit = off')
+            connection.close()
+            bouncer = stack.enter_context(pgbouncer(url))
+            served_url, pooler_pid = bouncer.url, bouncer.pid
+            extra_env["DATABASE_POOLER"] = "pgbouncer"
+        if args.replica:
+            extra_env["DATABASE_REPLICA_URL"] = args.replica
+        server, base = start_server(served_url, args.workers, args.server, args.port, extra_env)
+        meter = cpu.Meter(server.pid, url, pooler_pid)
         try:
             needed = {persona for _name, _path, who in page_list for persona in who if persona != SCIM}
             cookies = {name: session_cookie(base, users[name].username, dataset.PASSWORD) for name in sorted(needed)}
@@ -563,9 +598,16 @@ def main(argv=None):
             meter.close()
             server.terminate()
             server.wait(timeout=30)
+            stack.close()
     if args.json:
         raw = {
-            "server": {"mode": args.server, "workers": args.workers, "description": SERVERS[args.server]["label"]},
+            "server": {
+                "mode": args.server,
+                "workers": args.workers,
+                "description": SERVERS[args.server]["label"],
+                "pooler": args.pooler,
+                "replica": bool(args.replica),
+            },
             "pages": [
                 {
                     "page": name,
@@ -582,7 +624,9 @@ def main(argv=None):
             "batch_import": batch,
         }
         args.json.write_text(json.dumps(raw, indent=2, ensure_ascii=False), encoding="utf-8")
-    suffix = "" if args.server == "sync" else f"-{args.server}"
+    suffix = ("" if args.server == "sync" else f"-{args.server}") + ("-pgbouncer" if args.pooler == "pgbouncer" else "") + (
+        "-replica" if args.replica else ""
+    )
     output = args.output or RESULTS / f"{datetime.date.today():%Y-%m-%d}-scale-{args.scale:g}{suffix}.md"
     report = render(args, machine_facts(), table_sizes(), page_list, queries, visibility, batch, http, output)
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -639,7 +683,10 @@ def render(args, facts, sizes, page_list, queries, visibility, batch, http, outp
         f"run {facts['date']}. Load from a separate process, "
         f"{args.warmup:g} s warm-up then {args.seconds:g} s measured per row and concurrency.",
         "",
-        f"Server: **{args.server}** — {SERVERS[args.server]['label']}, {args.workers} workers."
+        f"Server: **{args.server}** — {SERVERS[args.server]['label']}, {args.workers} workers"
+        + (", through PgBouncer in transaction mode (DATABASE_POOLER=pgbouncer; its CPU counted with the database's)" if args.pooler == "pgbouncer" else "")
+        + (", reports/exports/history/audit log from a streaming replica (DATABASE_REPLICA_URL; the database CPU is the primary's only)" if args.replica else "")
+        + "."
         + (f" Pages: only those whose name contains {' or '.join(f'“{part}”' for part in args.pages)}." if args.pages else ""),
         "",
         "## Dataset",

@@ -107,9 +107,12 @@ class Meter:
     """``sample()`` before and after a load window; ``per_request(before, after, requests)``;
     ``close()`` at the end (the meter keeps one connection to PostgreSQL open)."""
 
-    def __init__(self, server_pid, database_url):
+    def __init__(self, server_pid, database_url, pooler_pid=None):
         self.server_pid = server_pid
         self.database_url = database_url
+        # PgBouncer (``--pooler pgbouncer``): its process (or, started through runuser, its
+        # children) counts with the database.
+        self.pooler_pid = pooler_pid
         self._connection = None
         self._own_pid = None
         self.postmaster_pid = None
@@ -149,6 +152,8 @@ class Meter:
         ours = self.backend_pids()
         tree = parents()
         db = read(ours)
+        if self.pooler_pid:
+            db.update(read([self.pooler_pid, *children(self.pooler_pid, tree)]))
         if not self.postmaster_pid:
             return Sample(app=read(children(self.server_pid, tree)), db=db)
         reaped = reaped_children_cpu_seconds(self.postmaster_pid)

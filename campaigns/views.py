@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import owner_required, tenant_member_required
+from utilities.db_router import reads_from_replica
 from utilities.exports import csv_response, xlsx_response
 from accounts.middleware import dingtalk_exempt
 from utilities.pagination import capped_page
@@ -331,6 +332,7 @@ def _report(request):
 
 
 @effect_right_required
+@reads_from_replica
 def report(request):
     data = _report(request)
     chart = reports.trend_svg(
@@ -371,6 +373,7 @@ def report(request):
 
 
 @effect_right_required
+@reads_from_replica
 def report_export(request, fmt):
     data = _report(request)
     filename = f"effect-{data['group_by']}-{data['start']:%Y%m%d}-{data['end']:%Y%m%d}"

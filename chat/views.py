@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import owner_required, tenant_member_required
+from utilities.db_router import reads_from_replica
 from utilities.exports import csv_response
 from utilities.pagination import capped_page
 from utilities.forms import attach_errors
@@ -348,6 +349,7 @@ def _history_rows(request):
 
 @history_reader_required
 @require_GET
+@reads_from_replica
 def history(request):
     form, rows = _history_rows(request)
     query = request.GET.copy()
@@ -361,6 +363,7 @@ def history(request):
 
 @history_reader_required
 @require_GET
+@reads_from_replica
 def history_export(request):
     """The filtered history as CSV, one row per conversation, with its whole transcript."""
     _form, rows = _history_rows(request)

@@ -19,6 +19,8 @@ echo "==> Loading demo data"
 .venv/bin/python manage.py seed_demo
 # The worker then runs the real-person verification deadlines daily; no-op when queued.
 .venv/bin/python manage.py freeze_unverified --schedule
+# What a previous worker, killed mid-task, left running or half-sent is settled first (issue 28).
+.venv/bin/python manage.py reap_stale_work
 
 .venv/bin/python manage.py db_worker --no-reload -v 0 &
 worker=$!

@@ -14,6 +14,8 @@ from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from config.db import pool_options
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -181,9 +183,46 @@ else:
     # opens a connection in a thread of its own, so a burst of buyers opening chat streams at once
     # would otherwise need as many PostgreSQL connections. Requests wait for a free one instead.
     # Not behind PgBouncer, which is the pool then.
+    #
+    # A database that went away (a restart, a fail-over) leaves the pool holding dead connections:
+    # each is checked before it is handed out (``check``, one empty round trip) and replaced when
+    # broken, so the first request after a restart gets a fresh connection. A request waits at most
+    # DATABASE_POOL_TIMEOUT seconds for a connection, then fails with the error page instead of
+    # hanging; connecting itself gives up after DATABASE_CONNECT_TIMEOUT seconds (pooled or not).
     DATABASE_POOL_SIZE = env.int("DATABASE_POOL_SIZE", default=0)
+    DATABASE_POOL_TIMEOUT = env.float("DATABASE_POOL_TIMEOUT", default=3.0)
+    DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=3))
     if DATABASE_POOL_SIZE:
-        DATABASES["default"]["OPTIONS"]["pool"] = {"min_size": 1, "max_size": DATABASE_POOL_SIZE, "timeout": 20}
+        DATABASES["default"]["OPTIONS"]["pool"] = pool_options(DATABASE_POOL_SIZE, DATABASE_POOL_TIMEOUT)
+
+# A streaming replica for the heaviest reads: reports, exports, chat-history search and the audit
+# log (utilities.db_router; docs/scaling.md). Unset: every read goes to the primary. A session that
+# wrote reads the primary for DATABASE_REPLICA_READ_YOUR_WRITES_SECONDS; a replica lagging more than
+# DATABASE_REPLICA_MAX_LAG_SECONDS (checked at most every DATABASE_REPLICA_CHECK_SECONDS) or down is
+# skipped, with a warning in the log.
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+DATABASE_REPLICA_MAX_LAG_SECONDS = env.float("DATABASE_REPLICA_MAX_LAG_SECONDS", default=30.0)
+DATABASE_REPLICA_CHECK_SECONDS = env.float("DATABASE_REPLICA_CHECK_SECONDS", default=5.0)
+DATABASE_REPLICA_READ_YOUR_WRITES_SECONDS = env.int("DATABASE_REPLICA_READ_YOUR_WRITES_SECONDS", default=60)
+if DATABASE_REPLICA_URL:
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs a PostgreSQL DATABASE_URL.")
+    DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
+    DATABASES["replica"].update(
+        {
+            "ATOMIC_REQUESTS": False,
+            "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+            "CONN_HEALTH_CHECKS": True,
+            # The tests read the test database's replicated copy: same name, the replica's server.
+            "TEST": {"MIRROR": "default"},
+        }
+    )
+    DATABASES["replica"].setdefault("OPTIONS", {})
+    DATABASES["replica"]["OPTIONS"].setdefault("connect_timeout", 2)
+    if "options" in DATABASES["default"]["OPTIONS"]:
+        DATABASES["replica"]["OPTIONS"].setdefault("options", DATABASES["default"]["OPTIONS"]["options"])
+    DATABASE_ROUTERS = ["utilities.db_router.ReplicaRouter"]
+    MIDDLEWARE.insert(0, "utilities.db_router.ReadYourWritesMiddleware")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -252,6 +291,13 @@ TASKS = {
 # Notifications: which backends deliver each message (R-32).
 NOTIFICATION_BACKENDS = env.list("NOTIFICATION_BACKENDS", default=["inbox", "console", "dingtalk"])
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
+# A worker holds a delivery this long while it sends it (a claim); a delivery still claimed after
+# that, or pending and untouched that long, was left by a worker that died: ``manage.py
+# reap_stale_work`` (cron, every minute) marks it failed with the reason or queues it again, and
+# fails task rows still "running" after it. Well above the senders' timeouts (5 s).
+NOTIFICATION_LEASE_SECONDS = env.int("NOTIFICATION_LEASE_SECONDS", default=120)
+# Any other background task still "running" this long is taken for lost with its worker.
+TASK_LEASE_SECONDS = env.int("TASK_LEASE_SECONDS", default=3600)
 DINGTALK_TIMEOUT_SECONDS = env.float("DINGTALK_TIMEOUT_SECONDS", default=5.0)
 # The only places robot messages may be POSTed to (scheme and host): DingTalk's documented
 # custom-robot endpoint, https://oapi.dingtalk.com/robot/send?access_token=…
@@ -381,7 +427,9 @@ AXES_ENABLE_ADMIN = False
 # The shared cache (Redis, which runs beside the database on every machine): copies of rows read
 # on every request, so that a page does not pay a query for them (issue 16). It never holds the
 # only copy of anything; when Redis is down the app reads the database instead
-# (utilities.cache). Keys are prefixed with the database's name, so that two databases served
+# (utilities.cache): the first failed call marks it down for the process, which logs the outage
+# once, asks again every CACHE_RETRY_SECONDS and, when it answers, drops every entry that may have
+# missed an invalidation meanwhile. Keys are prefixed with the database's name, so that two databases served
 # from one Redis (a bench copy, a restored backup) never read each other's entries.
 CACHE_URL = env.str("CACHE_URL", default="redis://127.0.0.1:6379/1")
 CACHES = {
@@ -390,6 +438,8 @@ CACHES = {
         "LOCATION": CACHE_URL,
         "KEY_PREFIX": f"staffdesk:{DATABASES['default']['NAME']}",
         "TIMEOUT": 3600,
+        # After a failed call the process leaves Redis alone and asks it again this often.
+        "RETRY_SECONDS": env.float("CACHE_RETRY_SECONDS", default=2.0),
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }
 }

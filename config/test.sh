@@ -18,6 +18,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash config/setup.sh || exit 1
 source config/throwaway_pg.sh
 source config/throwaway_redis.sh
+source config/throwaway_scale.sh
 
 if ! command -v chromium >/dev/null 2>&1; then
   echo "==> Installing Debian's chromium for the browser tests"
@@ -26,6 +27,21 @@ if ! command -v chromium >/dev/null 2>&1; then
   $sudo_cmd apt-get update -qq && $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
     || { echo "Could not install chromium; browser tests cannot run. Install it: apt-get install chromium" >&2; exit 1; }
 fi
+
+# nginx (the reverse-proxy test) and PgBouncer (the pooler pass) from Debian, the same way.
+missing_pkgs=()
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing_pkgs+=(nginx)
+[ -x /usr/sbin/pgbouncer ] || command -v pgbouncer >/dev/null 2>&1 || missing_pkgs+=(pgbouncer)
+if [ ${#missing_pkgs[@]} -gt 0 ]; then
+  echo "==> Installing Debian's ${missing_pkgs[*]} for the proxy and pooler tests"
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq && $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing_pkgs[@]}" >/dev/null \
+    || { echo "Could not install ${missing_pkgs[*]}. Install it: apt-get install ${missing_pkgs[*]}" >&2; exit 1; }
+  # Debian starts the packages' own services on install; the tests start their own copies.
+  for service in "${missing_pkgs[@]}"; do $sudo_cmd systemctl disable --now "$service" >/dev/null 2>&1 || true; done
+fi
+export PATH=$PATH:/usr/sbin
 
 export CHROMIUM_PATH=${CHROMIUM_PATH:-$(command -v chromium)}
 unset DJANGO_ENV DEBUG
@@ -47,7 +63,7 @@ redis.Redis.from_url(os.environ['REDIS_PROBE_URL'], socket_connect_timeout=3).pi
 " 2>/dev/null
 }
 
-cleanup() { throwaway_pg_stop; throwaway_redis_stop; }
+cleanup() { scale_servers_stop; throwaway_pg_stop; throwaway_redis_stop; }
 trap cleanup EXIT
 trap 'cleanup; exit 130' INT TERM
 
@@ -144,6 +160,45 @@ case $pg_plan in
     record PostgreSQL 0 skipped
     ;;
 esac
+
+# The scale pass (issue 28): a throwaway primary with a streaming replica and PgBouncer in front
+# (config/throwaway_scale.sh). The router's tests run against the replica; one PostgreSQL module
+# per app runs through PgBouncer in transaction mode with DATABASE_POOLER=pgbouncer.
+PGBOUNCER_MODULES=(
+  tests/accounts/test_temporary_concurrency.py
+  tests/orgchart/test_concurrency.py
+  tests/staff/test_without_sms.py
+  tests/campaigns/test_review.py
+  tests/scim/test_views.py
+  tests/operations/test_concurrency.py
+  tests/chat/test_concurrency.py
+)
+if [ "$pg_plan" = run ] && throwaway_pg_bin >/dev/null && { command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ]; }; then
+  echo "==> Scale pass: a streaming replica and PgBouncer (throwaway servers)"
+  started=$SECONDS
+  result=passed
+  if scale_servers_start; then
+    # One run, so the test databases are migrated once: everything through PgBouncer, and the
+    # replica tests (one file, hence one worker: one of them stops the replica) read the replica.
+    DATABASE_URL=$SCALE_PGBOUNCER_URL DATABASE_POOLER=pgbouncer DATABASE_REPLICA_URL=$SCALE_REPLICA_URL \
+      TEST_REPLICA_DATA=$SCALE_REPLICA_DATA \
+      .venv/bin/python -m pytest -n "$WORKERS" --dist loadfile --suite-pass=postgres \
+      tests/faults/test_replica.py "${PGBOUNCER_MODULES[@]}" "$@" || { result=FAILED; status=1; }
+  else
+    echo "Could not start the scale pass's servers (see above)." >&2
+    result=FAILED
+    status=1
+  fi
+  scale_servers_stop
+  record Scale $((SECONDS - started)) "$result"
+elif [ "${CI:-}" = "true" ]; then
+  echo "==> Scale pass: FAILED, it needs PostgreSQL's programs and pgbouncer (under CI they must be here)" >&2
+  record Scale 0 FAILED
+  status=1
+else
+  echo "==> Scale pass: SKIPPED (the replica and PgBouncer tests need PostgreSQL's programs, pgbouncer and a PostgreSQL pass)" >&2
+  record Scale 0 skipped
+fi
 
 echo "==> Time per pass (wall clock, set-up excluded)"
 printf '    %s\n' "${times[@]}"

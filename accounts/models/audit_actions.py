@@ -15,6 +15,7 @@ class AuditAction(models.TextChoices):
     TENANT_DINGTALK_UPDATE = "tenant.dingtalk_update", _("DingTalk info changed")
     USER_PASSWORD_CHANGE = "user.password_change", _("Password changed")
     NOTIFICATION_RETRY = "notification.retry", _("Notification delivery retried")
+    NOTIFICATION_INTERRUPTED = "notification.interrupted", _("Notification delivery interrupted by a stopped worker")
     DEMO_SEED = "demo.seed", _("Demo data created")
     DEMO_LEGACY_IMPORT = "demo.legacy_import", _("Legacy demo data imported")
     # Staff accounts

@@ -1,3 +1,5 @@
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -140,6 +142,14 @@ class Delivery(models.Model):
         verbose_name=_("updated at"),
         auto_now=True,
     )
+    # Set while a worker sends this delivery: until then no other run may take it. A worker killed
+    # mid-send leaves it in the past, and the reaper (``deliveries_reap``) then marks the delivery
+    # failed with the reason, for the owner to retry: it may or may not have arrived.
+    claimed_until = models.DateTimeField(
+        verbose_name=_("claimed until"),
+        null=True,
+        blank=True,
+    )
 
     class Meta:
         verbose_name = _("delivery")
@@ -158,3 +168,16 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"{self.notification} → {self.get_backend_display()} ({self.get_status_display()})"
+
+    @property
+    def is_stuck(self):
+        """Pending, and nothing has happened to it for a whole lease (``NOTIFICATION_LEASE_SECONDS``):
+        its worker died, or its queued task was lost. The owner's Retry sends it again."""
+        from django.utils import timezone
+
+        if self.status != self.Status.PENDING:
+            return False
+        now = timezone.now()
+        if self.claimed_until is not None:
+            return self.claimed_until < now
+        return self.updated_at < now - datetime.timedelta(seconds=settings.NOTIFICATION_LEASE_SECONDS)

@@ -3,8 +3,9 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from ..channels import CHANNELS, TEMPLATE_PROVIDERS, DeliveryError, sms_provider
 from ..models import Delivery, Notification
@@ -98,12 +99,20 @@ def _enqueue_on_commit(delivery_id, delay_seconds=0):
     transaction.on_commit(enqueue)
 
 
+def _lease():
+    return datetime.timedelta(seconds=settings.NOTIFICATION_LEASE_SECONDS)
+
+
 def delivery_attempt(*, delivery_id):
     """Try one delivery once; on failure schedule a retry with back-off until attempts run out.
 
     The send itself (an HTTP POST to DingTalk, up to ``DINGTALK_TIMEOUT_SECONDS``) runs outside any
-    transaction and row lock: the attempt is first claimed by a conditional UPDATE, so two workers
-    never send the same delivery twice, and the outcome is written in a second short transaction.
+    transaction and row lock: the attempt is first *claimed* by a conditional UPDATE that counts
+    the attempt and sets ``claimed_until`` (now + ``NOTIFICATION_LEASE_SECONDS``), so a second run
+    of the same task (a duplicate, a re-queued one) neither sends it again while it is claimed nor
+    skips it once it is not; the outcome and the release of the claim are written in a second
+    short transaction. A worker killed between the two leaves the claim to expire: the reaper
+    (``deliveries_reap``) then marks the delivery failed, with the reason, for the owner to retry.
     A ``DeliveryError`` marked ``final`` (a provider's refusal) fails the delivery at once instead.
     Return the delivery, or ``None`` when it was not pending (sent, given up on, or claimed).
     """
@@ -114,11 +123,14 @@ def delivery_attempt(*, delivery_id):
     )
     if delivery is None:
         return None  # already sent, or given up on; a retry is an explicit new request
-    claimed = Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.PENDING, attempts=delivery.attempts).update(
-        attempts=F("attempts") + 1, updated_at=timezone.now()
+    now = timezone.now()
+    claimed = (
+        Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.PENDING, attempts=delivery.attempts)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .update(attempts=F("attempts") + 1, claimed_until=now + _lease(), updated_at=now)
     )
     if not claimed:
-        return None  # another worker took this attempt
+        return None  # another worker took this attempt, or holds it still
     delivery.attempts += 1
     final = False
     try:
@@ -129,6 +141,7 @@ def delivery_attempt(*, delivery_id):
     else:
         error = None
     with transaction.atomic():
+        delivery.claimed_until = None
         if error is None:
             delivery.status = Delivery.Status.SENT
             delivery.sent_at = timezone.now()
@@ -140,22 +153,93 @@ def delivery_attempt(*, delivery_id):
                 delivery.status = Delivery.Status.FAILED
             else:
                 _enqueue_on_commit(delivery.pk, delay_seconds=10 * 2 ** (delivery.attempts - 1))
-        delivery.save(update_fields=["status", "sent_at", "last_error", "updated_at"])
+        delivery.save(update_fields=["status", "sent_at", "last_error", "claimed_until", "updated_at"])
     return delivery
+
+
+# Stored as is in ``last_error`` and translated when the page shows it (accounts/delivery_list.html).
+INTERRUPTED_ERROR = gettext_noop(
+    "The worker stopped while sending this: it may or may not have arrived, so it is not sent again on its own. Retry sends it again."
+)
+
+
+def deliveries_reap(*, now=None):
+    """Settle the deliveries a dead worker left pending; return ``{"failed": n, "requeued": m}``.
+
+    - claimed and the claim expired (the worker died during the send): marked failed with the
+      reason in ``last_error`` and an audit entry (system actor): the message may have gone out,
+      so only the owner's Retry sends it again, never a silent second send;
+    - pending, unclaimed and untouched for a whole lease, with no task queued or running for it
+      (its task row was lost with a killed worker): queued again, once; the claim keeps a
+      duplicate from sending twice.
+
+    Run every minute by ``manage.py reap_stale_work`` (after ``tasks_reap``, which fails the task
+    rows of dead workers).
+    """
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from ..tasks import deliver_notification
+
+    now = now or timezone.now()
+    failed = 0
+    with transaction.atomic():
+        for delivery in Delivery.objects.select_for_update(skip_locked=True).filter(
+            status=Delivery.Status.PENDING, claimed_until__lt=now
+        ):
+            before = {"status": delivery.status, "attempts": delivery.attempts}
+            delivery.status = Delivery.Status.FAILED
+            delivery.claimed_until = None
+            delivery.last_error = INTERRUPTED_ERROR
+            delivery.save(update_fields=["status", "claimed_until", "last_error", "updated_at"])
+            audit_record(
+                actor=None,
+                tenant=delivery.tenant,
+                action="notification.interrupted",
+                target=delivery,
+                before=before,
+                after={"status": delivery.status},
+            )
+            failed += 1
+    idle = Delivery.objects.filter(
+        status=Delivery.Status.PENDING, claimed_until__isnull=True, updated_at__lt=now - _lease()
+    ).values_list("pk", flat=True)
+    idle = set(idle)
+    if idle:
+        waiting = DBTaskResult.objects.filter(
+            task_path=deliver_notification.module_path,
+            status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
+        ).values_list("args_kwargs", flat=True)
+        idle -= {args_kwargs["args"][0] for args_kwargs in waiting if args_kwargs.get("args")}
+    requeued = 0
+    for pk in sorted(idle):
+        with transaction.atomic():
+            touched = Delivery.objects.filter(
+                pk=pk, status=Delivery.Status.PENDING, claimed_until__isnull=True, updated_at__lt=now - _lease()
+            ).update(updated_at=now)
+            if touched:
+                _enqueue_on_commit(pk)
+                requeued += 1
+    return {"failed": failed, "requeued": requeued}
 
 
 @transaction.atomic
 def delivery_retry(*, actor, delivery):
-    """Queue a failed delivery again (from the owner's delivery page or the admin)."""
+    """Queue a failed or stuck delivery again (from the owner's delivery page or the admin).
+
+    Stuck (``Delivery.is_stuck``): pending and nothing happened to it for a whole lease, or its
+    claim expired — the worker that had it died. A delivery being sent right now is left alone.
+    """
     if not (actor.is_superuser or (actor.is_owner and actor.tenant_id == delivery.tenant_id)):
         raise PermissionDenied
     delivery = Delivery.objects.select_for_update().get(pk=delivery.pk)
-    if delivery.status != Delivery.Status.FAILED:
+    if not (delivery.status == Delivery.Status.FAILED or delivery.is_stuck):
         return delivery
     before = {"status": delivery.status, "attempts": delivery.attempts}
     delivery.status = Delivery.Status.PENDING
     delivery.attempts = 0
-    delivery.save(update_fields=["status", "attempts", "updated_at"])
+    delivery.claimed_until = None
+    delivery.save(update_fields=["status", "attempts", "claimed_until", "updated_at"])
     audit_record(
         actor=actor,
         tenant=delivery.tenant,

@@ -636,7 +636,7 @@ def binding_code_resend(*, actor, delivery):
         raise PermissionDenied
     delivery = Delivery.objects.select_for_update(of=("self",)).select_related("notification").get(pk=delivery.pk)
     notification = delivery.notification
-    if notification.kind != Notification.Kind.BINDING_CODE or delivery.status != Delivery.Status.FAILED:
+    if notification.kind != Notification.Kind.BINDING_CODE or not (delivery.status == Delivery.Status.FAILED or delivery.is_stuck):
         raise ValidationError(_("Only failed deliveries can be retried."))
     if not sms_available():
         raise ValidationError(NO_SMS_WARNING % {"hours": settings.INVITATION_TTL_HOURS}, code="no_sms")

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
@@ -22,6 +23,7 @@ from ..services.notifications import delivery_retry, notification_mark_read, not
 from ..services.security import has_second_factor
 from ..services.staff import binding_code_resend, no_sms_warning
 from ..services.tenants import individual_sign_up, tenant_dingtalk_update, tenant_sign_up, user_password_change
+from utilities.db_router import reads_from_replica
 from utilities.exports import csv_response
 from utilities.forms import attach_errors
 from utilities.pagination import paginate
@@ -199,8 +201,14 @@ def delivery_list(request):
 @require_POST
 def delivery_retry_view(request, pk):
     delivery = get_object_or_404(deliveries_visible_to(request.user), pk=pk)
-    if delivery.status != Delivery.Status.FAILED:
-        messages.error(request, _("Only failed deliveries can be retried."))
+    if delivery.status == Delivery.Status.SENT:
+        messages.error(request, _("This delivery has been sent already."))
+    elif not (delivery.status == Delivery.Status.FAILED or delivery.is_stuck):
+        messages.error(
+            request,
+            _("This delivery is queued or being sent right now. If it is still pending after %(minutes)d minutes, it can be retried.")
+            % {"minutes": max(1, settings.NOTIFICATION_LEASE_SECONDS // 60)},
+        )
     elif delivery.notification.kind == Notification.Kind.BINDING_CODE:
         # The failed text's code may have expired or been replaced: a fresh one goes out instead.
         try:
@@ -240,6 +248,7 @@ def _filtered_audit(request):
 
 
 @owner_required
+@reads_from_replica
 def audit_log(request):
     entries, filters = _filtered_audit(request)
     page = paginate(request, entries)
@@ -258,6 +267,7 @@ def audit_log(request):
 
 
 @owner_required
+@reads_from_replica
 def audit_log_export(request):
     entries, _filters = _filtered_audit(request)
     rows = (
