@@ -13,7 +13,6 @@ same views return a generator that polls the database every ``CHAT_POLL_SECONDS`
 ``SYNC_STREAM_SECONDS`` (the browser reconnects), so a stream never holds a thread for long.
 """
 
-import json
 import logging
 import time
 
@@ -23,6 +22,8 @@ from django.db import DatabaseError, connection, connections
 from django.db.models import Count, Max, Sum
 from django.http import StreamingHttpResponse
 from django.utils import timezone, translation
+
+from utilities.encoding import dumps
 
 from . import doorbell
 from .models import Conversation, message_text
@@ -36,7 +37,7 @@ TENANT_TICK_SECONDS = 10  # the live view also refreshes when presence expires w
 
 def _event(name, data, event_id=None):
     head = f"id: {event_id}\n" if event_id is not None else ""
-    return f"{head}event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+    return f"{head}event: {name}\ndata: {dumps(data)}\n\n"
 
 
 def message_payload(message):

@@ -5,7 +5,6 @@ from functools import wraps
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.conf import settings
-from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import owner_required, tenant_member_required
+from utilities.encoding import JsonResponse
 from utilities.exports import csv_response
 from utilities.pagination import capped_page
 from utilities.forms import attach_errors
