@@ -64,6 +64,7 @@ def shop(request, slug):
             {
                 "tenant": tenant,
                 "conversation": conversation,
+                "state": streams.buyer_state(conversation),
                 "thread": selectors.messages_after(conversation),
                 "form": MessageForm(),
             },
@@ -124,7 +125,14 @@ def send(request, slug):
     return render(
         request,
         "chat/buyer.html",
-        {"tenant": tenant, "conversation": conversation, "thread": selectors.messages_after(conversation), "form": form, "error": error},
+        {
+            "tenant": tenant,
+            "conversation": conversation,
+            "state": streams.buyer_state(conversation),
+            "thread": selectors.messages_after(conversation),
+            "form": form,
+            "error": error,
+        },
         status=400,
     )
 

@@ -22,10 +22,11 @@ from django.db import DatabaseError, connection, connections
 from django.db.models import Count, Max, Sum
 from django.http import StreamingHttpResponse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from utilities.encoding import dumps
 
-from . import doorbell
+from . import doorbell, routing
 from .models import Conversation, message_text
 
 logger = logging.getLogger(__name__)
@@ -56,13 +57,33 @@ def message_payload(message):
 def buyer_snapshot(conversation_id, after, language):
     """``(events, last_id)``: the messages after ``after`` and the conversation's state."""
     with translation.override(language):
-        conversation = Conversation.objects.select_related("assignee").get(pk=conversation_id)
+        conversation = Conversation.objects.select_related("assignee", "group").get(pk=conversation_id)
         messages = list(conversation.messages.filter(id__gt=after).order_by("id")[:200])
         events = [_event("message", message_payload(m), m.pk) for m in messages]
         if messages:
             after = messages[-1].pk
-        state = {"status": conversation.status, "served_by": conversation.assignee.label}
+        state = buyer_state(conversation)
     return events, after, state
+
+
+def buyer_state(conversation, now=None):
+    """What the buyer's page shows besides the messages: who serves, or the place in the queue
+    and, outside the group's working hours, when it opens again (Beijing time)."""
+    state = {"status": conversation.status, "served_by": conversation.served_by_label}
+    if conversation.is_queued:
+        state["position"] = routing.queue_position(conversation)
+        opens = routing.group_opens_next(conversation.group, now or timezone.now())
+        state["waiting_text"] = waiting_text(state["position"], opens)
+    return state
+
+
+def waiting_text(position, opens):
+    """The line a waiting buyer reads in place of a name."""
+    if opens is not None:
+        return _("This group is closed now. It opens again at %(time)s (Beijing time); your message will be answered then.") % {
+            "time": opens.strftime("%m-%d %H:%M")
+        }
+    return _("You are number %(position)d in the queue.") % {"position": position}
 
 
 def workbench_version(user_id):

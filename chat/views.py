@@ -149,7 +149,7 @@ def conversation_messages(request, pk):
             "messages": [streams.message_payload(m) for m in selectors.messages_after(conversation, after)],
             "status": conversation.status,
             "status_label": conversation.get_status_display(),
-            "served_by": conversation.assignee.label,
+            "served_by": conversation.served_by_label,
             **_thread_state(request.user, conversation),
         }
     )
@@ -386,7 +386,7 @@ def history_export(request):
             timezone.localtime(conversation.created_at).strftime("%Y-%m-%d %H:%M"),
             conversation.group.name,
             conversation.buyer_nickname,
-            conversation.assignee.label,
+            conversation.served_by_label,
             _("yes") if conversation.is_overflow else _("no"),
             conversation.get_status_display(),
             timezone.localtime(conversation.closed_at).strftime("%Y-%m-%d %H:%M") if conversation.closed_at else "",

@@ -15,6 +15,9 @@ echo "==> Loading demo data"
 .venv/bin/python manage.py seed_demo
 # The worker then runs the real-person verification deadlines daily; no-op when queued.
 .venv/bin/python manage.py freeze_unverified --schedule
+# ... and the customer chat's sweep every 30 s: a member whose browser is gone past the grace
+# period hands its buyers on, and queued buyers are served as room frees.
+.venv/bin/python manage.py chat_sweep --schedule
 
 .venv/bin/python manage.py db_worker --no-reload -v 0 &
 worker=$!

@@ -95,6 +95,10 @@
     source.addEventListener("state", function (event) {
       var state = JSON.parse(event.data);
       root.querySelector("[data-role=served-by]").textContent = state.served_by;
+      var waiting = root.querySelector("[data-role=waiting]");
+      waiting.textContent = state.waiting_text || "";
+      waiting.hidden = !state.waiting_text;
+      root.querySelector("[data-role=serving]").hidden = !!state.waiting_text;
       var closed = state.status === "closed";
       root.querySelector("[data-role=closed]").hidden = !closed;
       root.querySelector("form[data-role=reply]").hidden = closed;
