@@ -395,7 +395,9 @@ class Conversation(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status="queued", assignee__isnull=True) | (~Q(status="queued") & Q(assignee__isnull=False)),
+                condition=Q(status="queued", assignee__isnull=True)
+                | Q(status="open", assignee__isnull=False)
+                | Q(status="closed"),
                 name="chat_conv_queued_iff_unassigned",
                 violation_error_message=_("A conversation waits in the queue exactly when no one serves it."),
             ),

@@ -255,11 +255,12 @@ def hand_to(conversation, person, overflow, now, *, note):
 
 
 def put_in_queue(conversation, now, *, note):
-    """Nobody can take ``conversation`` now: it waits, keeping its place in line if it had one."""
+    """Nobody can take ``conversation`` now: it waits, keeping its place in line if it had one, else
+    taking the place its start gives it (a buyer whose member dropped has waited since then)."""
     conversation.assignee = None
     conversation.status = Conversation.Status.QUEUED
     conversation.is_overflow = False
-    conversation.waiting_since = conversation.waiting_since or now
+    conversation.waiting_since = conversation.waiting_since or conversation.created_at or now
     conversation.read_upto = 0
     Conversation.objects.filter(pk=conversation.pk).update(
         assignee=None, status=conversation.status, is_overflow=False, waiting_since=conversation.waiting_since, read_upto=0
