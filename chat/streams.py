@@ -19,7 +19,7 @@ import time
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import DatabaseError, connection, connections
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.http import StreamingHttpResponse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from utilities.encoding import dumps
 
 from . import doorbell, routing
-from .models import Conversation, message_text
+from .models import Conversation, Presence, message_text
 
 logger = logging.getLogger(__name__)
 
@@ -95,16 +95,23 @@ def workbench_version(user_id):
 
 
 def tenant_version(tenant_id):
-    """Changes whenever any open conversation of the tenant or anyone's chat status changes."""
-    from .models import Presence
-
-    found = Conversation.objects.filter(tenant_id=tenant_id, status=Conversation.Status.OPEN).aggregate(
-        n=Count("pk"), last=Max("last_message_id"), newest=Max("pk")
+    """Changes whenever any conversation of the tenant that is not closed (served, overflow or
+    queued) or anyone's chat status changes: arrivals, messages, reassignments, the queue."""
+    found = (
+        Conversation.objects.filter(tenant_id=tenant_id)
+        .exclude(status=Conversation.Status.CLOSED)
+        .aggregate(
+            n=Count("pk"),
+            last=Max("last_message_id"),
+            newest=Max("pk"),
+            served_by=Sum("assignee_id"),
+            queued=Count("pk", filter=Q(status=Conversation.Status.QUEUED)),
+        )
     )
-    online = Presence.objects.filter(tenant_id=tenant_id, status=Presence.Status.ONLINE).aggregate(
-        n=Count("pk"), ids=Sum("user_id")
+    working = Presence.objects.filter(tenant_id=tenant_id).exclude(status=Presence.Status.AWAY).aggregate(
+        n=Count("pk"), ids=Sum("user_id"), online=Count("pk", filter=Q(status=Presence.Status.ONLINE))
     )
-    return [found["n"], found["last"], found["newest"], online["n"], online["ids"]]
+    return [found["n"], found["last"], found["newest"], working["online"], working["ids"], found["served_by"], found["queued"], working["n"]]
 
 
 def _guarded(function, *args):
