@@ -80,24 +80,32 @@ def test_logging_out_or_going_away_hands_conversations_on_at_once(desk):
     assert Conversation.objects.get(pk=first.pk).is_overflow
 
 
-@pytest.mark.parametrize("how", ["disable", "offboard", "remove", "disable_in_group"])
-def test_a_member_who_can_no_longer_serve_hands_on_at_once(desk, how):
-    online(desk.agent_a)
-    conversation = start(desk.presale)
-    online(desk.agent_b)
-    member = ChatMember.objects.get(group=desk.presale, user=desk.agent_a)
-    if how == "disable":
-        staff_disable(actor=desk.owner, staff=desk.agent_a)
-    elif how == "offboard":
-        staff_offboard(actor=desk.owner, staff=desk.agent_a)
-    elif how == "remove":
-        services.member_remove(actor=desk.owner, member=member)
-    else:
-        services.member_set_enabled(actor=desk.owner, member=member, enabled=False)
+def test_a_member_who_can_no_longer_serve_hands_on_at_once(desk):
+    """Disabled, offboarded, removed from the group, disabled in the group: at once, each with its reason."""
+    holders = [desk.agent_a, desk.agent_b, desk.agent_c, desk.temp_agent]
+    held = {}
+    for person in holders:
+        online(person)
+        held[person.pk] = start(desk.presale, nickname=person.account_name)
+        services.presence_set(actor=person, status="busy")  # keeps it; the next goes to the next member
+    online(*holders)  # all of them can receive again: each handed-on conversation has somewhere to go
 
-    assert served_by(conversation) == desk.agent_b
-    reason = {"disable": "disabled", "offboard": "offboarded", "remove": "removed", "disable_in_group": "group_disabled"}
-    assert AuditEntry.objects.filter(action="chat.conversation_reassign").latest("id").after["reason"] == reason[how]
+    staff_disable(actor=desk.owner, staff=desk.agent_a)
+    staff_offboard(actor=desk.owner, staff=desk.agent_b)
+    services.member_remove(actor=desk.owner, member=ChatMember.objects.get(group=desk.presale, user=desk.agent_c))
+    services.member_set_enabled(
+        actor=desk.owner, member=ChatMember.objects.get(group=desk.presale, user=desk.temp_agent), enabled=False
+    )
+
+    # Nobody able is left in the group: the last ones went to the main account (its default setting).
+    assert not Conversation.objects.filter(assignee__in=holders, status="open").exists()
+    assert {served_by(c) for c in held.values()} == {desk.owner}
+    moves = AuditEntry.objects.filter(action="chat.conversation_reassign").order_by("id")
+    first = {}
+    for entry in moves:
+        first.setdefault(entry.target_id, entry.after["reason"])
+    why = {"agent_a": "disabled", "agent_b": "offboarded", "agent_c": "removed", "temp_agent": "group_disabled"}
+    assert {p.account_name: first[str(held[p.pk].pk)] for p in holders} == why
 
 
 def test_a_temporary_window_that_closes_hands_on_at_the_next_sweep(desk):
