@@ -239,6 +239,8 @@ def ring_conversation(conversation, *also):
 def hand_to(conversation, person, overflow, now, *, note):
     """Make ``person`` serve ``conversation`` (overflow: the main account holds it while it waits
     for a member, keeping its place in line) and tell the buyer with the system line ``note``."""
+    if conversation.is_queued:
+        doorbell.ring(doorbell.queue_key(conversation.group_id))  # the ones behind it move up
     conversation.assignee = person
     conversation.status = Conversation.Status.OPEN
     conversation.is_overflow = overflow
@@ -266,6 +268,7 @@ def put_in_queue(conversation, now, *, note):
         assignee=None, status=conversation.status, is_overflow=False, waiting_since=conversation.waiting_since, read_upto=0
     )
     add_message(conversation, kind=Message.Kind.SYSTEM, body=note, now=now)
+    doorbell.ring(doorbell.queue_key(conversation.group_id))
 
 
 def queue_position(conversation):

@@ -234,7 +234,7 @@ def conversation_close(*, actor, conversation):
         before={"status": before},
         after={"status": Conversation.Status.CLOSED},
     )
-    _ring_conversation(conversation)
+    _ring_conversation(conversation, doorbell.queue_key(conversation.group_id) if before == Conversation.Status.QUEUED else None)
     routing.dispatch(conversation.tenant_id, now)
     return conversation
 
@@ -585,7 +585,11 @@ def conversations_bulk(*, actor, conversations, action, to_user=None):
             conversation.waiting_since = None
             Conversation.objects.filter(pk=conversation.pk).update(status=conversation.status, closed_at=now, waiting_since=None)
             _add_message(conversation, kind=Message.Kind.SYSTEM, body="closed", author_label=actor.label, now=now)
-        _ring_conversation(conversation, doorbell.user_key(previous.pk) if previous else None)
+        _ring_conversation(
+            conversation,
+            doorbell.user_key(previous.pk) if previous else None,
+            doorbell.queue_key(conversation.group_id),
+        )
     audit_record(
         actor=actor,
         action="chat.conversation_bulk",

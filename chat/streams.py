@@ -200,7 +200,9 @@ def buyer_stream(request, conversation):
             events.append(_event("state", state))
         return events
 
-    return event_stream(request, [doorbell.conversation_key(conversation.pk)], step)
+    # A waiting buyer's place changes when anyone ahead in its group's queue is served or leaves.
+    keys = [doorbell.conversation_key(conversation.pk), doorbell.queue_key(conversation.group_id)]
+    return event_stream(request, keys, step)
 
 
 def staff_stream(request, *, tenant_wide=False):

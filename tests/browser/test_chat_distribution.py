@@ -133,7 +133,7 @@ def test_queue_caps_busy_lost_browser_main_account_setting_and_working_hours(new
     boss.get_by_label("Opens at").fill(opens.strftime("%H:%M"))
     boss.get_by_label("Closes at").fill((opens + datetime.timedelta(hours=1)).strftime("%H:%M"))
     boss.get_by_role("button", name="Save").click()
-    expect(boss.locator(f'section[data-group="Pre-sales"]')).to_contain_text("Working hours")
+    expect(boss.locator('section[data-group="Pre-sales"]')).to_contain_text("Working hours")
     late = buyers["b1"]
     late.get_by_role("button", name="Start a new conversation").click()
     late.get_by_label("Pre-sales").check()

@@ -187,7 +187,7 @@ def test_outside_working_hours_the_buyer_leaves_a_message_routed_when_the_group_
         follow=True,
     )
     page = response.content.decode()
-    assert f"It opens again at" in page and opens.strftime("%H:%M") in page
+    assert "It opens again at" in page and opens.strftime("%H:%M") in page
     conversation = Conversation.objects.get(buyer_nickname="night owl")
     assert conversation.is_queued and served_by(conversation) is None
 
