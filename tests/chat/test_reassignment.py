@@ -254,3 +254,43 @@ def test_bulk_assign_and_close_are_all_or_nothing(desk, client):
     assert all(Conversation.objects.get(pk=c.pk).status == "closed" for c in waiting[2:])
     client.force_login(desk.agent_a)
     assert client.get(url).status_code == 403
+
+
+def test_bad_settings_are_refused_next_to_the_field_and_change_nothing(desk, client):
+    client.force_login(desk.owner)
+
+    response = client.post(
+        reverse("chat:settings"),
+        {"settings-main_account_mode": "sometimes", "settings-main_account_cap": "0", "settings-grace_seconds": "-5",
+         "settings-unassigned_cap": "many"},
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    for field in ("main_account_mode", "main_account_cap", "grace_seconds", "unassigned_cap"):
+        assert f'data-field="{field}"' in page
+    assert not DistributionSettings.objects.exists()
+    member = ChatMember.objects.get(group=desk.presale, user=desk.agent_a)
+    response = client.post(reverse("chat:member_edit", args=[member.pk]), {"reception_cap": "500", "weight": "0"}, follow=True)
+    assert "Ensure this value is less than or equal to 200." in response.content.decode()
+    member.refresh_from_db()
+    assert (member.reception_cap, member.weight) == (None, 1)
+    response = client.post(
+        reverse("chat:group_edit", args=[desk.presale.pk]),
+        {"name": "Pre-sales", "is_offered": "on", "reception_cap": "10", "opens_at": "09:00"},
+    )
+    assert "Give both the opening and the closing time, or neither." in response.content.decode()
+    desk.presale.refresh_from_db()
+    assert desk.presale.opens_at is None
+
+
+def test_the_waiting_list_costs_the_same_queries_for_many_rows(desk, client, django_assert_max_num_queries):
+    services.settings_update(actor=desk.owner, main_account_mode="never")
+    starts(desk.presale, 30)
+    client.force_login(desk.owner)
+
+    with django_assert_max_num_queries(14):
+        page = client.get(reverse("chat:waiting"), {"older_than": "0"}).content.decode()
+
+    assert page.count('name="conversations"') == 30
+    assert client.get(reverse("chat:waiting"), {"older_than": "-1"}).status_code == 200  # shown as an error, not a 500

@@ -181,7 +181,8 @@ def test_owner_settings_add_enable_disable_and_live_view(client, world, owner, o
     assert "muted until verified" in live
     # A member coming online takes the overflow back from the main account.
     assert Conversation.objects.get(pk=world.conversations["Olga"].pk).assignee == world.agent_b
-    assert "Olga" not in live
+    assert 'data-testid="overflow-list"' not in live  # no overflow left; Olga is listed as served
+    assert "<strong>Olga</strong><span class=\"meta\">Pre-sales · Agent B</span>" in live
 
 
 def test_group_and_member_pages_of_another_tenant_do_not_exist(client, world, owner):
