@@ -281,6 +281,14 @@ def conversation_transfer(*, actor, conversation, to_user=None, to_group=None):
                 {"to_user": _("%(name)s is at the reception cap: choose someone else.") % {"name": to_user.label}}
             )
         Presence.objects.filter(user=assignee).update(last_assigned_at=now)
+        if not ChatMember.objects.filter(group=group, user=assignee, is_enabled=True).exists():
+            # Served from now on within one of the person's own groups, so that the sweep (which
+            # hands on what a member serves outside its groups) leaves it where it was sent.
+            group = (
+                ChatGroup.objects.filter(tenant_id=conversation.tenant_id, members__user=assignee, members__is_enabled=True)
+                .order_by("name")
+                .first()
+            )
     else:
         if to_group.tenant_id != conversation.tenant_id:
             raise ValidationError({"to_group": _("Choose one of your groups.")})

@@ -294,3 +294,18 @@ def test_the_waiting_list_costs_the_same_queries_for_many_rows(desk, client, dja
 
     assert page.count('name="conversations"') == 30
     assert client.get(reverse("chat:waiting"), {"older_than": "-1"}).status_code == 200  # shown as an error, not a 500
+
+
+def test_a_conversation_transferred_to_a_member_of_another_group_stays_with_it(desk, owner):
+    online(desk.agent_a)
+    conversation = start(desk.presale)
+    outsider = desk.agent_b
+    services.member_remove(actor=owner, member=ChatMember.objects.get(group=desk.presale, user=outsider))
+    services.member_add(actor=owner, group=desk.aftersale, user=outsider)
+    online(outsider)
+
+    services.conversation_transfer(actor=desk.agent_a, conversation=conversation, to_user=outsider)
+    routing.sweep()
+
+    conversation.refresh_from_db()
+    assert (conversation.assignee, conversation.group) == (outsider, desk.aftersale)
