@@ -260,7 +260,9 @@ def conversation_transfer(*, actor, conversation, to_user=None, to_group=None):
     if (to_user is None) == (to_group is None):
         raise ValidationError(_("Choose either a person or a group to transfer to."))
     lock_tenant(conversation.tenant)
-    conversation = Conversation.objects.select_for_update().select_related("group", "assignee").get(pk=conversation.pk)
+    conversation = (
+        Conversation.objects.select_for_update(of=("self",)).select_related("group", "assignee").get(pk=conversation.pk)
+    )
     if not (actor.is_owner and actor.tenant_id == conversation.tenant_id):
         _serving(actor, conversation)
     if not conversation.is_open:
