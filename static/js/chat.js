@@ -170,6 +170,9 @@
         fetch(root.getAttribute("data-presence-url"), {
           method: "POST", body: body, credentials: "same-origin",
           headers: { "Accept": "application/json", "X-CSRFToken": csrfToken(document) },
+        }).then(function (r) { return r.ok ? r.json() : null; }).then(function (data) {
+          // Set away meanwhile (connection lost past the grace period, or another tab): show it.
+          if (data && !data.online && root.getAttribute("data-working") === "1") location.reload();
         }).catch(function () {});
       };
       beat();
