@@ -108,17 +108,25 @@ def test_a_member_who_can_no_longer_serve_hands_on_at_once(desk):
     assert {p.account_name: first[str(held[p.pk].pk)] for p in holders} == why
 
 
-def test_a_temporary_window_that_closes_hands_on_at_the_next_sweep(desk):
-    online(desk.temp_agent)
-    conversation = start(desk.presale)
-    assert served_by(conversation) == desk.temp_agent
+def test_the_sweep_hands_on_what_changed_without_an_event(desk):
+    """A temporary window that closes, and any change made behind the services' back (frozen,
+    muted): the worker's sweep finds them and hands their buyers on."""
+    held = {}
+    for person in (desk.temp_agent, desk.agent_b, desk.agent_c):
+        online(person)
+        held[person.account_name] = start(desk.presale, nickname=person.account_name)
+        services.presence_set(actor=person, status="busy")
     online(desk.agent_a)
     User.objects.filter(pk=desk.temp_agent.pk).update(temporary_ends_at=timezone.now() - datetime.timedelta(seconds=1))
+    User.objects.filter(pk=desk.agent_b.pk).update(status=User.Status.FROZEN)
+    User.objects.filter(pk=desk.agent_c.pk).update(identity_status=User.IdentityStatus.REJECTED)
 
-    routing.sweep()
+    assert routing.sweep()["released"] == 3
 
-    assert served_by(conversation) == desk.agent_a
-    assert "temporary access ended" in last_line(conversation)
+    assert {served_by(c) for c in held.values()} == {desk.agent_a}
+    assert "temporary access ended" in last_line(held["temp_agent"])
+    assert "account was frozen" in last_line(held["agent_b"])
+    assert "may not chat until verified" in last_line(held["agent_c"])
 
 
 def test_nobody_online_fills_the_main_account_to_its_cap_then_queues_then_hands_out_in_order(desk):
