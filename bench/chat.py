@@ -156,8 +156,9 @@ def measure_reassign(group, count):
     from django.utils import timezone
 
     from accounts.models import User
-    from chat import routing, services
+    from chat import services
     from chat.models import Conversation, Presence
+    from chat.sweep import sweep_tenant
 
     owner = User.objects.get(tenant=group.tenant, kind=User.Kind.OWNER)
     template = User.objects.filter(tenant=group.tenant, kind=User.Kind.STAFF).first()
@@ -179,7 +180,7 @@ def measure_reassign(group, count):
     lost = timezone.now() - datetime.timedelta(days=2)  # past the grace period and the TTL (a day here)
     Presence.objects.filter(user=dropper).update(last_seen_at=lost)
     started = time.monotonic()
-    released, _handed = routing.sweep_tenant(group.tenant)
+    released, _handed = sweep_tenant(group.tenant)
     elapsed = time.monotonic() - started
     assert released == count and not Conversation.objects.filter(assignee=dropper, status="open").exists()
     Conversation.objects.filter(pk__in=mine).update(status="closed", waiting_since=None)

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 from django_tasks import task
 
-from . import routing
+from . import sweep
 
 
 @task()
@@ -18,7 +18,7 @@ def chat_sweep_periodic():
     re-enqueue happens even when a run fails, so one bad run does not end the schedule.
     """
     try:
-        totals = routing.sweep()
+        totals = sweep.sweep()
     finally:
         schedule_chat_sweep(run_after=timezone.now() + datetime.timedelta(seconds=settings.CHAT_SWEEP_SECONDS))
     return totals

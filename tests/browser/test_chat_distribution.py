@@ -15,6 +15,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from chat import routing, services
+from chat.sweep import sweep
 from chat.models import Conversation, Presence
 from orgchart.services import position_create
 from tests.asgi_server import serve_asgi
@@ -116,7 +117,7 @@ def test_queue_caps_busy_lost_browser_main_account_setting_and_working_hours(new
     while Presence.objects.get(user=agents[0]).last_seen_at > timezone.now() - datetime.timedelta(seconds=TTL):
         assert time.monotonic() < deadline
         time.sleep(0.3)
-    assert routing.sweep()["released"] == 2
+    assert sweep()["released"] == 2
     for name in held:
         new = Conversation.objects.get(buyer_nickname=name).assignee.label
         assert new in {"Agent B", "Agent C"}

@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.models import AuditEntry, User
 from accounts.services.staff import staff_disable, staff_offboard
 from chat import routing, services
+from chat.sweep import sweep
 from chat.models import ChatMember, Conversation, DistributionSettings, Message, Presence, message_text
 from chat.streams import buyer_state
 
@@ -47,11 +48,11 @@ def test_a_closed_browser_hands_its_conversations_on_after_the_grace_period(desk
 
     # Inside the grace period (2 minutes by default) nothing moves: a flaky network may come back.
     Presence.objects.filter(user__in=[desk.agent_b, desk.agent_c]).update(last_seen_at=now)
-    assert routing.sweep(now) == {"released": 0, "handed": 0}
+    assert sweep(now) == {"released": 0, "handed": 0}
 
     now += datetime.timedelta(seconds=31)
     Presence.objects.filter(user__in=[desk.agent_b, desk.agent_c]).update(last_seen_at=now)
-    assert routing.sweep(now)["released"] == 5
+    assert sweep(now)["released"] == 5
 
     new = [served_by(c) for c in mine]
     assert set(new) == {desk.agent_b, desk.agent_c} and sorted(map(new.count, set(new))) == [2, 3]
@@ -121,7 +122,7 @@ def test_the_sweep_hands_on_what_changed_without_an_event(desk):
     User.objects.filter(pk=desk.agent_b.pk).update(status=User.Status.FROZEN)
     User.objects.filter(pk=desk.agent_c.pk).update(identity_status=User.IdentityStatus.REJECTED)
 
-    assert routing.sweep()["released"] == 3
+    assert sweep()["released"] == 3
 
     assert {served_by(c) for c in held.values()} == {desk.agent_a}
     assert "temporary access ended" in last_line(held["temp_agent"])
@@ -202,7 +203,7 @@ def test_outside_working_hours_the_buyer_leaves_a_message_routed_when_the_group_
     # An hour later the group is open: the sweep routes the message (the member kept reporting).
     later = timezone.now() + datetime.timedelta(hours=1, minutes=1)
     Presence.objects.filter(user=desk.agent_a).update(last_seen_at=later)
-    routing.sweep(later)
+    sweep(later)
     assert served_by(conversation) == desk.agent_a
 
 
@@ -313,7 +314,7 @@ def test_a_conversation_transferred_to_a_member_of_another_group_stays_with_it(d
     online(outsider)
 
     services.conversation_transfer(actor=desk.agent_a, conversation=conversation, to_user=outsider)
-    routing.sweep()
+    sweep()
 
     conversation.refresh_from_db()
     assert (conversation.assignee, conversation.group) == (outsider, desk.aftersale)

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from chat.routing import sweep
+from chat.sweep import sweep
 from chat.tasks import schedule_chat_sweep
 
 
