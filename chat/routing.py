@@ -294,7 +294,7 @@ def dispatch(tenant_id, now=None):
     waiting = (
         Conversation.objects.filter(tenant_id=tenant_id, waiting_since__isnull=False)
         .exclude(status=Conversation.Status.CLOSED)
-        .select_related("group", "assignee")
+        .select_related("group", "assignee", "tenant")
         .order_by("waiting_since", "pk")[:DISPATCH_BATCH]
     )
     full = set()
