@@ -13,9 +13,12 @@ class ChatConfig(AppConfig):
 
         from . import handover as chat_handover
         from .demo import seed_chat
-        from .services import holds_chat_right, presence_end_on_logout
+        from accounts.signals import staff_can_no_longer_serve
+
+        from .services import holds_chat_right, presence_end_on_logout, release_on_lost_access
 
         user_logged_out.connect(presence_end_on_logout, dispatch_uid="chat.presence_end_on_logout")
+        staff_can_no_longer_serve.connect(release_on_lost_access, dispatch_uid="chat.release_on_lost_access")
 
         def owner(user):
             return user.is_owner

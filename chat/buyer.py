@@ -6,7 +6,7 @@ random key, so a reload (or another tab) continues it and nobody can guess anoth
 
 from django.core.exceptions import ValidationError
 from django.core.signing import BadSignature
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.middleware import dingtalk_exempt
 from accounts.models import Tenant
+from utilities.encoding import JsonResponse
 from utilities.request_context import client_ip
 from utilities.forms import attach_errors
 
@@ -63,6 +64,7 @@ def shop(request, slug):
             {
                 "tenant": tenant,
                 "conversation": conversation,
+                "state": streams.buyer_state(conversation),
                 "thread": selectors.messages_after(conversation),
                 "form": MessageForm(),
             },
@@ -123,7 +125,14 @@ def send(request, slug):
     return render(
         request,
         "chat/buyer.html",
-        {"tenant": tenant, "conversation": conversation, "thread": selectors.messages_after(conversation), "form": form, "error": error},
+        {
+            "tenant": tenant,
+            "conversation": conversation,
+            "state": streams.buyer_state(conversation),
+            "thread": selectors.messages_after(conversation),
+            "form": form,
+            "error": error,
+        },
         status=400,
     )
 

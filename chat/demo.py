@@ -69,7 +69,7 @@ def seed_chat(*, tenant, owner, password):
                 services.conversation_start(group=groups[group_name], nickname=nickname, body=body, ip="127.0.0.1")
         with transaction.atomic():
             for person in serving:
-                services.presence_set(actor=User.objects.get(pk=person.pk), status=Presence.Status.AWAY)
+                services.presence_set(actor=User.objects.get(pk=person.pk), status=Presence.Status.BUSY)
     lines = [("buyer chat page (no login)", f"/chat/s/{tenant.slug}/", "")]
     for account, role in [
         ("huangsi", "customer service, 售前"),

@@ -37,6 +37,11 @@ def tenant_key(tenant_id):
     return f"tenant:{tenant_id}"
 
 
+def queue_key(group_id):
+    """Rung when a group's queue moves, so that waiting buyers see their new place at once."""
+    return f"queue:{group_id}"
+
+
 def _sync_client():
     global _client
     if _client is None:

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import BODY_MAX, NICKNAME_MAX, ChatGroup
+from .models import BODY_MAX, NICKNAME_MAX, ChatGroup, ChatMember, Conversation, DistributionSettings
 
 
 class StartForm(forms.Form):
@@ -29,7 +29,32 @@ class MessageForm(forms.Form):
 class GroupForm(forms.ModelForm):
     class Meta:
         model = ChatGroup
+        fields = ["name", "description", "is_offered", "reception_cap", "opens_at", "closes_at"]
+        widgets = {
+            "opens_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "closes_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
+
+
+class NewGroupForm(forms.ModelForm):
+    class Meta:
+        model = ChatGroup
         fields = ["name", "description", "is_offered"]
+
+
+class MemberForm(forms.ModelForm):
+    """A member's own reception cap in its group and its weight."""
+
+    class Meta:
+        model = ChatMember
+        fields = ["reception_cap", "weight"]
+
+
+class SettingsForm(forms.ModelForm):
+    class Meta:
+        model = DistributionSettings
+        fields = ["main_account_mode", "main_account_cap", "grace_seconds", "unassigned_cap"]
+        widgets = {"main_account_mode": forms.RadioSelect}
 
 
 class MemberAddForm(forms.Form):
@@ -82,3 +107,49 @@ class HistoryFilterForm(forms.Form):
         self.fields["status"].choices = [("", _("All"))] + list(Conversation.Status.choices)
         self.fields["group"].queryset = ChatGroup.objects.filter(tenant_id=tenant_id).order_by("name")
         self.fields["group"].empty_label = _("All")
+
+
+WAITING_STATES = [("", _("Queued and overflow")), ("queued", _("Queued")), ("overflow", _("Overflow on the main account"))]
+
+
+class WaitingFilterForm(forms.Form):
+    group = forms.ModelChoiceField(label=_("Group"), required=False, queryset=ChatGroup.objects.none())
+    state = forms.ChoiceField(label=_("State"), required=False, choices=WAITING_STATES)
+    older_than = forms.IntegerField(
+        label=_("Waiting at least (minutes)"), required=False, min_value=0, max_value=7 * 24 * 60
+    )
+
+    def __init__(self, *args, tenant_id, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = ChatGroup.objects.filter(tenant_id=tenant_id).order_by("name")
+        self.fields["group"].empty_label = _("All")
+
+
+class BulkForm(forms.Form):
+    """Many waiting conversations at once: assign them to one member, or close them."""
+
+    conversations = forms.ModelMultipleChoiceField(
+        label=_("Conversations"),
+        queryset=Conversation.objects.none(),
+        error_messages={"required": _("Select at least one conversation.")},
+    )
+    action = forms.ChoiceField(
+        label=_("Action"), choices=[("assign", _("Assign to")), ("close", _("Close"))], widget=forms.RadioSelect
+    )
+    to_user = forms.ModelChoiceField(label=_("Member"), required=False, queryset=None)
+
+    def __init__(self, *args, tenant_id, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["conversations"].queryset = Conversation.objects.filter(tenant_id=tenant_id)
+        self.fields["conversations"].error_messages["invalid_choice"] = _(
+            "Some selected conversations are not in your shop's list; reload the page."
+        )
+        self.fields["to_user"].queryset = people
+        self.fields["to_user"].error_messages["invalid_choice"] = UNAVAILABLE
+        self.fields["to_user"].label_from_instance = lambda u: u.label
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == "assign" and not data.get("to_user"):
+            self.add_error("to_user", _("Choose who receives them."))
+        return data

@@ -9,6 +9,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -19,6 +20,60 @@ from utilities.trees import subtree_filter
 
 NICKNAME_MAX = 30
 BODY_MAX = 2000
+CAP_MAX = 200
+WEIGHT_MAX = 10
+SHOP_TIME_ZONE = "Asia/Shanghai"  # working hours are the shop's, whatever the server's zone
+
+
+class DistributionSettings(models.Model):
+    """The main account's distribution settings (主账号分流设置) for its whole shop; one row per tenant,
+    the defaults below while it has none."""
+
+    class MainAccountMode(models.TextChoices):
+        NEVER = "never", _("Never: buyers wait in the queue")
+        FALLBACK = "fallback", _("Only when every member is busy or offline")
+        MEMBER = "member", _("Always, as a member with its own reception cap")
+
+    tenant = models.OneToOneField(
+        "accounts.Tenant",
+        verbose_name=_("tenant"),
+        on_delete=models.CASCADE,
+        related_name="chat_settings",
+    )
+    main_account_mode = models.CharField(
+        verbose_name=_("main account receives conversations"),
+        max_length=10,
+        choices=MainAccountMode.choices,
+        default=MainAccountMode.FALLBACK,
+    )
+    main_account_cap = models.PositiveSmallIntegerField(
+        verbose_name=_("main account's reception cap"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(CAP_MAX)],
+        help_text=_("Open conversations the main account holds at most; more buyers wait in the queue."),
+    )
+    grace_seconds = models.PositiveIntegerField(
+        verbose_name=_("grace period when a member's connection is lost (seconds)"),
+        default=120,
+        validators=[MinValueValidator(0), MaxValueValidator(3600)],
+        help_text=_(
+            "When a member's workbench stops reporting (browser closed, network gone) for this long, "
+            "its open conversations go to others."
+        ),
+    )
+    unassigned_cap = models.PositiveIntegerField(
+        verbose_name=_("most conversations waiting at once"),
+        default=100,
+        validators=[MinValueValidator(1), MaxValueValidator(10_000)],
+        help_text=_("Waiting and overflow conversations together; past it, new buyers are asked to come back later."),
+    )
+
+    class Meta:
+        verbose_name = _("distribution settings")
+        verbose_name_plural = _("distribution settings")
+
+    def __str__(self):
+        return str(self.tenant)
 
 
 class ChatGroup(models.Model):
@@ -44,6 +99,24 @@ class ChatGroup(models.Model):
         verbose_name=_("offered to buyers"),
         default=True,
     )
+    reception_cap = models.PositiveSmallIntegerField(
+        verbose_name=_("reception cap (接待上限)"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(CAP_MAX)],
+        help_text=_("Open conversations each member holds at most; a member may have its own."),
+    )
+    opens_at = models.TimeField(
+        verbose_name=_("opens at"),
+        null=True,
+        blank=True,
+        help_text=_("Beijing time. Leave both times empty to serve around the clock."),
+    )
+    closes_at = models.TimeField(
+        verbose_name=_("closes at"),
+        null=True,
+        blank=True,
+        help_text=_("Beijing time; earlier than the opening time means the group works past midnight."),
+    )
     created_at = models.DateTimeField(
         verbose_name=_("created at"),
         auto_now_add=True,
@@ -59,10 +132,20 @@ class ChatGroup(models.Model):
                 name="chat_group_unique_name",
                 violation_error_message=_("A chat group with this name already exists."),
             ),
+            models.CheckConstraint(
+                condition=Q(opens_at__isnull=True, closes_at__isnull=True)
+                | Q(opens_at__isnull=False, closes_at__isnull=False),
+                name="chat_group_hours_both_or_none",
+                violation_error_message=_("Give both the opening and the closing time, or neither."),
+            ),
         ]
 
     def __str__(self):
         return self.name
+
+    @property
+    def has_hours(self):
+        return self.opens_at is not None and self.closes_at is not None
 
 
 class ChatMember(models.Model):
@@ -90,6 +173,19 @@ class ChatMember(models.Model):
         verbose_name=_("enabled for distribution"),
         default=True,
     )
+    reception_cap = models.PositiveSmallIntegerField(
+        verbose_name=_("own reception cap"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(CAP_MAX)],
+        help_text=_("Empty: the group's cap."),
+    )
+    weight = models.PositiveSmallIntegerField(
+        verbose_name=_("weight"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(WEIGHT_MAX)],
+        help_text=_("A member of weight 2 receives about twice as many conversations as one of weight 1."),
+    )
     created_at = models.DateTimeField(
         verbose_name=_("added at"),
         auto_now_add=True,
@@ -110,6 +206,11 @@ class ChatMember(models.Model):
     def __str__(self):
         return f"{self.group} · {self.user}"
 
+    @property
+    def cap(self):
+        """The open conversations this member holds at most in this group (its own cap, else the group's)."""
+        return self.reception_cap or self.group.reception_cap
+
 
 class Presence(models.Model):
     """Whether a staff member is taking conversations. Online counts only while the browser keeps
@@ -117,6 +218,7 @@ class Presence(models.Model):
 
     class Status(models.TextChoices):
         ONLINE = "online", _("Online")
+        BUSY = "busy", _("Busy (keeps its conversations, receives no new ones)")
         AWAY = "away", _("Away")
 
     tenant = models.ForeignKey(
@@ -161,7 +263,15 @@ class Presence(models.Model):
         return (now or timezone.now()) - datetime.timedelta(seconds=settings.CHAT_PRESENCE_TTL_SECONDS)
 
     def is_online(self, now=None):
-        return self.status == self.Status.ONLINE and self.last_seen_at is not None and self.last_seen_at >= self.fresh_since(now)
+        return self.status == self.Status.ONLINE and self.is_reporting(now)
+
+    def is_reporting(self, now=None):
+        """Whether the workbench is still open (online or busy, and reporting within the TTL)."""
+        return (
+            self.status in {self.Status.ONLINE, self.Status.BUSY}
+            and self.last_seen_at is not None
+            and self.last_seen_at >= self.fresh_since(now)
+        )
 
 
 class ConversationQuerySet(models.QuerySet):
@@ -192,6 +302,7 @@ class Conversation(models.Model):
     """One buyer's conversation with the shop, routed to one member (or the main account)."""
 
     class Status(models.TextChoices):
+        QUEUED = "queued", pgettext_lazy("conversation status", "Waiting")
         OPEN = "open", pgettext_lazy("conversation status", "Open")
         CLOSED = "closed", pgettext_lazy("conversation status", "Closed")
 
@@ -234,11 +345,20 @@ class Conversation(models.Model):
         verbose_name=_("served by"),
         on_delete=models.PROTECT,
         related_name="chat_conversations",
+        null=True,
+        blank=True,
+        help_text=_("Empty while the conversation waits in the queue."),
     )
     is_overflow = models.BooleanField(
         verbose_name=_("overflow"),
         default=False,
         help_text=_("No member was available: the main account received it."),
+    )
+    waiting_since = models.DateTimeField(
+        verbose_name=_("waiting since"),
+        null=True,
+        blank=True,
+        help_text=_("While queued or held by the main account as overflow: its place in line (first come, first served)."),
     )
     read_upto = models.BigIntegerField(
         verbose_name=_("read up to message"),
@@ -272,6 +392,16 @@ class Conversation(models.Model):
             models.Index(fields=["tenant", "assignee", "status"], name="chat_conv_tenant_assignee"),
             models.Index(fields=["tenant", "-created_at"], name="chat_conv_tenant_created"),
             models.Index(fields=["buyer_ip", "created_at"], name="chat_conv_ip_created"),
+            models.Index(fields=["tenant", "waiting_since", "id"], name="chat_conv_tenant_waiting"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="queued", assignee__isnull=True)
+                | Q(status="open", assignee__isnull=False)
+                | Q(status="closed"),
+                name="chat_conv_queued_iff_unassigned",
+                violation_error_message=_("A conversation waits in the queue exactly when no one serves it."),
+            ),
         ]
 
     def __str__(self):
@@ -279,7 +409,16 @@ class Conversation(models.Model):
 
     @property
     def is_open(self):
-        return self.status == self.Status.OPEN
+        """Still going: served, or waiting for someone (the buyer can write in both)."""
+        return self.status != self.Status.CLOSED
+
+    @property
+    def is_queued(self):
+        return self.status == self.Status.QUEUED
+
+    @property
+    def served_by_label(self):
+        return self.assignee.label if self.assignee_id else ""
 
 
 class Message(models.Model):
@@ -345,6 +484,33 @@ SYSTEM_TEXT = {
     "overflow": _("All customer service staff are busy; the shop's main account %(name)s is serving you."),
     "transferred": _("Transferred to %(name)s."),
     "closed": _("Conversation closed by %(name)s."),
+    "queued": _("All customer service staff are busy; you are in the queue and will be served in turn."),
+    "after_hours": _("This group is closed now. Your message is kept and answered when it opens."),
+    "assigned": _("%(name)s is serving you now."),
+    # Reassigned because the previous member can no longer serve: what a buyer reads names the new
+    # server; the reason is in the history (and the audit log).
+    "reassigned:offline": _("%(name)s is serving you now (the previous member lost the connection)."),
+    "reassigned:logout": _("%(name)s is serving you now (the previous member logged out)."),
+    "reassigned:away": _("%(name)s is serving you now (the previous member stepped away)."),
+    "reassigned:disabled": _("%(name)s is serving you now (the previous member's account was disabled)."),
+    "reassigned:offboarded": _("%(name)s is serving you now (the previous member left the shop)."),
+    "reassigned:frozen": _("%(name)s is serving you now (the previous member's account was frozen)."),
+    "reassigned:muted": _("%(name)s is serving you now (the previous member may not chat until verified)."),
+    "reassigned:removed": _("%(name)s is serving you now (the previous member left this group)."),
+    "reassigned:window": _("%(name)s is serving you now (the previous member's temporary access ended)."),
+    "reassigned:no_right": _("%(name)s is serving you now (the previous member no longer takes conversations)."),
+    "reassigned:group_disabled": _("%(name)s is serving you now (the previous member no longer takes this group)."),
+    "requeued:offline": _("The previous member lost the connection; you are in the queue and will be served in turn."),
+    "requeued:logout": _("The previous member logged out; you are in the queue and will be served in turn."),
+    "requeued:away": _("The previous member stepped away; you are in the queue and will be served in turn."),
+    "requeued:disabled": _("The previous member's account was disabled; you are in the queue and will be served in turn."),
+    "requeued:offboarded": _("The previous member left the shop; you are in the queue and will be served in turn."),
+    "requeued:frozen": _("The previous member's account was frozen; you are in the queue and will be served in turn."),
+    "requeued:muted": _("The previous member may not chat until verified; you are in the queue and will be served in turn."),
+    "requeued:removed": _("The previous member left this group; you are in the queue and will be served in turn."),
+    "requeued:window": _("The previous member's temporary access ended; you are in the queue and will be served in turn."),
+    "requeued:no_right": _("The previous member no longer takes conversations; you are in the queue and will be served in turn."),
+    "requeued:group_disabled": _("The previous member no longer takes this group; you are in the queue and will be served in turn."),
 }
 
 
@@ -352,5 +518,7 @@ def message_text(message):
     """What a message says to the reader: its body, or a system line in the reader's language."""
     if message.kind == Message.Kind.SYSTEM:
         template = SYSTEM_TEXT.get(message.body)
-        return str(template) % {"name": message.author_label} if template else message.body
+        if template is None:
+            return message.body
+        return str(template) % {"name": message.author_label} if "%(name)s" in str(template) else str(template)
     return message.body

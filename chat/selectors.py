@@ -1,12 +1,17 @@
 """Reads of customer chat, each starting from ``Conversation.objects.visible_to`` (STYLE 1, 7)."""
 
+import datetime
+
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 
 from .models import ChatGroup, ChatMember, Conversation, Message, Presence
-from .services import _holds_chat_permission, _open_count, eligible_staff
+from .routing import eligible_staff
+from .routing import holds_chat_permission as _holds_chat_permission
+from .routing import open_count as _open_count
 
 
 def open_conversations(user):
@@ -76,7 +81,10 @@ def live_view(tenant_id, now=None):
         person = row["person"]
         presence = getattr(person, "chat_presence", None)
         row["online"] = bool(presence and presence.is_online(now))
+        row["busy"] = bool(presence and presence.status == Presence.Status.BUSY and presence.is_reporting(now))
         row["open_count"] = person.open_count
+        row["cap"] = max((m.cap for m in row["groups"] if m.is_enabled), default=None)
+        row["eligible"] = row["eligible"] and row["cap"] is not None and row["open_count"] < row["cap"]
         row["reasons"] = _not_receiving(person, row, presence, now)
         result.append(row)
     result.sort(key=lambda r: (not r["online"], r["person"].label))
@@ -84,8 +92,6 @@ def live_view(tenant_id, now=None):
 
 
 def _not_receiving(person, row, presence, now):
-    from django.utils.translation import gettext as _
-
     reasons = []
     if not person.holds_right:
         reasons.append(_("lacks the right “Customer chat reception”"))
@@ -97,29 +103,69 @@ def _not_receiving(person, row, presence, now):
         reasons.append(person.get_status_display())
     if not any(m.is_enabled for m in row["groups"]):
         reasons.append(_("disabled"))
-    if not row["online"]:
+    if row["cap"] is not None and row["open_count"] >= row["cap"]:
+        reasons.append(_("at its reception cap"))
+    if row["busy"]:
+        reasons.append(_("busy"))
+    elif not row["online"]:
         reasons.append(_("away") if presence and presence.status == Presence.Status.AWAY else _("offline"))
     return reasons
 
 
 def groups_with_members(tenant_id):
-    """The tenant's groups, each with ``member_list`` (two queries)."""
+    """The tenant's groups, each with ``member_list`` and ``candidates`` (who may still be added:
+    three queries whatever the number of groups)."""
     groups = list(ChatGroup.objects.filter(tenant_id=tenant_id).order_by("name"))
     by_group = {}
-    for member in ChatMember.objects.filter(tenant_id=tenant_id).select_related("user").order_by("user__account_name"):
+    for member in ChatMember.objects.filter(tenant_id=tenant_id).select_related("user", "group").order_by("user__account_name"):
         by_group.setdefault(member.group_id, []).append(member)
+    candidates = list(chat_candidates(tenant_id))
     for group in groups:
         group.member_list = by_group.get(group.pk, [])
+        taken = {m.user_id for m in group.member_list}
+        group.candidates = [person for person in candidates if person.pk not in taken]
     return groups
 
 
-def chat_candidates(tenant_id):
-    """Staff accounts that may be added to a group: holding ``customer_chat``, not resigned."""
-    return (
-        User.objects.filter(tenant_id=tenant_id, kind=User.Kind.STAFF)
-        .exclude(status=User.Status.RESIGNED)
+def chat_candidates(tenant_id, group=None):
+    """Staff accounts that may be added to a group: holding ``customer_chat``, active or still to
+    bind (not disabled, frozen or resigned), and not already a member of ``group``."""
+    rows = (
+        User.objects.filter(tenant_id=tenant_id, kind=User.Kind.STAFF, status__in=[User.Status.ACTIVE, User.Status.PENDING])
         .filter(_holds_chat_permission())
         .order_by("account_name")
+    )
+    if group is not None:
+        rows = rows.exclude(chat_memberships__group=group)
+    return rows
+
+
+def waiting_conversations(tenant_id, *, group=None, state="", older_than=None, now=None):
+    """Conversations no member serves, first in line first: queued, and overflow held by the main
+    account; filtered by group, state (``queued``/``overflow``) and minutes waited at least."""
+    rows = (
+        Conversation.objects.filter(tenant_id=tenant_id, waiting_since__isnull=False)
+        .exclude(status=Conversation.Status.CLOSED)
+        .select_related("group", "assignee")
+        .order_by("waiting_since", "pk")
+    )
+    if group is not None:
+        rows = rows.filter(group=group)
+    if state == "queued":
+        rows = rows.filter(status=Conversation.Status.QUEUED)
+    elif state == "overflow":
+        rows = rows.filter(status=Conversation.Status.OPEN, is_overflow=True)
+    if older_than:
+        rows = rows.filter(waiting_since__lte=(now or timezone.now()) - datetime.timedelta(minutes=older_than))
+    return rows
+
+
+def all_open_conversations(tenant_id):
+    """Every conversation of the shop being served now, for the main account's live view."""
+    return (
+        Conversation.objects.filter(tenant_id=tenant_id, status=Conversation.Status.OPEN)
+        .select_related("group", "assignee")
+        .order_by("-last_message_at", "-id")
     )
 
 

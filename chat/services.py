@@ -8,11 +8,8 @@ spread evenly. Messages are stored first; the doorbell rings only after the comm
 import datetime
 
 from django.conf import settings
-from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
@@ -21,13 +18,10 @@ from accounts.models import User
 from accounts.services.audit import audit_record
 from accounts import permissions as catalogue
 from accounts.locks import lock_tenant
-from orgchart.models import Position
 from utilities.names import UNSHOWABLE, clean_name, has_visible_character, unshowable
 
-from . import doorbell
-from .models import BODY_MAX, NICKNAME_MAX, ChatGroup, ChatMember, Conversation, Message, Presence
-
-EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+from . import doorbell, routing
+from .models import BODY_MAX, NICKNAME_MAX, ChatGroup, ChatMember, Conversation, DistributionSettings, Message, Presence
 
 
 # Rights -----------------------------------------------------------------------------------------
@@ -61,108 +55,13 @@ def _muted_refusal():
     )
 
 
-# Who may receive a conversation -----------------------------------------------------------------
+# Who may receive a conversation (chat.routing decides; these names stay for the readers) ----------
 
-
-def _holds_chat_permission():
-    perm = dict(content_type__app_label=catalogue.APP_LABEL, codename=catalogue.CUSTOMER_CHAT)
-    by_position = Position.permissions.through.objects.filter(
-        position_id=OuterRef("position_id"), permission__in=Permission.objects.filter(**perm)
-    )
-    by_person = User.user_permissions.through.objects.filter(
-        user_id=OuterRef("pk"), permission__in=Permission.objects.filter(**perm)
-    )
-    return Exists(by_position) | Exists(by_person)
-
-
-def _open_count():
-    return Coalesce(
-        Subquery(
-            Conversation.objects.filter(assignee=OuterRef("pk"), status=Conversation.Status.OPEN)
-            .order_by()
-            .values("assignee")
-            .annotate(n=Count("pk"))
-            .values("n")[:1]
-        ),
-        Value(0),
-    )
-
-
-def eligible_staff(tenant_id, *, group=None, now=None):
-    """Staff who may receive a conversation now (R-36, R-17, R-20): online and reporting, enabled in
-    ``group`` (any group when ``None``), holding ``customer_chat``, active, not muted, and a
-    temporary account only inside its window. Annotated with ``open_count`` and ``idle_since``."""
-    now = now or timezone.now()
-    memberships = ChatMember.objects.filter(user=OuterRef("pk"), tenant_id=tenant_id, is_enabled=True)
-    if group is not None:
-        memberships = memberships.filter(group=group)
-    candidates = (
-        User.objects.filter(
-            tenant_id=tenant_id,
-            kind=User.Kind.STAFF,
-            status=User.Status.ACTIVE,
-            is_active=True,
-            chat_presence__status=Presence.Status.ONLINE,
-            chat_presence__last_seen_at__gte=Presence.fresh_since(now),
-        )
-        .filter(
-            Q(
-                temporary_ends_at__isnull=True,
-                identity_status__in=[User.IdentityStatus.PENDING, User.IdentityStatus.VERIFIED],
-            )
-            | Q(temporary_starts_at__lte=now, temporary_ends_at__gt=now)
-        )
-        .filter(Exists(memberships))
-        .filter(_holds_chat_permission())
-        .annotate(open_count=_open_count(), idle_since=F("chat_presence__last_assigned_at"))
-        .order_by("pk")
-    )
-    # The database narrowed it down; ``can_send_chat`` stays the one rule that decides (R-17).
-    return [person for person in candidates if person.can_send_chat and person.in_window(now)]
-
-
-def _least_busy(candidates):
-    return min(candidates, key=lambda p: (p.open_count, p.idle_since or EPOCH, p.pk), default=None)
-
-
-def _main_account(tenant_id):
-    return User.objects.filter(tenant_id=tenant_id, kind=User.Kind.OWNER).order_by("pk").first()
-
-
-def _route(group, now, *, exclude=()):
-    """``(person, overflow)``: the least busy eligible member of ``group``, else the main account."""
-    candidates = [p for p in eligible_staff(group.tenant_id, group=group, now=now) if p.pk not in exclude]
-    person = _least_busy(candidates)
-    if person is not None:
-        Presence.objects.filter(user=person).update(last_assigned_at=now)
-        return person, False
-    return _main_account(group.tenant_id), True
-
-
-def _add_message(conversation, *, kind, body, author=None, author_label="", now=None):
-    now = now or timezone.now()
-    message = Message.objects.create(
-        tenant_id=conversation.tenant_id,
-        conversation=conversation,
-        kind=kind,
-        author=author,
-        author_label=author_label[:50],
-        body=body,
-        created_at=now,
-    )
-    conversation.last_message_id = message.pk
-    conversation.last_message_at = now
-    Conversation.objects.filter(pk=conversation.pk).update(last_message_id=message.pk, last_message_at=now)
-    return message
-
-
-def _ring_conversation(conversation, *also):
-    doorbell.ring(
-        doorbell.conversation_key(conversation.pk),
-        doorbell.user_key(conversation.assignee_id),
-        doorbell.tenant_key(conversation.tenant_id),
-        *also,
-    )
+eligible_staff = routing.eligible_staff
+_holds_chat_permission = routing.holds_chat_permission
+_open_count = routing.open_count
+_add_message = routing.add_message
+_ring_conversation = routing.ring_conversation
 
 
 _WHAT = {
@@ -208,39 +107,54 @@ def _start_rate_limited(ip, now):
 
 @transaction.atomic
 def conversation_start(*, group, nickname, body, ip=None):
-    """A buyer starts a conversation in ``group`` on the shop's public page; it is routed at once."""
-    now = timezone.now()
+    """A buyer starts a conversation in ``group`` on the shop's public page; it is routed at once
+    to a member, the main account (overflow) or the queue (every member at its cap, or the group
+    closed for the day). Refused while the shop already has ``unassigned_cap`` conversations
+    waiting (R-36: nothing an anonymous buyer does leaves the owner with unbounded work)."""
     if not group.is_offered:
         raise ValidationError({"group": _("This shop does not offer that group.")})
     nickname = clean_name(nickname, what=_("nickname"), field="nickname", max_length=NICKNAME_MAX)
     body = _clean_text(body, field="body", max_length=BODY_MAX, what="message")
-    if _start_rate_limited(ip, now):
+    if _start_rate_limited(ip, timezone.now()):
         raise ValidationError(
             _("Too many conversations from your network in a short time. Please try again in a few minutes."),
             code="rate_limited",
         )
     lock_tenant(group.tenant)
-    assignee, overflow = _route(group, now)
+    now = timezone.now()  # read under the lock: the queue's order is the order of arrival
+    setup = routing.distribution_settings(group.tenant_id)
+    if routing.unassigned_count(group.tenant_id) >= setup.unassigned_cap:
+        raise ValidationError(
+            _("Many buyers are waiting for this shop right now. Please wait a few minutes and try again."),
+            code="shop_busy",
+        )
+    assignee, overflow = routing.route(group, now, setup=setup)
     conversation = Conversation.objects.create(
         tenant_id=group.tenant_id,
         group=group,
         buyer_nickname=nickname,
         buyer_ip=ip,
         assignee=assignee,
+        status=Conversation.Status.OPEN if assignee else Conversation.Status.QUEUED,
         is_overflow=overflow,
+        waiting_since=now if (overflow or assignee is None) else None,
         created_at=now,
         last_message_at=now,
     )
     _add_message(conversation, kind=Message.Kind.BUYER, body=body, author_label=nickname, now=now)
-    _add_message(
-        conversation, kind=Message.Kind.SYSTEM, body="overflow" if overflow else "started", author_label=assignee.label
-    )
+    if assignee is None:
+        note = "queued" if routing.group_is_open(group, now) else "after_hours"
+        _add_message(conversation, kind=Message.Kind.SYSTEM, body=note, now=now)
+    else:
+        _add_message(
+            conversation, kind=Message.Kind.SYSTEM, body="overflow" if overflow else "started", author_label=assignee.label
+        )
     audit_record(
         actor=None,
         tenant=group.tenant,
         action="chat.conversation_start",
         target=conversation,
-        after={"group": group.name, "served_by": assignee.label, "overflow": overflow},
+        after={"group": group.name, "served_by": assignee.label if assignee else None, "overflow": overflow},
     )
     _ring_conversation(conversation)
     return conversation
@@ -300,24 +214,28 @@ def conversation_mark_read(*, actor, conversation):
 @transaction.atomic
 def conversation_close(*, actor, conversation):
     """The person serving it, or the main account, closes a conversation."""
+    lock_tenant(conversation.tenant)  # a freed place goes to the first one waiting, counted under the lock
     conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
     if not (actor.is_owner and actor.tenant_id == conversation.tenant_id):
         _serving(actor, conversation)
     if not conversation.is_open:
         raise ValidationError(_("This conversation is already closed."))
     now = timezone.now()
+    before = conversation.status
     conversation.status = Conversation.Status.CLOSED
     conversation.closed_at = now
-    Conversation.objects.filter(pk=conversation.pk).update(status=conversation.status, closed_at=now)
+    conversation.waiting_since = None
+    Conversation.objects.filter(pk=conversation.pk).update(status=conversation.status, closed_at=now, waiting_since=None)
     _add_message(conversation, kind=Message.Kind.SYSTEM, body="closed", author_label=actor.label, now=now)
     audit_record(
         actor=actor,
         action="chat.conversation_close",
         target=conversation,
-        before={"status": Conversation.Status.OPEN},
+        before={"status": before},
         after={"status": Conversation.Status.CLOSED},
     )
-    _ring_conversation(conversation)
+    _ring_conversation(conversation, doorbell.queue_key(conversation.group_id) if before == Conversation.Status.QUEUED else None)
+    routing.dispatch(conversation.tenant_id, now)
     return conversation
 
 
@@ -329,49 +247,70 @@ def transfer_targets(actor, conversation, now=None):
     return people, groups
 
 
+def _cap_of(person):
+    """The most open conversations ``person`` may hold: its largest cap among its enabled groups."""
+    caps = [m.cap for m in ChatMember.objects.filter(user=person, is_enabled=True).select_related("group")]
+    return max(caps, default=0)
+
+
 @transaction.atomic
 def conversation_transfer(*, actor, conversation, to_user=None, to_group=None):
-    """Hand an open conversation to another eligible member, or to a group (routed as a new one)."""
+    """Hand an open conversation to another eligible member below its cap, or to a group (routed
+    as a new one: a member with room, else the queue is refused here since the buyer is served)."""
     if (to_user is None) == (to_group is None):
         raise ValidationError(_("Choose either a person or a group to transfer to."))
     lock_tenant(conversation.tenant)
-    conversation = Conversation.objects.select_for_update().select_related("group", "assignee").get(pk=conversation.pk)
+    conversation = (
+        Conversation.objects.select_for_update(of=("self",)).select_related("group", "assignee").get(pk=conversation.pk)
+    )
     if not (actor.is_owner and actor.tenant_id == conversation.tenant_id):
         _serving(actor, conversation)
     if not conversation.is_open:
         raise ValidationError(_("This conversation is closed."))
     now = timezone.now()
     previous = conversation.assignee
+    previous_id = previous.pk if previous else None
     previous_group = group = conversation.group
     if to_user is not None:
         eligible = {p.pk: p for p in eligible_staff(conversation.tenant_id, now=now)}
-        if to_user.pk == previous.pk or to_user.pk not in eligible:
+        if to_user.pk == previous_id or to_user.pk not in eligible:
             raise ValidationError(
                 {"to_user": _("%(name)s cannot take conversations right now.") % {"name": to_user.label}}
             )
         assignee, overflow = eligible[to_user.pk], False
+        if assignee.open_count >= _cap_of(assignee):
+            raise ValidationError(
+                {"to_user": _("%(name)s is at the reception cap: choose someone else.") % {"name": to_user.label}}
+            )
         Presence.objects.filter(user=assignee).update(last_assigned_at=now)
+        if not ChatMember.objects.filter(group=group, user=assignee, is_enabled=True).exists():
+            # Served from now on within one of the person's own groups, so that the sweep (which
+            # hands on what a member serves outside its groups) leaves it where it was sent.
+            group = (
+                ChatGroup.objects.filter(tenant_id=conversation.tenant_id, members__user=assignee, members__is_enabled=True)
+                .order_by("name")
+                .first()
+            )
     else:
         if to_group.tenant_id != conversation.tenant_id:
             raise ValidationError({"to_group": _("Choose one of your groups.")})
         group = to_group
-        assignee, overflow = _route(group, now, exclude={previous.pk})
-        if assignee.pk == previous.pk:
+        assignee, overflow = routing.route(group, now, exclude={previous_id} if previous_id else ())
+        if assignee is None:
             raise ValidationError({"to_group": _("No one else in %(group)s can take it right now.") % {"group": group.name}})
-    conversation.assignee = assignee
     conversation.group = group
-    conversation.is_overflow = overflow
-    conversation.read_upto = 0
-    Conversation.objects.filter(pk=conversation.pk).update(assignee=assignee, group=group, is_overflow=overflow, read_upto=0)
-    _add_message(conversation, kind=Message.Kind.SYSTEM, body="transferred", author_label=assignee.label, now=now)
+    Conversation.objects.filter(pk=conversation.pk).update(group=group)
+    routing.hand_to(conversation, assignee, overflow, now, note="transferred")
     audit_record(
         actor=actor,
         action="chat.conversation_transfer",
         target=conversation,
-        before={"served_by": previous.label, "group": previous_group.name},
+        before={"served_by": previous.label if previous else None, "group": previous_group.name},
         after={"served_by": assignee.label, "group": group.name, "overflow": overflow},
     )
-    _ring_conversation(conversation, doorbell.user_key(previous.pk))
+    _ring_conversation(conversation, doorbell.user_key(previous_id) if previous_id else None)
+    if previous_id and not overflow:
+        routing.dispatch(conversation.tenant_id, now)  # the previous server has room again
     return conversation
 
 
@@ -381,7 +320,8 @@ def presence_set(*, actor, status):
     if not (actor.is_staff_account and holds_chat_right(actor)):
         raise PermissionDenied(_("Only customer-service staff set a chat status."))
     if status not in Presence.Status.values:
-        raise ValidationError(_("Choose online or away."))
+        raise ValidationError(_("Choose online, busy or away."))
+    lock_tenant(actor.tenant)
     now = timezone.now()
     presence, _created = Presence.objects.select_for_update().get_or_create(
         user=actor, defaults={"tenant_id": actor.tenant_id, "status": Presence.Status.AWAY}
@@ -392,26 +332,42 @@ def presence_set(*, actor, status):
     presence.save(update_fields=["status", "last_seen_at"])
     if before != status:
         audit_record(actor=actor, action="chat.presence", target=actor, before={"status": before}, after={"status": status})
+    if status == Presence.Status.AWAY:
+        routing.release(actor, reason="away", actor=actor, now=now)
+    elif status == Presence.Status.ONLINE:
+        routing.dispatch(actor.tenant_id, now)  # the queue and the overflow come to a member who arrives
     doorbell.ring(doorbell.tenant_key(actor.tenant_id), doorbell.user_key(actor.pk))
     return presence
 
 
 def presence_end_on_logout(sender, request, user, **kwargs):
-    """Logging out sets an online member away at once, instead of a minute later (audited)."""
-    if user is not None and user.is_staff_account and Presence.objects.filter(user=user, status=Presence.Status.ONLINE).exists():
-        with transaction.atomic():
+    """Logging out sets a member away at once (audited) and routes its open conversations to others."""
+    if user is None or not user.is_staff_account:
+        return
+    with transaction.atomic():
+        working = Presence.objects.filter(user=user).exclude(status=Presence.Status.AWAY).first()
+        if working is not None:
             Presence.objects.filter(user=user).update(status=Presence.Status.AWAY)
             audit_record(
-                actor=user, action="chat.presence", target=user, before={"status": "online"}, after={"status": "away"}
+                actor=user, action="chat.presence", target=user, before={"status": working.status}, after={"status": "away"}
             )
-            doorbell.ring(doorbell.tenant_key(user.tenant_id))
+        routing.release(user, reason="logout", actor=user)
+        doorbell.ring(doorbell.tenant_key(user.tenant_id))
+
+
+def release_on_lost_access(sender, staff, reason, **kwargs):
+    """``accounts.signals.staff_can_no_longer_serve``: disabled, offboarded, frozen or muted staff
+    hand their open conversations on at once, in the same transaction (R-36)."""
+    routing.release(staff, reason=reason)
 
 
 def presence_heartbeat(*, actor):
-    """The workbench is still open: keep an online member online for another TTL (not audited)."""
+    """The workbench is still open: keep an online or busy member so for another TTL (not audited)."""
     if not actor.is_staff_account:
         return None
-    updated = Presence.objects.filter(user=actor, status=Presence.Status.ONLINE).update(last_seen_at=timezone.now())
+    updated = Presence.objects.filter(
+        user=actor, status__in=[Presence.Status.ONLINE, Presence.Status.BUSY]
+    ).update(last_seen_at=timezone.now())
     return bool(updated)
 
 
@@ -441,20 +397,41 @@ def group_create(*, actor, name, description="", is_offered=True):
     return group
 
 
+def _group_fields(group):
+    return {
+        "name": group.name,
+        "description": group.description,
+        "offered": group.is_offered,
+        "reception_cap": group.reception_cap,
+        "opens_at": group.opens_at,
+        "closes_at": group.closes_at,
+    }
+
+
 @transaction.atomic
-def group_update(*, actor, group, name, description="", is_offered=True):
+def group_update(*, actor, group, name, description="", is_offered=True, reception_cap=None, opens_at=None, closes_at=None):
+    """Rename a group, offer it or not, set its members' default reception cap and its working
+    hours (Beijing time; both or neither). A higher cap or an opening hands out what waits."""
     _owner_only(actor)
     if group.tenant_id != actor.tenant_id:
         raise PermissionDenied
-    before = {"name": group.name, "description": group.description, "offered": group.is_offered}
+    lock_tenant(actor.tenant)
+    before = _group_fields(group)
     group.name = clean_name(name, what=_("group name"), field="name")
     group.description = description
     group.is_offered = is_offered
+    if reception_cap is not None:
+        group.reception_cap = reception_cap
+    if (opens_at is None) != (closes_at is None):
+        raise ValidationError({"closes_at": _("Give both the opening and the closing time, or neither.")})
+    if opens_at is not None and opens_at == closes_at:
+        raise ValidationError({"closes_at": _("The closing time must differ from the opening time.")})
+    group.opens_at, group.closes_at = opens_at, closes_at
     _name_free(group)
     group.full_clean()
-    group.save(update_fields=["name", "description", "is_offered"])
-    after = {"name": group.name, "description": group.description, "offered": group.is_offered}
-    audit_record(actor=actor, action="chat.group_update", target=group, before=before, after=after)
+    group.save(update_fields=["name", "description", "is_offered", "reception_cap", "opens_at", "closes_at"])
+    audit_record(actor=actor, action="chat.group_update", target=group, before=before, after=_group_fields(group))
+    routing.dispatch(actor.tenant_id)
     _ring_tenant(actor.tenant_id)
     return group
 
@@ -465,30 +442,38 @@ def member_add(*, actor, group, user):
     _owner_only(actor)
     if group.tenant_id != actor.tenant_id or user.tenant_id != actor.tenant_id:
         raise PermissionDenied
-    if not user.is_staff_account or user.status == User.Status.RESIGNED:
-        raise ValidationError({"user": _("Choose a staff account of your organisation.")})
+    if not user.is_staff_account or user.status not in {User.Status.ACTIVE, User.Status.PENDING}:
+        raise ValidationError({"user": _("Choose an active staff account of your organisation.")})
     if not user.has_perm(catalogue.perm(catalogue.CUSTOMER_CHAT)):
         raise ValidationError(
             {"user": _("%(name)s does not hold the right “Customer chat reception”.") % {"name": user.label}}
         )
     if ChatMember.objects.filter(group=group, user=user).exists():
         raise ValidationError({"user": _("%(name)s is already in this group.") % {"name": user.label}})
+    lock_tenant(actor.tenant)
     member = ChatMember.objects.create(tenant_id=actor.tenant_id, group=group, user=user)
     audit_record(actor=actor, action="chat.member_add", target=user, after={"group": group.name})
+    routing.dispatch(actor.tenant_id)
     _ring_tenant(actor.tenant_id)
     return member
 
 
 @transaction.atomic
 def member_set_enabled(*, actor, member, enabled):
-    """Enable or disable a member's distribution in one group (their open conversations stay theirs)."""
+    """Enable or disable a member's distribution in one group. Disabling routes its open
+    conversations of that group to others at once; enabling hands it what waits."""
     _owner_only(actor)
     if member.tenant_id != actor.tenant_id:
         raise PermissionDenied
     if member.is_enabled == enabled:
         return member
+    lock_tenant(actor.tenant)
     member.is_enabled = enabled
     member.save(update_fields=["is_enabled"])
+    if enabled:
+        routing.dispatch(actor.tenant_id)
+    else:
+        routing.release(member.user, reason="group_disabled", actor=actor, group=member.group)
     audit_record(
         actor=actor,
         action="chat.member_enable" if enabled else "chat.member_disable",
@@ -507,4 +492,125 @@ def member_remove(*, actor, member):
         raise PermissionDenied
     audit_record(actor=actor, action="chat.member_remove", target=member.user, before={"group": member.group.name})
     member.delete()
+    routing.release(member.user, reason="removed", actor=actor, group=member.group)
     _ring_tenant(actor.tenant_id)
+
+
+@transaction.atomic
+def member_update(*, actor, member, reception_cap, weight):
+    """Set a member's own reception cap in its group (``None``: the group's) and its weight.
+    Above its new cap a member keeps what it has and receives nothing new; room hands out what waits."""
+    _owner_only(actor)
+    if member.tenant_id != actor.tenant_id:
+        raise PermissionDenied
+    lock_tenant(actor.tenant)
+    before = {"group": member.group.name, "reception_cap": member.reception_cap, "weight": member.weight}
+    member.reception_cap = reception_cap
+    member.weight = weight
+    member.full_clean()
+    member.save(update_fields=["reception_cap", "weight"])
+    after = {"group": member.group.name, "reception_cap": member.reception_cap, "weight": member.weight}
+    audit_record(actor=actor, action="chat.member_update", target=member.user, before=before, after=after)
+    routing.dispatch(actor.tenant_id)
+    _ring_tenant(actor.tenant_id)
+    return member
+
+
+SETTINGS_FIELDS = ("main_account_mode", "main_account_cap", "grace_seconds", "unassigned_cap")
+
+
+@transaction.atomic
+def settings_update(*, actor, **values):
+    """The main account's distribution settings (主账号分流设置): whether it receives conversations
+    (never / when every member is busy or offline / as a member), its cap, the grace period for a
+    lost connection and the most conversations waiting at once. Unknown keys raise ``TypeError``."""
+    _owner_only(actor)
+    unknown = set(values) - set(SETTINGS_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown settings: {sorted(unknown)}")
+    lock_tenant(actor.tenant)
+    setup, _created = DistributionSettings.objects.select_for_update().get_or_create(tenant_id=actor.tenant_id)
+    before = {name: getattr(setup, name) for name in SETTINGS_FIELDS}
+    for name, value in values.items():
+        setattr(setup, name, value)
+    setup.full_clean()
+    setup.save()
+    after = {name: getattr(setup, name) for name in SETTINGS_FIELDS}
+    audit_record(actor=actor, action="chat.settings", target=actor.tenant, before=before, after=after)
+    routing.dispatch(actor.tenant_id)
+    _ring_tenant(actor.tenant_id)
+    return setup
+
+
+BULK_ACTIONS = ("assign", "close")
+
+
+@transaction.atomic
+def conversations_bulk(*, actor, conversations, action, to_user=None):
+    """Assign many waiting conversations (queued, or overflow on the main account) to one member,
+    or close them, all or nothing: any one that is no longer waiting, or a member without room for
+    all of them, refuses the whole batch with a message saying which. Returns how many changed."""
+    _owner_only(actor)
+    if action not in BULK_ACTIONS:
+        raise ValidationError({"action": _("Choose assign or close.")})
+    ids = sorted({c.pk for c in conversations})
+    if not ids:
+        raise ValidationError({"conversations": _("Select at least one conversation.")})
+    lock_tenant(actor.tenant)
+    now = timezone.now()
+    rows = list(
+        Conversation.objects.filter(tenant_id=actor.tenant_id, pk__in=ids)
+        .select_for_update(of=("self",))
+        .select_related("group", "assignee")
+        .order_by("waiting_since", "pk")
+    )
+    gone = [c for c in rows if c.waiting_since is None or not c.is_open]
+    if len(rows) != len(ids) or gone:
+        names = ", ".join(c.buyer_nickname for c in gone) or _("some of them")
+        raise ValidationError(
+            {"conversations": _("No longer waiting: %(names)s. Reload the list; nothing was changed.") % {"names": names}}
+        )
+    if action == "assign":
+        if to_user is None:
+            raise ValidationError({"to_user": _("Choose who receives them.")})
+        eligible = {p.pk: p for p in eligible_staff(actor.tenant_id, now=now)}
+        person = eligible.get(to_user.pk)
+        if person is None:
+            raise ValidationError({"to_user": _("%(name)s cannot take conversations right now.") % {"name": to_user.label}})
+        room = _cap_of(person) - person.open_count
+        if len(rows) > room:
+            raise ValidationError(
+                {
+                    "to_user": _("%(name)s has room for %(room)d more (reception cap); you selected %(n)d. Nothing was changed.")
+                    % {"name": person.label, "room": max(room, 0), "n": len(rows)}
+                }
+            )
+    for conversation in rows:
+        previous = conversation.assignee
+        if action == "assign":
+            routing.hand_to(conversation, person, False, now, note="assigned")
+        else:
+            conversation.status = Conversation.Status.CLOSED
+            conversation.closed_at = now
+            conversation.waiting_since = None
+            Conversation.objects.filter(pk=conversation.pk).update(status=conversation.status, closed_at=now, waiting_since=None)
+            _add_message(conversation, kind=Message.Kind.SYSTEM, body="closed", author_label=actor.label, now=now)
+        _ring_conversation(
+            conversation,
+            doorbell.user_key(previous.pk) if previous else None,
+            doorbell.queue_key(conversation.group_id),
+        )
+    audit_record(
+        actor=actor,
+        action="chat.conversation_bulk",
+        tenant=actor.tenant,
+        after={
+            "action": action,
+            "conversations": [c.pk for c in rows],
+            "served_by": person.label if action == "assign" else None,
+        },
+    )
+    if action == "close":
+        routing.dispatch(actor.tenant_id, now)
+    _ring_tenant(actor.tenant_id)
+    return len(rows)

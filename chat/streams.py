@@ -13,19 +13,21 @@ same views return a generator that polls the database every ``CHAT_POLL_SECONDS`
 ``SYNC_STREAM_SECONDS`` (the browser reconnects), so a stream never holds a thread for long.
 """
 
-import json
 import logging
 import time
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import DatabaseError, connection, connections
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.http import StreamingHttpResponse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
-from . import doorbell
-from .models import Conversation, message_text
+from utilities.encoding import dumps
+
+from . import doorbell, routing
+from .models import Conversation, Presence, message_text
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +38,7 @@ TENANT_TICK_SECONDS = 10  # the live view also refreshes when presence expires w
 
 def _event(name, data, event_id=None):
     head = f"id: {event_id}\n" if event_id is not None else ""
-    return f"{head}event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+    return f"{head}event: {name}\ndata: {dumps(data)}\n\n"
 
 
 def message_payload(message):
@@ -55,13 +57,33 @@ def message_payload(message):
 def buyer_snapshot(conversation_id, after, language):
     """``(events, last_id)``: the messages after ``after`` and the conversation's state."""
     with translation.override(language):
-        conversation = Conversation.objects.select_related("assignee").get(pk=conversation_id)
+        conversation = Conversation.objects.select_related("assignee", "group").get(pk=conversation_id)
         messages = list(conversation.messages.filter(id__gt=after).order_by("id")[:200])
         events = [_event("message", message_payload(m), m.pk) for m in messages]
         if messages:
             after = messages[-1].pk
-        state = {"status": conversation.status, "served_by": conversation.assignee.label}
+        state = buyer_state(conversation)
     return events, after, state
+
+
+def buyer_state(conversation, now=None):
+    """What the buyer's page shows besides the messages: who serves, or the place in the queue
+    and, outside the group's working hours, when it opens again (Beijing time)."""
+    state = {"status": conversation.status, "served_by": conversation.served_by_label}
+    if conversation.is_queued:
+        state["position"] = routing.queue_position(conversation)
+        opens = routing.group_opens_next(conversation.group, now or timezone.now())
+        state["waiting_text"] = waiting_text(state["position"], opens)
+    return state
+
+
+def waiting_text(position, opens):
+    """The line a waiting buyer reads in place of a name."""
+    if opens is not None:
+        return _("This group is closed now. It opens again at %(time)s (Beijing time); your message will be answered then.") % {
+            "time": opens.strftime("%m-%d %H:%M")
+        }
+    return _("You are number %(position)d in the queue.") % {"position": position}
 
 
 def workbench_version(user_id):
@@ -73,16 +95,23 @@ def workbench_version(user_id):
 
 
 def tenant_version(tenant_id):
-    """Changes whenever any open conversation of the tenant or anyone's chat status changes."""
-    from .models import Presence
-
-    found = Conversation.objects.filter(tenant_id=tenant_id, status=Conversation.Status.OPEN).aggregate(
-        n=Count("pk"), last=Max("last_message_id"), newest=Max("pk")
+    """Changes whenever any conversation of the tenant that is not closed (served, overflow or
+    queued) or anyone's chat status changes: arrivals, messages, reassignments, the queue."""
+    found = (
+        Conversation.objects.filter(tenant_id=tenant_id)
+        .exclude(status=Conversation.Status.CLOSED)
+        .aggregate(
+            n=Count("pk"),
+            last=Max("last_message_id"),
+            newest=Max("pk"),
+            served_by=Sum("assignee_id"),
+            queued=Count("pk", filter=Q(status=Conversation.Status.QUEUED)),
+        )
     )
-    online = Presence.objects.filter(tenant_id=tenant_id, status=Presence.Status.ONLINE).aggregate(
-        n=Count("pk"), ids=Sum("user_id")
+    working = Presence.objects.filter(tenant_id=tenant_id).exclude(status=Presence.Status.AWAY).aggregate(
+        n=Count("pk"), ids=Sum("user_id"), online=Count("pk", filter=Q(status=Presence.Status.ONLINE))
     )
-    return [found["n"], found["last"], found["newest"], online["n"], online["ids"]]
+    return [found["n"], found["last"], found["newest"], working["online"], working["ids"], found["served_by"], found["queued"], working["n"]]
 
 
 def _guarded(function, *args):
@@ -171,7 +200,9 @@ def buyer_stream(request, conversation):
             events.append(_event("state", state))
         return events
 
-    return event_stream(request, [doorbell.conversation_key(conversation.pk)], step)
+    # A waiting buyer's place changes when anyone ahead in its group's queue is served or leaves.
+    keys = [doorbell.conversation_key(conversation.pk), doorbell.queue_key(conversation.group_id)]
+    return event_stream(request, keys, step)
 
 
 def staff_stream(request, *, tenant_wide=False):

@@ -20,6 +20,9 @@ urlpatterns = [
     path("groups/<int:pk>/members/", views.member_add, name="member_add"),
     path("members/<int:pk>/enabled/", views.member_toggle, name="member_toggle"),
     path("members/<int:pk>/remove/", views.member_remove, name="member_remove"),
+    path("members/<int:pk>/", views.member_edit, name="member_edit"),
+    path("settings/", views.settings_edit, name="settings"),
+    path("waiting/", views.waiting, name="waiting"),
     path("live/", views.live, name="live"),
     # The buyer's side: public, one page per shop.
     path("s/<slug:slug>/", buyer.shop, name="shop"),

@@ -2,10 +2,9 @@
 
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.conf import settings
-from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,13 +12,26 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import owner_required, tenant_member_required
+from accounts.models import User
 from utilities.db_router import reads_from_replica
+from utilities.encoding import JsonResponse
 from utilities.exports import csv_response
-from utilities.pagination import capped_page
 from utilities.forms import attach_errors
+from utilities.pagination import capped_page
 
-from . import selectors, services, streams
-from .forms import GroupForm, HistoryFilterForm, MemberAddForm, MessageForm, TransferForm
+from . import routing, selectors, services, streams
+from .forms import (
+    BulkForm,
+    GroupForm,
+    HistoryFilterForm,
+    MemberAddForm,
+    MemberForm,
+    MessageForm,
+    NewGroupForm,
+    SettingsForm,
+    TransferForm,
+    WaitingFilterForm,
+)
 from .models import ChatGroup, ChatMember, Conversation, Presence, message_text
 
 
@@ -65,6 +77,7 @@ def _workbench_context(request, current=None):
         "current": current,
         "presence": presence,
         "online": bool(presence and presence.is_online()),
+        "busy": bool(presence and presence.status == Presence.Status.BUSY and presence.is_reporting()),
         "heartbeat_ms": settings.CHAT_HEARTBEAT_SECONDS * 1000,
     }
     return context
@@ -94,8 +107,12 @@ def presence(request):
     else:
         if request.POST.get("status") == Presence.Status.ONLINE:
             messages.success(request, _("You are online: new conversations come to you while this page is open."))
+        elif request.POST.get("status") == Presence.Status.BUSY:
+            messages.success(request, _("You are busy: you keep your conversations and receive no new ones."))
         else:
-            messages.success(request, _("You are away: no new conversations come to you."))
+            messages.success(
+                request, _("You are away: no new conversations come to you, and your open ones went to others.")
+            )
     return redirect("chat:workbench")
 
 
@@ -103,7 +120,8 @@ def presence(request):
 @require_GET
 def stream(request):
     """Server-sent events telling the workbench (and the owner's live view) to resync."""
-    return streams.staff_stream(request, tenant_wide=request.user.is_owner and request.GET.get("scope") == "tenant")
+    # The main account reads every conversation of its shop live (R-36): its streams follow the tenant.
+    return streams.staff_stream(request, tenant_wide=request.user.is_owner)
 
 
 def _visible(request, pk):
@@ -150,7 +168,7 @@ def conversation_messages(request, pk):
             "messages": [streams.message_payload(m) for m in selectors.messages_after(conversation, after)],
             "status": conversation.status,
             "status_label": conversation.get_status_display(),
-            "served_by": conversation.assignee.label,
+            "served_by": conversation.served_by_label,
             **_thread_state(request.user, conversation),
         }
     )
@@ -226,11 +244,11 @@ def conversation_transfer(request, pk):
 
 @owner_required
 def distribution(request):
-    """Groups, their members and whether each member is enabled (R-36)."""
+    """Groups, their members (cap, weight, enabled) and the main account's settings (R-36)."""
     tenant_id = request.user.tenant_id
-    group_form = GroupForm(prefix="new")
+    group_form = NewGroupForm(prefix="new")
     if request.method == "POST":
-        group_form = GroupForm(request.POST, prefix="new")
+        group_form = NewGroupForm(request.POST, prefix="new")
         if group_form.is_valid():
             try:
                 group = services.group_create(actor=request.user, **group_form.cleaned_data)
@@ -239,17 +257,38 @@ def distribution(request):
             else:
                 messages.success(request, _("Group %(name)s created.") % {"name": group.name})
                 return redirect("chat:distribution")
-    candidates = selectors.chat_candidates(tenant_id)
+    return _distribution_page(request, group_form=group_form)
+
+
+def _distribution_page(request, *, group_form=None, settings_form=None, status=200):
+    tenant_id = request.user.tenant_id
     return render(
         request,
         "chat/distribution.html",
         {
             "groups": selectors.groups_with_members(tenant_id),
-            "group_form": group_form,
-            "member_form": MemberAddForm(candidates=candidates),
+            "group_form": group_form or NewGroupForm(prefix="new"),
+            "settings_form": settings_form or SettingsForm(instance=routing.distribution_settings(tenant_id), prefix="settings"),
             "buyer_url": request.build_absolute_uri(reverse("chat:shop", args=[request.user.tenant.slug])),
         },
+        status=status,
     )
+
+
+@owner_required
+@require_POST
+def settings_edit(request):
+    """The main account's distribution settings (主账号分流设置)."""
+    form = SettingsForm(request.POST, instance=routing.distribution_settings(request.user.tenant_id), prefix="settings")
+    if form.is_valid():
+        try:
+            services.settings_update(actor=request.user, **{name: form.cleaned_data[name] for name in services.SETTINGS_FIELDS})
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(request, _("Distribution settings saved."))
+            return redirect("chat:distribution")
+    return _distribution_page(request, settings_form=form, status=400)
 
 
 @owner_required
@@ -271,7 +310,7 @@ def group_edit(request, pk):
 @require_POST
 def member_add(request, pk):
     group = get_object_or_404(ChatGroup, tenant_id=request.user.tenant_id, pk=pk)
-    form = MemberAddForm(request.POST, candidates=selectors.chat_candidates(request.user.tenant_id))
+    form = MemberAddForm(request.POST, candidates=selectors.chat_candidates(request.user.tenant_id, group=group))
     if form.is_valid():
         try:
             services.member_add(actor=request.user, group=group, user=form.cleaned_data["user"])
@@ -309,6 +348,25 @@ def member_toggle(request, pk):
 
 @owner_required
 @require_POST
+def member_edit(request, pk):
+    """A member's own reception cap (empty: the group's) and weight."""
+    member = _member(request, pk)
+    form = MemberForm(request.POST, instance=ChatMember.objects.get(pk=member.pk))
+    if form.is_valid():
+        try:
+            services.member_update(actor=request.user, member=member, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("%(name)s's cap and weight in %(group)s saved.") % {"name": member.user.label, "group": member.group.name})
+    else:
+        errors = [f"{form.fields[name].label}: {' '.join(errs)}" for name, errs in form.errors.items()]
+        messages.error(request, " ".join(errors))
+    return redirect("chat:distribution")
+
+
+@owner_required
+@require_POST
 def member_remove(request, pk):
     member = _member(request, pk)
     services.member_remove(actor=request.user, member=member)
@@ -324,6 +382,8 @@ def live(request):
     context = {
         "rows": selectors.live_view(tenant_id),
         "overflow": list(selectors.overflow_conversations(tenant_id)[:100]),
+        "queued": list(selectors.waiting_conversations(tenant_id, state="queued")[:100]),
+        "serving": list(selectors.all_open_conversations(tenant_id).filter(is_overflow=False)[:200]),
         "now": timezone.now(),
     }
     if request.GET.get("fragment") == "1":
@@ -389,7 +449,7 @@ def history_export(request):
             timezone.localtime(conversation.created_at).strftime("%Y-%m-%d %H:%M"),
             conversation.group.name,
             conversation.buyer_nickname,
-            conversation.assignee.label,
+            conversation.served_by_label,
             _("yes") if conversation.is_overflow else _("no"),
             conversation.get_status_display(),
             timezone.localtime(conversation.closed_at).strftime("%Y-%m-%d %H:%M") if conversation.closed_at else "",
@@ -399,3 +459,42 @@ def history_export(request):
 
     return csv_response("conversations.csv", header, (line(c) for c in rows))
 
+
+
+@owner_required
+def waiting(request):
+    """Queued and overflow conversations, filtered, to assign to a member or close many at once."""
+    tenant_id = request.user.tenant_id
+    filters = WaitingFilterForm(request.GET or None, tenant_id=tenant_id)
+    filters.is_valid()
+    chosen = getattr(filters, "cleaned_data", {})
+    rows = selectors.waiting_conversations(
+        tenant_id, group=chosen.get("group"), state=chosen.get("state", ""), older_than=chosen.get("older_than")
+    )
+    people = User.objects.filter(pk__in=[p.pk for p in services.eligible_staff(tenant_id)]).order_by("account_name")
+    form = BulkForm(request.POST or None, tenant_id=tenant_id, people=people)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                count = services.conversations_bulk(
+                    actor=request.user, conversations=data["conversations"], action=data["action"], to_user=data["to_user"]
+                )
+            except ValidationError as exc:
+                attach_errors(form, exc)
+            else:
+                if data["action"] == "assign":
+                    messages.success(
+                        request, _("%(n)d conversations assigned to %(name)s.") % {"n": count, "name": data["to_user"].label}
+                    )
+                else:
+                    messages.success(request, _("%(n)d conversations closed.") % {"n": count})
+                return redirect(request.get_full_path())
+        status = 400
+    return render(
+        request,
+        "chat/waiting.html",
+        {"filter_form": filters, "form": form, "rows": list(rows[:500]), "now": timezone.now()},
+        status=status,
+    )

@@ -21,7 +21,9 @@ echo "==> Loading demo data"
 .venv/bin/python manage.py freeze_unverified --schedule
 # What a previous worker, killed mid-task, left running or half-sent is settled first (issue 28).
 .venv/bin/python manage.py reap_stale_work
-
+# The customer chat's sweep every 30 s: a member whose browser is gone past the grace
+# period hands its buyers on, and queued buyers are served as room frees.
+.venv/bin/python manage.py chat_sweep --schedule
 .venv/bin/python manage.py db_worker --no-reload -v 0 &
 worker=$!
 trap 'kill $worker 2>/dev/null || true' EXIT INT TERM

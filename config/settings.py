@@ -383,6 +383,9 @@ CHAT_POLL_SECONDS = env.float("CHAT_POLL_SECONDS", default=1.0)
 # A staff member counts as online this long after the browser last reported (heartbeat every 20 s).
 CHAT_PRESENCE_TTL_SECONDS = env.int("CHAT_PRESENCE_TTL_SECONDS", default=60)
 CHAT_HEARTBEAT_SECONDS = env.int("CHAT_HEARTBEAT_SECONDS", default=20)
+# How often the worker sweeps for members whose connection was lost past the shop's grace period
+# (their open conversations then go to others) and hands out queued conversations (chat/tasks.py).
+CHAT_SWEEP_SECONDS = env.int("CHAT_SWEEP_SECONDS", default=30)
 # Buyers: conversations per IP address per window, and messages per conversation per minute.
 CHAT_START_RATE_LIMIT = env.int("CHAT_START_RATE_LIMIT", default=10)
 CHAT_START_RATE_WINDOW_SECONDS = env.int("CHAT_START_RATE_WINDOW_SECONDS", default=600)

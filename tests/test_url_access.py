@@ -127,6 +127,7 @@ OTHER_TENANT_OBJECT = {
     "chat:member_add": lambda w: other_conversation(w).group_id,
     "chat:member_toggle": lambda w: other_chat_member(w).pk,
     "chat:member_remove": lambda w: other_chat_member(w).pk,
+    "chat:member_edit": lambda w: other_chat_member(w).pk,
 }
 
 

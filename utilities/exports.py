@@ -2,9 +2,10 @@
 
 import csv
 import io
-import json
 
 from django.http import HttpResponse
+
+from .encoding import dumps
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -43,7 +44,7 @@ def csv_safe_cell(value):
     if value is None:
         return ""
     if isinstance(value, (dict, list)):
-        value = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+        value = dumps(value, sort_keys=True)
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value

@@ -98,6 +98,11 @@ class AuditAction(models.TextChoices):
     CHAT_CONVERSATION_START = "chat.conversation_start", _("Buyer conversation started")
     CHAT_CONVERSATION_TRANSFER = "chat.conversation_transfer", _("Buyer conversation transferred")
     CHAT_CONVERSATION_CLOSE = "chat.conversation_close", _("Buyer conversation closed")
+    CHAT_CONVERSATION_REASSIGN = "chat.conversation_reassign", _("Buyer conversation routed again")
+    CHAT_CONVERSATION_ASSIGN = "chat.conversation_assign", _("Waiting buyer conversation handed out")
+    CHAT_CONVERSATION_BULK = "chat.conversation_bulk", _("Waiting buyer conversations assigned or closed together")
+    CHAT_MEMBER_UPDATE = "chat.member_update", _("Chat group member's cap or weight changed")
+    CHAT_SETTINGS = "chat.settings", _("Chat distribution settings changed")
     # Platform operators in the Django admin
     TENANT_QUOTAS = "tenant.quotas", _("Seat quotas changed")
     ADMIN_USER_PASSWORD = "admin.user.password", _("Operator set a password")

@@ -18,6 +18,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from ..models import Notification, User
+from ..signals import staff_can_no_longer_serve
 from .audit import audit_record
 from .notifications import notification_send
 from .sessions import sessions_end
@@ -132,6 +133,7 @@ def staff_freeze(*, staff, now=None):
     staff.frozen_at = now
     staff.save(update_fields=["status", "frozen_at"])
     sessions_end(user=staff)
+    staff_can_no_longer_serve.send(sender=User, staff=staff, reason="frozen")
     audit_record(
         actor=None,
         action="staff.freeze",

@@ -29,6 +29,7 @@ from utilities.names import clean_real_name
 from utilities.text import normalize_mobile
 
 from ..models import IdentityVerification, Notification, User
+from ..signals import staff_can_no_longer_serve
 from ..models.identity import (
     id_number_hash,
     mask_id_number,
@@ -217,6 +218,8 @@ def verification_reject(*, actor, verification, reason):
         raise ValidationError({"reason": _("Keep the reason under 200 characters.")})
     verification = _locked_pending(verification)
     staff = _review(actor, verification, IdentityVerification.Status.REJECTED, reason)
+    if staff.is_muted:
+        staff_can_no_longer_serve.send(sender=User, staff=staff, reason="muted")
     body = _("Reason: %(reason)s. Correct it and submit again.") % {"reason": reason}
     if staff.verify_deadline:
         body += " " + _("Verify by %(deadline)s or the account is frozen.") % {"deadline": _local(staff.verify_deadline)}

@@ -23,7 +23,7 @@ from ..permissions import catalogue_permissions
 from .. import handover
 from ..channels import sms_available
 from ..models import Delivery, Invitation, Notification, User
-from ..signals import staff_placement_changed
+from ..signals import staff_can_no_longer_serve, staff_placement_changed
 from ..models.invitations import hash_token, new_token
 from ..models.users import staff_username
 from ..selectors import unread_changed
@@ -359,7 +359,9 @@ def staff_disable(*, actor, staff, include_frozen=False):
         raise ValidationError(_("Only active or pending accounts can be disabled."))
     _revoke_pending(staff)
     sessions_end(user=staff)
-    return _set_status(actor, staff, User.Status.DISABLED, "staff.disable")
+    staff = _set_status(actor, staff, User.Status.DISABLED, "staff.disable")
+    staff_can_no_longer_serve.send(sender=User, staff=staff, reason="disabled")
+    return staff
 
 
 @transaction.atomic
@@ -390,6 +392,7 @@ def staff_offboard(*, actor, staff):
     identity.verification_remove(actor=actor, staff=staff)  # the next person verifies anew
     staff_placement_changed.send(sender=User, tenant=staff.tenant)
     audit_record(actor=actor, action="staff.offboard", target=staff, before=before, after=staff_snapshot(staff))
+    staff_can_no_longer_serve.send(sender=User, staff=staff, reason="offboarded")
     return staff
 
 

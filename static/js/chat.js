@@ -95,6 +95,10 @@
     source.addEventListener("state", function (event) {
       var state = JSON.parse(event.data);
       root.querySelector("[data-role=served-by]").textContent = state.served_by;
+      var waiting = root.querySelector("[data-role=waiting]");
+      waiting.textContent = state.waiting_text || "";
+      waiting.hidden = !state.waiting_text;
+      root.querySelector("[data-role=serving]").hidden = !!state.waiting_text;
       var closed = state.status === "closed";
       root.querySelector("[data-role=closed]").hidden = !closed;
       root.querySelector("form[data-role=reply]").hidden = closed;
@@ -166,6 +170,9 @@
         fetch(root.getAttribute("data-presence-url"), {
           method: "POST", body: body, credentials: "same-origin",
           headers: { "Accept": "application/json", "X-CSRFToken": csrfToken(document) },
+        }).then(function (r) { return r.ok ? r.json() : null; }).then(function (data) {
+          // Set away meanwhile (connection lost past the grace period, or another tab): show it.
+          if (data && !data.online && root.getAttribute("data-working") === "1") location.reload();
         }).catch(function () {});
       };
       beat();

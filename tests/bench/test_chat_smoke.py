@@ -37,7 +37,7 @@ def test_the_chat_benchmark_runs_both_modes_end_to_end(tmp_path, redis_url):
     try:
         result = subprocess.run(
             [sys.executable, "-m", "bench.chat", "--buyers", "3", "--seconds", "2", "--interval", "0.5",
-             "--routing-seconds", "0.5", "--output", str(report), "--json", str(raw)],
+             "--routing-seconds", "0.5", "--reassign", "5", "--output", str(report), "--json", str(raw)],
             cwd=ROOT,
             env=env,
             capture_output=True,
@@ -50,6 +50,7 @@ def test_the_chat_benchmark_runs_both_modes_end_to_end(tmp_path, redis_url):
 
     results = json.loads(raw.read_text(encoding="utf-8"))
     assert [mode["mode"] for mode in results["modes"]] == ["redis", "poll"]
+    assert results["reassign_seconds"] > 0  # the dropped member's conversations were all routed again
     for mode in results["modes"]:
         assert mode["connected"] == 3 and mode["errors"] == 0 and mode["lost"] == 0, mode
         assert mode["received"] == mode["sent"] > 0, mode

@@ -147,3 +147,24 @@ def test_streams_need_their_cookie(server, desk):
         anonymous.request("GET", reverse(name, args=args))
         assert anonymous.getresponse().status == status
         anonymous.close()
+
+
+@pytest.mark.postgres
+def test_the_owners_live_view_stream_reports_a_new_conversation_on_every_backend(server, desk):
+    """PostgreSQL sums the online members' ids as ``numeric`` (a ``Decimal``): the stream must still
+    send it, and send a new version when a buyer starts a conversation."""
+    from chat.streams import tenant_version
+    from django.db import connection
+
+    online(desk.agent_a)
+    if connection.vendor == "postgresql":
+        assert any(type(part).__name__ == "Decimal" for part in tenant_version(desk.owner.tenant_id))
+    stream = EventStream(server.url + reverse("chat:stream") + "?scope=tenant", cookies=session_cookie(desk.owner))
+    try:
+        first = stream.next("changed")[2]["version"]
+        start(desk.presale, body="new one")
+        second = stream.next("changed")[2]["version"]
+        assert second != first
+        assert second[4] == 1  # the owner's own open count stays first; the tenant's open count follows
+    finally:
+        stream.close()

@@ -22,13 +22,13 @@ def world(desk, globex_desk, plain_staff):
     the main account (overflow), and one of globex."""
     online(desk.agent_a)
     c_a = start(desk.presale, nickname="Alice", body="apples please")
-    services.presence_set(actor=desk.agent_a, status="away")
+    services.presence_set(actor=desk.agent_a, status="busy")
     online(desk.agent_c)
     c_c = start(desk.presale, nickname="Carol", body="cherries please")
-    services.presence_set(actor=desk.agent_c, status="away")
+    services.presence_set(actor=desk.agent_c, status="busy")
     online(desk.temp_agent)
     c_t = start(desk.presale, nickname="Tom", body="tomatoes please")
-    services.presence_set(actor=desk.temp_agent, status="away")
+    services.presence_set(actor=desk.temp_agent, status="busy")
     c_o = start(desk.presale, nickname="Olga", body="olives please")
     desk.conversations = {"Alice": c_a, "Carol": c_c, "Tom": c_t, "Olga": c_o}
     desk.plain_staff = plain_staff
@@ -174,11 +174,15 @@ def test_owner_settings_add_enable_disable_and_live_view(client, world, owner, o
     response = client.post(reverse("chat:distribution"), {"new-name": "Pre-sales", "new-is_offered": "on"})
     assert "A chat group with this name already exists." in response.content.decode()
 
+    assert "Olga" in client.get(reverse("chat:live")).content.decode()  # the overflow conversation
     online(world.agent_b)
     live = client.get(reverse("chat:live")).content.decode()
     assert 'data-member="agent_b"' in live
     assert "muted until verified" in live
-    assert "Olga" in live  # the overflow conversation
+    # A member coming online takes the overflow back from the main account (R-36).
+    assert Conversation.objects.get(pk=world.conversations["Olga"].pk).assignee == world.agent_b
+    assert 'data-testid="overflow-list"' not in live  # no overflow left; Olga is listed as served
+    assert "<strong>Olga</strong><span class=\"meta\">Pre-sales · Agent B</span>" in live
 
 
 def test_group_and_member_pages_of_another_tenant_do_not_exist(client, world, owner):
