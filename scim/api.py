@@ -38,6 +38,7 @@ from scim2_models import (
     User,
 )
 
+from utilities import encoding
 from utilities.hostile import client_language
 
 from . import schemas, selectors, services
@@ -63,7 +64,7 @@ IDP_POLICY = ScimPolicy(
 
 
 def scim_response(payload, status=200, location=None):
-    response = HttpResponse(json.dumps(payload, ensure_ascii=False), status=status, content_type=schemas.SCIM_CONTENT_TYPE)
+    response = HttpResponse(encoding.dumps(payload), status=status, content_type=schemas.SCIM_CONTENT_TYPE)
     if location:
         response["Location"] = location
     return response

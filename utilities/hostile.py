@@ -18,6 +18,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation.trans_real import get_supported_language_variant, parse_accept_lang_header
 
+from utilities import encoding
+
 SCIM_PREFIX = "/scim/v2/"
 SCIM_ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
 MAX_URL_LENGTH = 8 * 1024  # characters of path and query string together
@@ -44,7 +46,7 @@ def scim_error_response(status, detail, scim_type=None):
     body = {"schemas": [SCIM_ERROR], "status": str(status), "detail": str(detail)}
     if scim_type:
         body["scimType"] = scim_type
-    return HttpResponse(json.dumps(body, ensure_ascii=False), status=status, content_type="application/scim+json")
+    return HttpResponse(encoding.dumps(body), status=status, content_type="application/scim+json")
 
 
 def _json_problem(data):

@@ -10,7 +10,7 @@ import uuid
 from utilities.encoding import JsonResponse, dumps
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-APPS = ["utilities", "accounts", "orgchart", "operations", "staff", "campaigns", "chat"]
+APPS = ["utilities", "accounts", "orgchart", "operations", "staff", "campaigns", "scim", "chat"]
 
 
 def test_database_values_of_either_backend_encode():
