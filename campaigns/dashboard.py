@@ -12,7 +12,7 @@ import datetime
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-from accounts.dashboard import LIST_LENGTH, Panel, capped_count
+from accounts.dashboard import Panel, capped_count, first_rows
 from utilities.formatting import exact_figures, percent_change
 
 from accounts import permissions as catalogue
@@ -37,8 +37,7 @@ def pending_reviews(request):
         return None
     pending = products_visible_to(user, _scope(request), status=EnrolledProduct.Status.PENDING)
     counted = capped_count(pending)
-    rows = list(pending.select_related("campaign").order_by("-id")[:LIST_LENGTH]) if counted["count"] else []
-    return {**counted, "rows": rows}
+    return {**counted, "rows": first_rows(counted, pending.select_related("campaign").order_by("-id"))}
 
 
 def effect_figures(request, today=None):
