@@ -127,12 +127,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="tenant",
             name="cache_generation",
-            field=models.BigIntegerField(default=0, editable=False, verbose_name="cache generation"),
+            field=models.BigIntegerField(db_default=0, editable=False, verbose_name="cache generation"),
         ),
         migrations.AddField(
             model_name="user",
             name="cache_generation",
-            field=models.BigIntegerField(default=0, editable=False, verbose_name="cache generation"),
+            field=models.BigIntegerField(db_default=0, editable=False, verbose_name="cache generation"),
         ),
         migrations.RunPython(create_triggers, drop_triggers),
     ]

@@ -181,7 +181,7 @@ class User(AbstractUser):
     # on every change to its permissions or groups, and to its position's (migrations 0018 of
     # accounts and 0005 of orgchart). The request's cached copy of this row and of its
     # permission set is keyed by it (``accounts.user_cache``), so no writer can forget to retire it.
-    cache_generation = models.BigIntegerField(verbose_name=_("cache generation"), default=0, editable=False)
+    cache_generation = models.BigIntegerField(verbose_name=_("cache generation"), db_default=0, editable=False)
 
     objects = UserManager()
 
