@@ -18,5 +18,9 @@ class AccountsConfig(AppConfig):
         demo.register(demo.seed_temporary, order=40)
 
         user_logged_in.connect(SessionTouchMiddleware.seen_at_login, dispatch_uid="accounts.session_seen_at_login")
+        # After django.contrib.auth's own receiver (its app comes first), which saves last_login.
+        from .backends import prime_user_cache
+
+        user_logged_in.connect(prime_user_cache, dispatch_uid="accounts.user_cache.prime")
         m2m_changed.connect(permission_cache.on_m2m_changed, dispatch_uid="accounts.permission_cache.m2m")
         post_delete.connect(permission_cache.on_permission_deleted, sender=Permission, dispatch_uid="accounts.permission_cache.delete")

@@ -2,6 +2,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
 
 from .permission_cache import cached_permissions
+from .user_cache import cached_user
 from .permissions import CATALOGUE
 from utilities.text import normalize_identifier, normalize_login_part
 
@@ -69,12 +70,31 @@ class TenantAuthBackend(ModelBackend):
         return {f"{app_label}.{codename}" for app_label, codename in rows}
 
     def get_user(self, user_id):
-        # One query per request for the user, its tenant and position (whether it requires 2FA); a disabled or unbound account's
-        # session ends here, on its very next request (R-15).
+        """The session's user, from ``accounts.user_cache`` keyed by the generation the database
+        keeps (one small query per request); ``None`` for a disabled, unbound or deleted account,
+        on its very next request (R-15)."""
+        user = cached_user(user_id, self._load_user)
+        return user if user is not None and self.user_can_authenticate(user) else None
+
+    def _load_user(self, user_id):
+        """The user row with its tenant and position (whether it requires 2FA), and its permission
+        set read from the database, ready to be cached; ``None`` when there is no such row.
+
+        The permission set is read here, not through ``permission_cache``: the copy is stored
+        under the generation read before, which a change of rights has already moved."""
         from django.contrib.auth import get_user_model
 
         try:
             user = get_user_model()._default_manager.select_related("tenant", "position").get(pk=user_id)
         except get_user_model().DoesNotExist:
             return None
-        return user if self.user_can_authenticate(user) else None
+        if user.is_active:
+            user._perm_cache = self._read_permissions(user)
+        return user
+
+
+def prime_user_cache(sender, request, user, **kwargs):
+    """Receiver of ``user_logged_in``: cache the user as its next requests will read it, so that
+    the first page after logging in reads one small row too (``accounts.user_cache``)."""
+    if user is not None and user.pk is not None:
+        cached_user(user.pk, TenantAuthBackend()._load_user)

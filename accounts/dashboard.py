@@ -10,6 +10,7 @@ Every panel reads through the same visibility entry points as the list page it l
 a fixed number of queries whatever the tenant's size (R-41).
 """
 
+import contextvars
 from dataclasses import dataclass
 from typing import Callable
 
@@ -42,19 +43,127 @@ def register(*panels):
     PANELS.sort(key=lambda p: (p.order, p.key))
 
 
+class _Batch:
+    """The capped counts the panels of one dashboard asked for, counted together in one query."""
+
+    def __init__(self):
+        self.pending = []
+
+    def flush(self):
+        """Count every pending one: ``SELECT (SELECT count(*) FROM (…) c0), (…) c1, …``."""
+        from django.db import connection
+
+        pending, self.pending = [c for c in self.pending if c.value is None], []
+        if not pending:
+            return
+        parts, params = [], []
+        for index, count in enumerate(pending):
+            sql, sql_params = count.queryset.query.sql_with_params()
+            parts.append(f"(SELECT count(*) FROM ({sql}) c{index})")
+            params.extend(sql_params)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT " + ", ".join(parts), params)
+            row = cursor.fetchone()
+        for count, counted in zip(pending, row):
+            count.value = counted
+
+
+_batch = contextvars.ContextVar("dashboard_counts", default=None)
+
+
+class _Count:
+    """A capped count still to be counted with the rest of its dashboard's (``panels_for``)."""
+
+    def __init__(self, queryset, cap, batch):
+        self.queryset = queryset.order_by()[: cap + 1]
+        self.cap = cap
+        self.batch = batch
+        self.value = None
+        batch.pending.append(self)
+
+    def counted(self):
+        """``(count, capped)``, counting the whole batch first if need be."""
+        if self.value is None:
+            self.batch.flush()
+        return min(self.value, self.cap), self.value > self.cap
+
+    # Read before the batch was counted (a panel deciding on it): count the batch now.
+    def __bool__(self):
+        return bool(self.counted()[0])
+
+
+class _Capped:
+    def __init__(self, count):
+        self.count = count
+
+    def __bool__(self):
+        return self.count.counted()[1]
+
+
+class _Rows:
+    """The first rows of a list whose capped count is still to come: read only when it is not zero."""
+
+    def __init__(self, count, queryset):
+        self.count = count
+        self.queryset = queryset
+
+    def rows(self):
+        return list(self.queryset[:LIST_LENGTH]) if self.count.counted()[0] else []
+
+
 def capped_count(queryset, cap=COUNT_CAP):
-    """``{"count": n, "capped": bool}`` counting at most ``cap`` rows of ``queryset`` (one query)."""
-    counted = queryset.order_by()[: cap + 1].count()
-    return {"count": min(counted, cap), "capped": counted > cap}
+    """``{"count": n, "capped": bool}`` counting at most ``cap`` rows of ``queryset``.
+
+    While ``panels_for`` builds a dashboard, the count is only noted, and every panel's counts are
+    then read in one query (issue 27: nine counts of a dashboard were nine round trips and nine
+    executions); the values are filled in before the panels are returned. Elsewhere, one query now.
+    """
+    batch = _batch.get()
+    if batch is None:
+        counted = queryset.order_by()[: cap + 1].count()
+        return {"count": min(counted, cap), "capped": counted > cap}
+    count = _Count(queryset, cap, batch)
+    return {"count": count, "capped": _Capped(count)}
+
+
+def first_rows(counted, queryset):
+    """The first ``LIST_LENGTH`` rows of ``queryset`` when ``counted`` (a ``capped_count``) is not
+    zero, else ``[]``: no query for an empty list. Inside ``panels_for``, read after the counts."""
+    count = counted["count"]
+    if isinstance(count, _Count):
+        return _Rows(count, queryset)
+    return list(queryset[:LIST_LENGTH]) if count else []
+
+
+def _resolved(value):
+    """``value`` with every pending count, flag and row list replaced by what it stands for."""
+    if isinstance(value, _Count):
+        return value.counted()[0]
+    if isinstance(value, _Capped):
+        return value.count.counted()[1]
+    if isinstance(value, _Rows):
+        return value.rows()
+    if isinstance(value, dict):
+        return {key: _resolved(item) for key, item in value.items()}
+    return value
 
 
 def panels_for(request):
-    """The panels ``request.user`` sees, in order: ``[{"key", "template", "panel": {...}}]``."""
-    shown = []
-    for panel in PANELS:
-        context = panel.build(request)
-        if context is not None:
-            shown.append({"key": panel.key, "template": panel.template, "panel": context})
+    """The panels ``request.user`` sees, in order: ``[{"key", "template", "panel": {...}}]``.
+
+    Every panel's capped counts are read together in one query (``capped_count``), then each
+    non-empty list's first rows."""
+    built = []
+    token = _batch.set(_Batch())
+    try:
+        for panel in PANELS:
+            context = panel.build(request)
+            if context is not None:
+                built.append((panel, context))
+        _batch.get().flush()
+        shown = [{"key": panel.key, "template": panel.template, "panel": _resolved(context)} for panel, context in built]
+    finally:
+        _batch.reset(token)
     return shown
 
 
@@ -77,10 +186,9 @@ def _seats(request):
 
 
 def _listed(queryset, **extra):
-    """A capped count and the first ``LIST_LENGTH`` rows: two queries, none per row."""
+    """A capped count (counted with the dashboard's others) and the first ``LIST_LENGTH`` rows."""
     counted = capped_count(queryset)
-    rows = list(queryset[:LIST_LENGTH]) if counted["count"] else []
-    return {**counted, "rows": rows, **extra}
+    return {**counted, "rows": first_rows(counted, queryset), **extra}
 
 
 @_owner_only

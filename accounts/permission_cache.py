@@ -4,8 +4,11 @@ Every page a staff member opens needs their rights (the menus, the view's own ch
 position's permissions plus their supplementary ones (R-6). They change rarely, but a change must
 apply at the very next page load (R-14). So the set is cached under the account and its position
 in one generation for all accounts (``utilities.cache.Generations``), which any change to a
-permission assignment anywhere retires. The user row itself (active, owner, position, tenant) is
-still read from the database on every request: only the permission rows are cached.
+permission assignment anywhere retires.
+
+Since issue 27 the logged-in user's own set travels inside its cached user object
+(``accounts.user_cache``, keyed by a generation the database keeps); this cache still serves
+the sets of user objects loaded otherwise (another account's, as a preview or a list reads it).
 
 What retires the generation: ``m2m_changed`` of any many-to-many relation to ``Permission`` (a
 position's permissions, a user's supplementary ones, a group's), and the deletion of a

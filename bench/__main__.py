@@ -26,6 +26,7 @@ import os
 import platform
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -34,11 +35,13 @@ import urllib.request
 from pathlib import Path
 
 from . import port_is_free
+from .cpu import APPLICATION_NAME
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/staffdesk_bench"
 PORT = 8765
+IN_PROCESS_REPEAT = 40  # requests per row for the in-process CPU figure
 # The chat doorbell's Redis channels: the bench's own, so that its writes wake nobody else's streams.
 CHAT_CHANNEL_PREFIX = "staffdesk-bench:chat:"
 
@@ -58,6 +61,8 @@ SERVERS = {
         "worker_class": "uvicorn_worker.UvicornWorker",
         "workers": 2,
         "env": {},
+        # A connection (a backend) per request: the meter cannot see those backends.
+        "persistent_connections": False,
         "label": "gunicorn with uvicorn_worker.UvicornWorker (ASGI) as config/serve.sh, CONN_MAX_AGE=0 (a connection per request)",
     },
     "asgi-pool": {
@@ -113,6 +118,12 @@ def parse_args(argv=None):
         help="what sends the requests: wrk (whole seconds only), bench/loadgen.py (python; any duration), "
         "or auto: wrk when it is installed or can be (default)",
     )
+    parser.add_argument(
+        "--in-process-repeat",
+        type=int,
+        default=IN_PROCESS_REPEAT,
+        help=f"requests per row for the in-process CPU figure (default {IN_PROCESS_REPEAT})",
+    )
     parser.add_argument("--no-http", action="store_true", help="skip the HTTP measurements (used by the smoke test)")
     parser.add_argument("--output", type=Path, default=None, help="results file (default bench/results/<date>-scale-<s>[-<server>].md)")
     parser.add_argument("--json", type=Path, default=None, help="also write the raw results as JSON to this file")
@@ -141,8 +152,11 @@ def recreate_database(url):
 
 def setup_django(url):
     os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    # The project's settings plus the bench's empty page (bench/settings.py).
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     os.environ["DEBUG"] = "false"
+    # A persistent connection: the in-process CPU reads one backend's /proc (count_queries).
+    os.environ["CONN_MAX_AGE"] = "600"
     os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
     os.environ["NOTIFICATION_BACKENDS"] = "inbox"
     os.environ["TASKS_BACKEND"] = "django_tasks.backends.dummy.DummyBackend"
@@ -173,6 +187,10 @@ def pages():
     everyone = ["owner", "admin_l1", "staff_l3"]
     managers = ["owner", "admin_l1"]
     return [
+        # The floor (issue 27): base.html with an empty block, through every middleware.
+        (FLOOR_PAGE, EMPTY_PATH, everyone),
+        ("login page", "/login/", [ANONYMOUS]),
+        ("dashboard", "/", everyone),
         ("campaign list, first page", "/campaigns/", everyone),
         (f"campaign list, page {deep}", f"/campaigns/?page={deep}", everyone),
         ("campaign search", "/campaigns/?q=%E5%8F%8C%E5%8D%81%E4%B8%80%E6%9C%8D%E9%A5%B0", everyone),
@@ -219,6 +237,9 @@ def select_pages(page_list, substrings):
 
 
 SCIM = "scim_token"  # the identity provider: a bearer token, no session
+ANONYMOUS = "anonymous"  # nobody logged in: no cookie
+FLOOR_PAGE = "empty authenticated page (the floor)"
+EMPTY_PATH = "/bench/empty/"  # bench/urls.py
 
 
 def scim_secret(owner):
@@ -234,6 +255,8 @@ def credentials(persona, cookies, secret):
     """The request headers that identify ``persona``: its session cookie, or the SCIM token."""
     if persona == SCIM:
         return {"Authorization": f"Bearer {secret}"}
+    if persona == ANONYMOUS:
+        return {}
     return {"Cookie": cookies[persona]}
 
 
@@ -272,24 +295,54 @@ def find_targets(users):
     }
 
 
-def count_queries(persona_users, page_list, targets, secret):
-    from django.db import connection
+def count_queries(persona_users, page_list, targets, secret, repeat=IN_PROCESS_REPEAT):
+    """Per row, in this process through the whole middleware stack (Django's test client):
+    ``{(page, persona): (queries, status, cpu)}``. ``cpu`` is ``{"app_ms", "db_ms", "total_ms"}``
+    per request over ``repeat`` requests after two warm-ups: the median request's ``process_time``
+    in this process, and the mean CPU of this connection's own backend over them
+    (``pg_backend_pid()``, ``/proc``, whose clock ticks are too coarse for one request; the
+    connection is persistent). Neither moves with other work on the box; the test client's own share (building
+    the request, reading the cookies) is in the app figure, a few hundredths of a millisecond."""
+    from django.db import connection, reset_queries
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
+
+    from .cpu import process_cpu_seconds
 
     result = {}
     for name, path, who in page_list:
         for persona in who:
             if persona == SCIM:
-                client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+                client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}", HTTP_ACCEPT_LANGUAGE="zh-hans")
+            elif persona == ANONYMOUS:
+                client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
             else:
-                client = Client()
+                client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
                 client.force_login(persona_users[persona])
             url = resolve(path, persona, targets)
             client.get(url)  # warm caches (permission ids, content types)
+            # Each request empties the query log as it starts (``request_started``): start the
+            # capture from an empty log, or it would count from the previous row's length.
+            reset_queries()
             with CaptureQueriesContext(connection) as captured:
                 response = client.get(url)
-            result[(name, persona)] = (len(captured), response.status_code)
+            count = len(captured)  # now: the capture reads the live query log
+            connection.ensure_connection()
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                backend = cursor.fetchone()[0]
+            db_before, app_each = process_cpu_seconds(backend), []
+            for _ in range(repeat):
+                started = time.process_time()
+                client.get(url)
+                app_each.append(time.process_time() - started)
+            # The median request: a preempted or garbage-collecting one does not move it.
+            app_ms = statistics.median(app_each) * 1000
+            db_after = process_cpu_seconds(backend)
+            db_ms = (db_after - db_before) * 1000 / repeat if db_after is not None and db_before is not None else None
+            cpu = {"app_ms": round(app_ms, 2), "db_ms": None if db_ms is None else round(db_ms, 2)}
+            cpu["total_ms"] = None if db_ms is None else round(app_ms + db_ms, 2)
+            result[(name, persona)] = (count, response.status_code, cpu)
     return result
 
 
@@ -332,6 +385,10 @@ def start_server(url, workers, server="sync", port=PORT, extra_env=None):
     env = {
         **inherited,
         "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        # Every connection of the measured server carries this application_name, so that the CPU
+        # meter reads exactly those backends (bench/cpu.py).
+        "PGAPPNAME": APPLICATION_NAME,
         "DEBUG": "false",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "NOTIFICATION_BACKENDS": "inbox",
@@ -544,7 +601,7 @@ def main(argv=None):
     page_list = select_pages(pages(), args.pages)
     secret = scim_secret(users["owner"])
     dataset.log("counting queries per request")
-    queries = count_queries(users, page_list, targets, secret)
+    queries = count_queries(users, page_list, targets, secret, repeat=args.in_process_repeat)
     if args.pages:
         visibility, batch = {}, None
     else:
@@ -581,7 +638,7 @@ def main(argv=None):
         server, base = start_server(served_url, args.workers, args.server, args.port, extra_env)
         meter = cpu.Meter(server.pid, url, pooler_pid)
         try:
-            needed = {persona for _name, _path, who in page_list for persona in who if persona != SCIM}
+            needed = {persona for _name, _path, who in page_list for persona in who if persona not in (SCIM, ANONYMOUS)}
             cookies = {name: session_cookie(base, users[name].username, dataset.PASSWORD) for name in sorted(needed)}
             for name, path, who in page_list:
                 for persona in who:
@@ -589,6 +646,9 @@ def main(argv=None):
                     headers = credentials(persona, cookies, secret)
                     one = load(base, target, headers, 1, args.seconds, args.warmup, wrk, meter)
                     eight = load(base, target, headers, 8, args.seconds, args.warmup, wrk, meter)
+                    if not SERVERS[args.server].get("persistent_connections", True):
+                        for result in (one, eight):
+                            result["cpu"]["db_complete"] = False
                     http[(name, persona)] = (one, eight)
                     dataset.log(
                         f"{name} as {persona}: {one['cpu']['total_ms']} CPU ms per request, p95 {one['p95_ms']} ms, "
@@ -614,6 +674,7 @@ def main(argv=None):
                     "persona": persona,
                     "status": queries[(name, persona)][1],
                     "queries": queries[(name, persona)][0],
+                    "in_process_cpu": queries[(name, persona)][2],
                     "one_client": http.get((name, persona), ({}, {}))[0],
                     "eight_clients": http.get((name, persona), ({}, {}))[1],
                 }
@@ -638,33 +699,58 @@ def main(argv=None):
 
 
 CPU_TARGET_MS = 10
+FLOOR_CPU_MS = 2
 REPORT_P95_MS = 150
+# Reports had a latency target only (issue 16); issue 27 asks that a row meet its CPU target too.
+# 30 ms keeps a 2-core box above ~65 report requests/s; the bench's own choice, not the SPEC's.
+REPORT_CPU_MS = 30
 
 
-def verdict(name, one, eight):
-    """Which of the issue's targets a page met: reports p95 ≤ 150 ms; other pages ≤ 10 ms of
-    server CPU per request (app + database, one client), p95 ≤ 60 ms with one client and
-    ≥ 150 req/s with eight."""
+def targets_for(name):
+    """``{"cpu_ms", "p95_ms", "rps"}`` a row must all meet (``rps`` ``None``: no throughput target).
+
+    The floor (an empty authenticated page) ≤ 2 ms of CPU; reports and their exports ≤ 30 ms of
+    CPU and p95 ≤ 150 ms; every other page ≤ 10 ms of CPU, p95 ≤ 60 ms with one client and
+    ≥ 150 requests/s with eight."""
+    if name == FLOOR_PAGE:
+        return {"cpu_ms": FLOOR_CPU_MS, "p95_ms": 60, "rps": 150}
+    if "report" in name:
+        return {"cpu_ms": REPORT_CPU_MS, "p95_ms": REPORT_P95_MS, "rps": None}
+    return {"cpu_ms": CPU_TARGET_MS, "p95_ms": 60, "rps": 150}
+
+
+def verdict(name, in_process, one, eight):
+    """Which of its targets a row met (``targets_for``): "met" only when the CPU target *and*
+    the latency (and throughput) targets are all met; else "missed: …" naming each one missed.
+
+    CPU is the page's own cost, app + db, measured in process (``count_queries``), as issue 27
+    set the targets; it is also required to have been seen whole over HTTP (a database figure
+    the meter could not see whole, ``db_complete`` false, meets no CPU target). The HTTP
+    figure adds what the server itself costs per request (gunicorn, parsing HTTP), the login
+    page's row shows how much."""
     if not one or not eight:
         return "–"
-    if "report" in name:
-        return "met" if one["p95_ms"] <= REPORT_P95_MS else "missed: p95"
-    cpu_ms = one.get("cpu", {}).get("total_ms")
-    checks = (
-        ("CPU", cpu_ms is not None and cpu_ms <= CPU_TARGET_MS),
-        ("p95", one["p95_ms"] <= 60),
-        ("req/s", eight["rps"] >= 150),
-    )
+    target = targets_for(name)
+    cpu_ms = (in_process or {}).get("total_ms")
+    seen_whole = (one.get("cpu") or {}).get("db_complete", True)
+    checks = [
+        ("CPU", cpu_ms is not None and seen_whole and cpu_ms <= target["cpu_ms"]),
+        ("p95", one["p95_ms"] is not None and one["p95_ms"] <= target["p95_ms"]),
+    ]
+    if target["rps"] is not None:
+        checks.append(("req/s", eight["rps"] >= target["rps"]))
     missed = [label for label, ok in checks if not ok]
     return "missed: " + ", ".join(missed) if missed else "met"
 
 
 def cpu_cell(load):
-    """``total (app + db)`` CPU ms per request, or a dash when not measured."""
+    """``total (app + db)`` CPU ms per request, or a dash when not measured; "≥" when the
+    database share is a lower bound (backends the meter could not see whole)."""
     cost = load.get("cpu") or {}
     if cost.get("total_ms") is None:
         return "–"
-    return f"{cost['total_ms']:.1f} ({cost['app_ms']:.1f} + {cost['db_ms']:.1f})"
+    bound = "" if cost.get("db_complete", True) else "≥ "
+    return f"{bound}{cost['total_ms']:.1f} ({cost['app_ms']:.1f} + {bound}{cost['db_ms']:.1f})"
 
 
 def _ratio(value, base):
@@ -697,29 +783,36 @@ def render(args, facts, sizes, page_list, queries, visibility, batch, http, outp
         "",
         "## Pages over HTTP",
         "",
-        f"Targets: list/detail ≤ {CPU_TARGET_MS} ms of server CPU per request, p95 ≤ 60 ms with 1 client and "
-        f"≥ 150 req/s with 8 clients; reports p95 ≤ {REPORT_P95_MS} ms; queries per page constant in the number of rows.",
+        f"Targets — a row is *met* only when all of its targets are: the empty authenticated page (the floor) "
+        f"≤ {FLOOR_CPU_MS} ms of server CPU per request; list/detail pages ≤ {CPU_TARGET_MS} ms of CPU, "
+        f"p95 ≤ 60 ms with 1 client and ≥ 150 req/s with 8 clients; reports ≤ {REPORT_CPU_MS} ms of CPU and "
+        f"p95 ≤ {REPORT_P95_MS} ms; queries per page constant in the number of rows.",
         "",
-        "*CPU ms/req* is the server's CPU time per request over the measured window, "
-        "as total (app + db): the gunicorn workers' and the PostgreSQL client backends' user + system "
-        "time read from `/proc/<pid>/stat` before and after, plus what the backends that ended in the "
-        "window spent (the postmaster's reaped-children time), divided by the requests completed "
-        "(`bench/cpu.py`). Unlike latency and req/s it does not depend on how much of the machine "
-        "the load generator or anything else took.",
+        "*CPU ms/req in process* is the page's own cost, which the CPU targets are judged on: "
+        f"{args.in_process_repeat} requests in the bench's process through the whole middleware stack "
+        "(Django's test client), this process's `process_time` plus the CPU of its connection's "
+        "own backend (`pg_backend_pid()`, `/proc`), per request. "
+        "*CPU ms/req (1)* and *(8)* are the served server's CPU time per request over the measured window, "
+        "as total (app + db): the gunicorn workers' user + system time and that of the PostgreSQL "
+        "backends of *their own* connections (those carrying the bench's `application_name`; "
+        "persistent connections, so the same pids before and after), read from `/proc/<pid>/stat`, "
+        "divided by the requests completed (`bench/cpu.py`). No other process of the database "
+        "server is read, so other work on the box does not land in the figure. \"≥\" marks a "
+        "database figure the meter could not see whole (a connection per request).",
         "",
-        "| page | persona | status | queries | CPU ms/req (1) | CPU ms/req (8) | p50 ms (1) | p95 ms (1) | req/s (1) "
-        "| p50 ms (8) | p95 ms (8) | req/s (8) | targets |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| page | persona | status | queries | CPU ms/req in process | CPU ms/req (1) | CPU ms/req (8) | p50 ms (1) "
+        "| p95 ms (1) | req/s (1) | p50 ms (8) | p95 ms (8) | req/s (8) | targets |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for name, _path, who in page_list:
         for persona in who:
-            count, status = queries[(name, persona)]
+            count, status, in_process = queries[(name, persona)]
             one, eight = http.get((name, persona), ({}, {}))
             lines.append(
-                f"| {name} | {persona} | {status} | {count} | {cpu_cell(one)} | {cpu_cell(eight)} | "
+                f"| {name} | {persona} | {status} | {count} | {cpu_cell({'cpu': in_process})} | {cpu_cell(one)} | {cpu_cell(eight)} | "
                 f"{one.get('p50_ms', '–')} | {one.get('p95_ms', '–')} | "
                 f"{one.get('rps', '–')} | {eight.get('p50_ms', '–')} | {eight.get('p95_ms', '–')} | {eight.get('rps', '–')} | "
-                f"{verdict(name, one, eight)} |"
+                f"{verdict(name, in_process, one, eight)} |"
             )
     if args.pages:
         lines += ["", "Visibility comparison and batch import: not run (`--pages`).", ""]
@@ -730,8 +823,11 @@ def render(args, facts, sizes, page_list, queries, visibility, batch, http, outp
             "",
             "One page (25 rows, newest first) of the visible set, planning + execution time from "
             "`EXPLAIN ANALYZE`, median of 5. (a) is `get_objects_for_user` over one generic grant per "
-            "person per object (the same visible sets, materialised); (b) is the single hand-written "
-            "query. *same rows* checks that all three return the same page.",
+            "person per object (the same visible sets, materialised); (b) is the floor, a true lower "
+            "bound: the persona's whole visible set, taken from (a) and stored before timing in a "
+            "temporary table keyed by id, and the page read as one backward index scan of it joined "
+            "to the table by primary key. *ours ÷ (b)* is what our filtering costs over reading "
+            "rows already known to be visible. *same rows* checks that all three return the same page.",
             "",
             "| persona | set | ours ms | (a) ms | (b) ms | (a) ÷ ours | ours ÷ (b) | same rows |",
             "|---|---|---:|---:|---:|---:|---:|---|",

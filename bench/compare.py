@@ -1,5 +1,6 @@
 """Visibility filtering side by side (R-41): ours, (a) django-guardian's default generic path,
-(b) the floor — one hand-written SQL query — each timed with EXPLAIN ANALYZE on the same page."""
+(b) the floor — the visible set precomputed, one page of it read by index — each timed with
+EXPLAIN ANALYZE on the same page."""
 
 import json
 import statistics
@@ -58,80 +59,33 @@ def guardian_default(user, model, codename, tenant_id):
         return get_objects_for_user(user, f"campaigns.{codename}", base, accept_global_perms=False)
 
 
-def _persona_facts(user):
-    from campaigns.visibility import CAMPAIGN_RIGHTS, has_right
-    from accounts import permissions as catalogue
-
-    department = user.department if user.department_id else None
-    return {
-        "in_scope": user.is_department_admin or any(has_right(user, c) for c in CAMPAIGN_RIGHTS),
-        "admin": bool(user.is_department_admin and department),
-        "reviewer": has_right(user, catalogue.REVIEW_ENROLLMENTS),
-        "tree": department.tree_id if department else 0,
-        "lft": department.lft if department else 0,
-        "rght": department.rght if department else 0,
-    }
+# The floor (issue 27): the visible set precomputed, so reading a page of it is one indexed lookup.
+# Built from (a)'s set, a computation independent of ours, before any timing.
+VISIBLE_TABLE = "bench_visible_ids"
 
 
-# The floor reads only the base tables (campaign scope, org tree, contact persons), never a grant,
-# and is written for speed: each scope source is an index scan into one materialised id set.
-SCOPED_CAMPAIGN_IDS = """
-    SELECT s.campaign_id FROM campaigns_campaign_scope_staff s
-    WHERE %(in_scope)s AND s.user_id = %(user)s
-    UNION
-    SELECT sd.campaign_id FROM campaigns_campaign_scope_departments sd
-    JOIN orgchart_department d ON d.id = sd.department_id
-    WHERE %(in_scope)s AND d.tree_id = %(tree)s AND d.lft <= %(lft)s AND d.rght >= %(rght)s
-    UNION
-    SELECT sd.campaign_id FROM campaigns_campaign_scope_departments sd
-    JOIN orgchart_department d ON d.id = sd.department_id
-    WHERE %(admin)s AND d.tree_id = %(tree)s AND d.lft BETWEEN %(lft)s AND %(rght)s
-    UNION
-    SELECT s.campaign_id FROM campaigns_campaign_scope_staff s
-    JOIN accounts_user su ON su.id = s.user_id
-    JOIN orgchart_department d ON d.id = su.department_id
-    WHERE %(admin)s AND su.tenant_id = %(tenant)s AND d.tree_id = %(tree)s AND d.lft BETWEEN %(lft)s AND %(rght)s
-"""
-
-CAMPAIGN_FLOOR = f"""
-WITH scoped AS MATERIALIZED ({SCOPED_CAMPAIGN_IDS})
-SELECT c.* FROM campaigns_campaign c
-WHERE c.tenant_id = %(tenant)s AND NOT c.is_legacy AND (
-    c.creator_id = %(user)s
-    OR (%(in_scope)s AND c.scope_whole_tenant)
-    OR c.id IN (SELECT campaign_id FROM scoped)
-)
-"""
-
-PRODUCT_FLOOR = f"""
-WITH contacts AS MATERIALIZED (
-    SELECT cu.id FROM accounts_user cu LEFT JOIN orgchart_department d ON d.id = cu.department_id
-    WHERE cu.tenant_id = %(tenant)s AND cu.kind = 'staff'
-      AND (cu.id = %(user)s OR (%(admin)s AND d.tree_id = %(tree)s AND d.lft BETWEEN %(lft)s AND %(rght)s))
-), visible_campaigns AS MATERIALIZED (
-    SELECT c.id FROM campaigns_campaign c
-    WHERE %(reviewer)s AND c.tenant_id = %(tenant)s AND NOT c.is_legacy
-      AND (c.creator_id = %(user)s OR (%(in_scope)s AND c.scope_whole_tenant))
-    UNION
-    SELECT c.id FROM ({SCOPED_CAMPAIGN_IDS}) scoped JOIN campaigns_campaign c ON c.id = scoped.campaign_id
-    WHERE %(reviewer)s AND NOT c.is_legacy
-)
-SELECT p.* FROM campaigns_enrolledproduct p
-WHERE p.tenant_id = %(tenant)s AND (
-    (p.status = 'approved' AND p.contact_person_id = ANY (ARRAY (SELECT id FROM contacts)))
-    OR (%(reviewer)s AND p.status IN ('pending', 'rejected') AND p.campaign_id IN (SELECT id FROM visible_campaigns))
-)
-"""
+def build_visible_set(queryset):
+    """Store the ids of ``queryset`` in the temporary table ``VISIBLE_TABLE`` (replacing it) with a
+    primary key, and analyse it; return how many there are. Runs before timing, on the
+    connection the timings use (a temporary table is the session's own)."""
+    sql, params = queryset.order_by().values("id").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {VISIBLE_TABLE}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {VISIBLE_TABLE} (id bigint PRIMARY KEY)")
+        cursor.execute(f"INSERT INTO {VISIBLE_TABLE} (id) {sql}", params)
+        cursor.execute(f"ANALYZE {VISIBLE_TABLE}")
+        cursor.execute(f"SELECT count(*) FROM {VISIBLE_TABLE}")
+        return cursor.fetchone()[0]
 
 
-def floor_sql(user, kind, tenant_id):
-    if user.is_owner:
-        table = "campaigns_campaign" if kind == "campaigns" else "campaigns_enrolledproduct"
-        return f"SELECT * FROM {table} WHERE tenant_id = %(tenant)s ORDER BY id DESC LIMIT {PAGE}", {"tenant": tenant_id}
-    params = {"tenant": tenant_id, "user": user.pk, **_persona_facts(user)}
-    if kind == "campaigns":
-        return f"{CAMPAIGN_FLOOR} ORDER BY c.id DESC LIMIT {PAGE}", params
-    return f"{PRODUCT_FLOOR} ORDER BY p.id DESC LIMIT {PAGE}", params
+def floor_sql(model):
+    """One page of ``model``'s rows whose ids are in ``VISIBLE_TABLE``: newest first."""
+    table = model._meta.db_table
+    return (
+        f"SELECT t.* FROM (SELECT id FROM {VISIBLE_TABLE} ORDER BY id DESC LIMIT {PAGE}) v "
+        f"JOIN {table} t ON t.id = v.id ORDER BY t.id DESC",
+        [],
+    )
 
 
 def _scope_sql(user):
@@ -157,7 +111,8 @@ def _scope_sql(user):
 
 
 def compare(user, tenant_id):
-    """Return rows ``{set, ours_ms, guardian_ms, floor_ms, same_rows}`` for campaigns and products.
+    """Return rows ``{set, ours_ms, guardian_ms, floor_ms, same_rows, visible}`` for campaigns and
+    products (``visible``: how many rows the persona sees).
 
     ``ours_ms`` is the page query plus, for staff, the scope query that precedes it.
     """
@@ -173,7 +128,8 @@ def compare(user, tenant_id):
         ours_sql = _page_sql(ours_qs)
         generic_qs = guardian_default(user, model, codename, tenant_id)
         generic_sql = _page_sql(generic_qs)
-        floor, floor_params = floor_sql(user, kind, tenant_id)
+        visible = build_visible_set(generic_qs)
+        floor, floor_params = floor_sql(model)
         with connection.cursor() as cursor:
             cursor.execute(floor, floor_params)
             floor_ids = [row[0] for row in cursor.fetchall()]
@@ -186,6 +142,7 @@ def compare(user, tenant_id):
                 "guardian_ms": explain_ms(*generic_sql),
                 "floor_ms": explain_ms(floor, floor_params),
                 "same_rows": ours_ids == generic_ids == floor_ids,
+                "visible": visible,
             }
         )
     return rows

@@ -1,37 +1,28 @@
 """Server CPU per request: what the app and the database spent, read from ``/proc``.
 
 Wall-clock latency on a shared 2-core box depends on how much of the machine the load generator
-and everything else took; CPU time does not. Around each measured load window the bench reads
-the CPU time (user + system, ``/proc/<pid>/stat`` fields 14 and 15) of
+and everything else took; CPU time does not, as long as it is read only from the processes that
+serve the measured requests. Around each measured load window the bench reads the CPU time
+(user + system, ``/proc/<pid>/stat`` fields 14 and 15) of
 
 - every child of the gunicorn master (the sync or uvicorn workers; the master itself only
   supervises, and workers live as long as the server), and
-- every PostgreSQL client backend connected to the bench database (``pg_stat_activity``), and
-- the backends that ended during the window: the postmaster's ``cutime + cstime`` (fields 16 and
-  17, the CPU of the children it has reaped) grows by each one's whole life when it exits.
+- the PostgreSQL backends of those workers' own connections, and nothing else: the bench starts
+  the server with ``PGAPPNAME`` set to ``APPLICATION_NAME`` (libpq sends it as the connection's
+  ``application_name``), and a backend counts only when ``pg_stat_activity`` shows that name on
+  the bench database. Its pid is the ``pg_backend_pid()`` of that worker's connection.
 
-and divides the growth by the number of requests the load generator completed. A backend that
-appears during the window counts from zero (its start-up is a real cost of the request that
-opened it). One that ends during the window is counted through the postmaster: its whole life,
-less what it had already spent at the first sample. So the served configuration
-(``CONN_MAX_AGE=0``: a connection, and a backend, per request) is measured as fully as sync
-workers that keep their connections.
+and divides the growth by the number of requests the load generator completed. Under sync
+workers with persistent connections (``CONN_MAX_AGE=600``) and under ``asgi-pool`` (a psycopg pool
+per worker) these backends live as long as the server, so the figure does not move with what
+else runs on the box: another test suite's connections, autovacuum or another database are never
+read. (Issue 16's meter also added the postmaster's reaped-children time, which charged every
+connection that ended anywhere on the server to the page: 2–10× too high on a shared box.)
 
-The postmaster does not say whose child it reaped, so every other child of it (other databases'
-backends, autovacuum and parallel workers) is read at each sample too: one that was there at the
-first sample and ended before the second is taken out for what it had spent by the first. What
-the reaped-children time still over-counts, small next to a page's cost on a quiet server but
-not zero on a busy shared one:
-
-- what other processes of the server that end in the window spent *inside* it: autovacuum
-  workers, other databases' connections (another test run, a ``psql``, another bench's server
-  stopping), and any that start and end inside it (a test suite connecting and disconnecting);
-  parallel-query workers are counted too, and those are a real cost of the request that used them;
-- a backend that has exited but is not yet reaped at the second sample lands in the next window.
-
-PostgreSQL's long-lived background processes (checkpointer, WAL writer, autovacuum launcher) are
-not counted: they are not per request and they do not exit. Nor is the meter's own connection,
-which it keeps open across samples so that its own backend never ends inside a window.
+What this cannot see, and says so: a backend that starts *and* ends inside a window (a
+connection per request, ``--server asgi`` with ``CONN_MAX_AGE=0``), and what a backend that ends
+inside the window spent after the first sample. ``per_request`` then marks the database figure
+``db_complete: False`` (a lower bound), and the report prints it with "≥".
 """
 
 import os
@@ -40,6 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 TICKS = os.sysconf("SC_CLK_TCK")
+# The application_name the measured server's connections carry (``PGAPPNAME``, set by the bench).
+APPLICATION_NAME = "staffdesk-bench-server"
 
 
 def _stat_fields(pid):
@@ -61,61 +54,39 @@ def process_cpu_seconds(pid):
     return (utime + stime) / TICKS
 
 
-def reaped_children_cpu_seconds(pid):
-    """User + system CPU seconds of the children ``pid`` has waited for (``cutime + cstime``,
-    fields 16 and 17): it grows by a child's whole life when the child is reaped. ``None`` when
-    ``pid`` has gone."""
-    rest = _stat_fields(pid)
-    if rest is None:
-        return None
-    cutime, cstime = int(rest[13]), int(rest[14])
-    return (cutime + cstime) / TICKS
-
-
 def parent_pid(pid):
     """The parent of ``pid`` (field 4), or ``None`` when it has gone."""
     rest = _stat_fields(pid)
     return None if rest is None else int(rest[1])
 
 
-def parents():
-    """``{pid: parent pid}`` of every process this one may read."""
-    found = {}
+def children(pid):
+    """Process ids whose parent is ``pid``."""
+    found = []
     for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            parent = parent_pid(entry.name)
-            if parent is not None:
-                found[int(entry.name)] = parent
+        if entry.name.isdigit() and parent_pid(entry.name) == pid:
+            found.append(int(entry.name))
     return found
-
-
-def children(pid, tree=None):
-    """Process ids whose parent is ``pid`` (in ``tree``, a ``parents()``, when given)."""
-    tree = parents() if tree is None else tree
-    return [child for child, parent in tree.items() if parent == pid]
 
 
 @dataclass
 class Sample:
     app: dict = field(default_factory=dict)  # worker pid -> CPU seconds
-    db: dict = field(default_factory=dict)  # live backend pid -> CPU seconds
-    reaped: float | None = None  # the postmaster's reaped-children CPU seconds
-    others: dict = field(default_factory=dict)  # the postmaster's other children: pid -> CPU seconds
+    db: dict = field(default_factory=dict)  # the workers' backends: pid -> CPU seconds
 
 
 class Meter:
     """``sample()`` before and after a load window; ``per_request(before, after, requests)``;
-    ``close()`` at the end (the meter keeps one connection to PostgreSQL open)."""
+    ``close()`` at the end (the meter keeps one connection to PostgreSQL open, to the
+    ``postgres`` database and under another application name, so it never counts itself)."""
 
-    def __init__(self, server_pid, database_url, pooler_pid=None):
+    def __init__(self, server_pid, database_url, pooler_pid=None, application_name=APPLICATION_NAME):
         self.server_pid = server_pid
         self.database_url = database_url
-        # PgBouncer (``--pooler pgbouncer``): its process (or, started through runuser, its
-        # children) counts with the database.
+        # PgBouncer (``--pooler pgbouncer``): its process and its children count with the database.
         self.pooler_pid = pooler_pid
+        self.application_name = application_name
         self._connection = None
-        self._own_pid = None
-        self.postmaster_pid = None
 
     def _connect(self):
         import psycopg
@@ -128,19 +99,17 @@ class Meter:
                 user=parts.username,
                 password=parts.password,
                 dbname="postgres",
+                application_name="staffdesk-bench-meter",
                 autocommit=True,
             )
-            self._own_pid = self._connection.execute("SELECT pg_backend_pid()").fetchone()[0]
-            # Every backend, this one included, is a child of the postmaster.
-            self.postmaster_pid = parent_pid(self._own_pid)
         return self._connection
 
     def backend_pids(self):
-        """Process ids of the client backends connected to the bench database, except the meter's own."""
+        """Process ids of the backends serving the measured server's connections."""
         name = urllib.parse.urlsplit(self.database_url).path.lstrip("/")
         rows = self._connect().execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND backend_type = 'client backend' AND pid <> pg_backend_pid()",
-            [name],
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND application_name = %s AND backend_type = 'client backend'",
+            [name, self.application_name],
         ).fetchall()
         return [pid for (pid,) in rows]
 
@@ -149,16 +118,10 @@ class Meter:
             seconds = {pid: process_cpu_seconds(pid) for pid in pids}
             return {pid: value for pid, value in seconds.items() if value is not None}
 
-        ours = self.backend_pids()
-        tree = parents()
-        db = read(ours)
+        db = read(self.backend_pids())
         if self.pooler_pid:
-            db.update(read([self.pooler_pid, *children(self.pooler_pid, tree)]))
-        if not self.postmaster_pid:
-            return Sample(app=read(children(self.server_pid, tree)), db=db)
-        reaped = reaped_children_cpu_seconds(self.postmaster_pid)
-        others = read(set(children(self.postmaster_pid, tree)) - set(ours) - {self._own_pid})
-        return Sample(app=read(children(self.server_pid, tree)), db=db, reaped=reaped, others=others)
+            db.update(read([self.pooler_pid, *children(self.pooler_pid)]))
+        return Sample(app=read(children(self.server_pid)), db=db)
 
     def close(self):
         if self._connection is not None:
@@ -167,26 +130,23 @@ class Meter:
 
     @staticmethod
     def per_request(before, after, requests):
-        """``{"app_ms", "db_ms", "total_ms"}``: CPU milliseconds per request over the window."""
+        """``{"app_ms", "db_ms", "total_ms", "db_complete", "backends"}``: CPU milliseconds per
+        request over the window. A backend new at ``after`` counts from zero (its start-up is the
+        request's cost); ``db_complete`` is false when a backend of ``before`` was gone at
+        ``after`` (what it spent in between is not seen): ``db_ms`` is then a lower bound."""
 
         def grown(start, end):
             return sum(max(0.0, value - start.get(pid, 0.0)) for pid, value in end.items())
 
         if not requests:
-            return {"app_ms": None, "db_ms": None, "total_ms": None}
+            return {"app_ms": None, "db_ms": None, "total_ms": None, "db_complete": True, "backends": len(after.db)}
         app = grown(before.app, after.app)
-        db = grown(before.db, after.db) + ended_backends_seconds(before, after)
+        db = grown(before.db, after.db)
         app_ms, db_ms = app * 1000 / requests, db * 1000 / requests
-        return {"app_ms": round(app_ms, 2), "db_ms": round(db_ms, 2), "total_ms": round(app_ms + db_ms, 2)}
-
-
-def ended_backends_seconds(before, after):
-    """What the backends that ended between the samples spent inside the window: the growth of
-    the postmaster's reaped-children time, less what every child live at ``before`` and gone at
-    ``after`` (ours, and the server's other processes) had already spent by then (in its reaped
-    total, but outside the window)."""
-    if before.reaped is None or after.reaped is None:
-        return 0.0
-    still_there = after.db.keys() | after.others.keys()
-    spent_before = sum(value for pid, value in (before.db | before.others).items() if pid not in still_there)
-    return max(0.0, after.reaped - before.reaped - spent_before)
+        return {
+            "app_ms": round(app_ms, 2),
+            "db_ms": round(db_ms, 2),
+            "total_ms": round(app_ms + db_ms, 2),
+            "db_complete": before.db.keys() <= after.db.keys(),
+            "backends": len(after.db),
+        }

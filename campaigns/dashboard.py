@@ -13,7 +13,7 @@ from django.db.models import Exists, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.dashboard import LIST_LENGTH, FirstStep, Panel, capped_count
+from accounts.dashboard import FirstStep, Panel, capped_count, first_rows
 from utilities.formatting import exact_figures, percent_change
 
 from accounts import permissions as catalogue
@@ -38,8 +38,7 @@ def pending_reviews(request):
         return None
     pending = products_visible_to(user, _scope(request), status=EnrolledProduct.Status.PENDING)
     counted = capped_count(pending)
-    rows = list(pending.select_related("campaign").order_by("-id")[:LIST_LENGTH]) if counted["count"] else []
-    return {**counted, "rows": rows}
+    return {**counted, "rows": first_rows(counted, pending.select_related("campaign").order_by("-id"))}
 
 
 def effect_figures(request, today=None):

@@ -1,7 +1,7 @@
 """Dashboard panels (``accounts.dashboard``): the individual's invitations and shops, and the
 shop's operation accounts at a glance. Each reads through ``selectors`` in a fixed number of queries."""
 
-from accounts.dashboard import LIST_LENGTH, Panel, capped_count
+from accounts.dashboard import Panel, capped_count, first_rows
 
 from .models import OperationBinding, TaskOrder
 from .selectors import bindings_visible_to, invitations_for, is_shop_manager, orders_visible_to, shops_of
@@ -13,7 +13,7 @@ def my_invitations(request):
         return None
     invitations = invitations_for(request.user)
     counted = capped_count(invitations)
-    return {**counted, "rows": list(invitations[:LIST_LENGTH]) if counted["count"] else []}
+    return {**counted, "rows": first_rows(counted, invitations)}
 
 
 def my_shops(request):
@@ -22,7 +22,7 @@ def my_shops(request):
         return None
     shops = shops_of(request.user).order_by("tenant__name")
     counted = capped_count(shops)
-    return {**counted, "rows": list(shops[:LIST_LENGTH]) if counted["count"] else []}
+    return {**counted, "rows": first_rows(counted, shops)}
 
 
 def shop_operation_accounts(request):

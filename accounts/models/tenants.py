@@ -96,6 +96,8 @@ class Tenant(models.Model):
         verbose_name=_("created at"),
         auto_now_add=True,
     )
+    # Written only by the database: a trigger adds one on every UPDATE (``User.cache_generation``).
+    cache_generation = models.BigIntegerField(verbose_name=_("cache generation"), db_default=0, editable=False)
 
     class Meta:
         verbose_name = _("tenant")

@@ -178,6 +178,11 @@ class User(AbstractUser):
         null=True,
         blank=True,
     )
+    # Written only by the database (issue 27): a trigger adds one on every UPDATE of the row and
+    # on every change to its permissions or groups, and to its position's (migrations 0018 of
+    # accounts and 0005 of orgchart). The request's cached copy of this row and of its
+    # permission set is keyed by it (``accounts.user_cache``), so no writer can forget to retire it.
+    cache_generation = models.BigIntegerField(verbose_name=_("cache generation"), db_default=0, editable=False)
 
     objects = UserManager()
 

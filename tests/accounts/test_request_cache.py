@@ -18,7 +18,8 @@ CAMPAIGNS = "/campaigns/"
 
 
 def permission_keys():
-    return [key for key in cache._cache if ":permissions:" in key and "generation" not in key]
+    """The cached permission sets: since issue 27 they travel inside the cached user object."""
+    return [key for key in cache._cache if ":user:" in key]
 
 
 def test_production_cache_is_redis_with_the_database_name_in_its_prefix():
