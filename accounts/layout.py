@@ -16,6 +16,7 @@ language switch returns to, the unread count). A user object not loaded through 
 import threading
 from collections import OrderedDict
 
+from django.contrib.auth.context_processors import PermWrapper
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix, reverse
 from django.utils.html import conditional_escape, format_html
@@ -145,4 +146,5 @@ def mute_banner(user):
     """The banner of a muted account (R-17), or ``""``."""
     if not user.is_muted:
         return ""
-    return _kept(_user_key(user, "mute"), lambda: mark_safe(render_to_string("accounts/includes/mute_banner.html", {"user": user})))
+    context = {"user": user, "perms": PermWrapper(user)}
+    return _kept(_user_key(user, "mute"), lambda: mark_safe(render_to_string("accounts/includes/mute_banner.html", context)))
