@@ -262,7 +262,7 @@ def chat_group_add(env, value):
 
 def chat_group_edit(env, value):
     url = reverse("chat:group_edit", args=[env.group.pk])
-    return page(env.clients.owner.post(url, {"name": value, "description": "", "is_offered": "on"}))
+    return page(env.clients.owner.post(url, {"name": value, "description": "", "is_offered": "on", "reception_cap": 10}))
 
 
 def task_form(env, **changes):

@@ -32,6 +32,8 @@ from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from .hostile import HostileInput
+
 logger = logging.getLogger(__name__)
 
 
@@ -40,8 +42,11 @@ def _render(request, template_name, response_class, context=None):
 
 
 def bad_request(request, exception):
-    """``handler400``: a request the site could not read (a broken form, a forged host)."""
-    return _render(request, "400.html", HttpResponseBadRequest)
+    """``handler400``: a request the site could not read (a broken form, a forged host). A request
+    refused for what it carries (``utilities.hostile.HostileInput``) shows why; other reasons are
+    not shown, since their messages may quote what the request sent."""
+    detail = str(exception) if isinstance(exception, HostileInput) else ""
+    return _render(request, "400.html", HttpResponseBadRequest, {"detail": detail})
 
 
 def permission_denied(request, exception):

@@ -89,6 +89,11 @@ def _body_problem(request):
     return _json_problem(data)
 
 
+class HostileInput(BadRequest):
+    """A request refused for what it carries; its message says what, in the reader's language,
+    and the 400 page shows it (``utilities.errors.bad_request``)."""
+
+
 class HostileInputMiddleware:
     """Answer 400 for NUL characters in the path, query string or a JSON body and for JSON nested
     deeper than ``MAX_JSON_DEPTH``; 414 for a URL longer than ``MAX_URL_LENGTH``."""
@@ -106,7 +111,7 @@ class HostileInputMiddleware:
                 return scim_error_response(status, message(), scim_type)
         if status == 414:
             return HttpResponse(message(), status=414, content_type="text/plain; charset=utf-8")
-        raise BadRequest(message())  # Django's 400 handler renders the error page
+        raise HostileInput(message())  # Django's 400 handler renders the error page, with the message
 
     def _problem(self, request):
         query = request.META.get("QUERY_STRING", "")
