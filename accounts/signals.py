@@ -13,3 +13,17 @@ staff_placement_changed = Signal()
 # rejected). The customer chat answers by routing the person's open conversations to others at
 # once (R-36), in the same transaction.
 staff_can_no_longer_serve = Signal()
+
+# Sent with ``tenant`` and ``account_names`` (normalised login names) before new staff accounts
+# take them. A receiver returns the set of those names that already log in to another account some
+# other way; SCIM answers with the identity provider's userNames it keeps (``scim.backends``), so
+# one ``<tenant>:<name>`` never opens two accounts (R-10, R-37). See ``account_names_claimed``.
+account_names_checked = Signal()
+
+
+def account_names_claimed(tenant, account_names):
+    """The subset of ``account_names`` that some other login of ``tenant`` already answers to."""
+    claimed = set()
+    for _receiver, names in account_names_checked.send(sender=None, tenant=tenant, account_names=list(account_names)):
+        claimed |= set(names or ())
+    return claimed

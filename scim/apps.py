@@ -13,10 +13,13 @@ class ScimConfig(AppConfig):
         from accounts import navigation
         from orgchart.models import Department
 
-        from .signals import department_saved, staff_saved
+        from accounts.signals import account_names_checked as account_names_checked_signal
+
+        from .signals import account_names_checked, department_saved, staff_saved
 
         post_save.connect(staff_saved, sender=get_user_model(), dispatch_uid="scim.staff_saved")
         post_save.connect(department_saved, sender=Department, dispatch_uid="scim.department_saved")
+        account_names_checked_signal.connect(account_names_checked, dispatch_uid="scim.account_names_checked")
         navigation.register(
             navigation.MenuItem("scim:tokens", _("SCIM provisioning"), lambda user: user.is_owner, _("Settings")),
             before="accounts:audit_log",

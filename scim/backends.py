@@ -9,7 +9,8 @@ as their login name ``<tenant>:<account name>``; the password and every check ar
 from django.contrib.auth.backends import ModelBackend
 
 from accounts.backends import TenantAuthBackend
-from utilities.text import normalize_identifier
+from accounts.models import User
+from utilities.text import normalize_identifier, normalize_login_part
 
 from .models import ScimUserRecord
 
@@ -22,13 +23,15 @@ class ProviderUserNameBackend(TenantAuthBackend):
         tenant_slug, sep, user_name = login.partition(":")
         if not sep or not user_name.strip() or password is None:
             return None
-        record = (
-            ScimUserRecord.objects.filter(
-                tenant__slug=tenant_slug.strip().lower(), user_name__iexact=user_name.strip(), deleted_by_provider=False
-            )
-            .select_related("user")
-            .first()
+        tenant_slug, user_name = normalize_login_part(tenant_slug), user_name.strip()
+        records = list(
+            ScimUserRecord.objects.filter(tenant__slug=tenant_slug, user_name__iexact=user_name, deleted_by_provider=False)
+            .select_related("user")[:2]
         )
-        if record is None:
+        if len(records) != 1:
+            return None  # none, or (data from before the uniqueness rule) two: open neither
+        record = records[0]
+        # A login name is the account's own (``TenantAuthBackend``); it never opens another account.
+        if User.objects.filter(tenant__slug=tenant_slug, account_name=normalize_login_part(user_name)).exclude(pk=record.user_id).exists():
             return None
         return ModelBackend.authenticate(self, request, username=record.user.username, password=password, **kwargs)

@@ -23,7 +23,7 @@ from accounts.services.audit import audit_record
 from orgchart import services as org_services
 from orgchart.models import Department, Position
 from utilities.names import clean_name
-from utilities.text import normalize_login_part, normalize_mobile
+from utilities.text import normalize_identifier, normalize_login_part, normalize_mobile
 
 from .models import ScimActor, ScimGroupRecord, ScimReadSummary, ScimToken, ScimUserRecord, hash_token, new_token
 from .resources import mainland_mobile
@@ -405,8 +405,9 @@ ACCOUNT_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,29}$")
 
 
 def _clean_user_name(user_name):
-    """The provider's userName as stored: stripped, at most 200 characters, not empty."""
-    user_name = (user_name or "").strip()
+    """The provider's userName as stored: NFKC and stripped as logins are (``normalize_identifier``),
+    at most 200 characters, not empty. Compared case-insensitively everywhere."""
+    user_name = normalize_identifier(user_name)
     if not user_name:
         raise InvalidValueException(detail=_("userName: send the name your directory knows the person by."))
     if len(user_name) > ScimUserRecord._meta.get_field("user_name").max_length:
@@ -425,6 +426,31 @@ def _user_name_holder(tenant, user_name, exclude_pk=None):
     return rows.order_by("pk").first()
 
 
+def _login_name_holder(tenant, user_name, exclude_pk=None):
+    """Another account whose login name (R-10) is ``user_name`` once normalised as logins are.
+
+    ``<tenant>:<userName>`` must open one account only, so a userName may not be someone else's
+    login name, whatever userName that account has itself.
+    """
+    rows = User.objects.filter(tenant=tenant, account_name=normalize_login_part(user_name))
+    if exclude_pk is not None:
+        rows = rows.exclude(pk=exclude_pk)
+    return rows.order_by("pk").first()
+
+
+def user_names_taken(tenant, account_names):
+    """Which of ``account_names`` some account of ``tenant`` has as its stored userName
+    (case-insensitively): a new login name must not be one, or one login would open two accounts."""
+    wanted = {normalize_login_part(name) for name in account_names if name}
+    if not wanted:
+        return set()
+    query = Q()
+    for name in wanted:
+        query |= Q(user_name__iexact=name)
+    stored = ScimUserRecord.objects.filter(query, tenant=tenant).values_list("user_name", flat=True)
+    return {normalize_login_part(name) for name in stored} & wanted
+
+
 def account_name_for(tenant, user_name):
     """The account name (R-10) for a new account the provider calls ``user_name``.
 
@@ -435,16 +461,34 @@ def account_name_for(tenant, user_name):
     ``<tenant>:<account name>`` or ``<tenant>:<userName>`` (``scim.backends``).
     """
     wanted = normalize_login_part(user_name)
-    if ACCOUNT_NAME.match(wanted) and not User.objects.filter(tenant=tenant, account_name=wanted).exists():
+    if (
+        ACCOUNT_NAME.match(wanted)
+        and not User.objects.filter(tenant=tenant, account_name=wanted).exists()
+        and not user_names_taken(tenant, [wanted])
+    ):
         return wanted
     base = re.sub(r"[^a-z0-9_.-]", "", wanted.partition("@")[0])[:26].lstrip("_.-")
     if len(base) < 2:
         base = "u" + hashlib.sha256(wanted.encode()).hexdigest()[:7]
     taken = set(User.objects.filter(tenant=tenant, account_name__startswith=base).values_list("account_name", flat=True))
+    # Another account's userName is its login too (``scim.backends``): never hand it out as a login name.
+    taken |= {
+        normalize_login_part(name)
+        for name in ScimUserRecord.objects.filter(tenant=tenant, user_name__istartswith=base).values_list("user_name", flat=True)
+    }
     candidate, number = base, 2
     while candidate in taken:
         candidate, number = f"{base}-{number}", number + 1
     return candidate
+
+
+def _refuse_login_name(tenant, user_name, exclude_pk=None):
+    holder = _login_name_holder(tenant, user_name, exclude_pk=exclude_pk)
+    if holder is not None:
+        raise UniquenessException(
+            detail=_("userName: it is the login name of another account of yours (id %(id)s); one login must open one account.")
+            % {"id": holder.pk}
+        )
 
 
 def _user_name_set(actor, staff, user_name):
@@ -455,6 +499,7 @@ def _user_name_set(actor, staff, user_name):
         raise UniquenessException(
             detail=_("userName: another account of yours (id %(id)s) already has this userName.") % {"id": holder.pk}
         )
+    _refuse_login_name(staff.tenant, user_name, exclude_pk=staff.pk)
     record = ScimUserRecord.objects.filter(user=staff).first() or ScimUserRecord(
         user=staff, tenant=staff.tenant, last_modified=timezone.now()
     )
@@ -491,6 +536,7 @@ def scim_user_create(*, token, resource, paths):
         if resource.active is None:
             resource.active = True
         return _user_replace(token, holder, resource, paths)
+    _refuse_login_name(tenant, user_name)
     department = _department(tenant, resource, paths=paths) or token.default_department
     position = _position(tenant, resource) or token.default_position
     if department is None or position is None:

@@ -46,3 +46,10 @@ def department_saved(sender, instance, created, raw=False, **kwargs):
     if raw:
         return
     _touch(ScimGroupRecord, instance.tenant_id, department_id=instance.pk)
+
+
+def account_names_checked(sender, tenant, account_names, **kwargs):
+    """The login names asked for that some account already has as its identity provider's userName."""
+    from .services import user_names_taken
+
+    return user_names_taken(tenant, account_names)

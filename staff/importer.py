@@ -21,6 +21,7 @@ from utilities.text import normalize_login_part, normalize_mobile
 
 from utilities.exports import FORMULA_PREFIXES, decode_text_upload
 from accounts.models import User
+from accounts.signals import account_names_claimed
 from accounts.services.staff import clean_display_name, seats_used
 from accounts.models.tenants import mainland_mobile_validator
 from accounts.models.users import account_name_validator
@@ -198,6 +199,14 @@ def validate(*, tenant, raw, filename):
         row = Row(line=line, values=values)
         _check_row(row, departments, positions, existing, mobiles, seen_names, seen_mobiles)
         rows.append(row)
+    new_names = {row.values["account_name"] for row in rows if row.existing is None}
+    claimed = account_names_claimed(tenant, new_names)
+    for row in rows:
+        if row.existing is None and row.values["account_name"] in claimed:
+            row.errors.append(
+                _("account name %(name)s is another account's login already (its identity provider's user name)")
+                % {"name": row.values["account_name"]}
+            )
     problems = []
     adding = sum(1 for row in rows if row.existing is None)  # refused rows would still need a seat
     used = seats_used(tenant)

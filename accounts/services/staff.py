@@ -23,7 +23,7 @@ from ..permissions import catalogue_permissions
 from .. import handover
 from ..channels import sms_available
 from ..models import Delivery, Invitation, Notification, User
-from ..signals import staff_can_no_longer_serve, staff_placement_changed
+from ..signals import account_names_claimed, staff_can_no_longer_serve, staff_placement_changed
 from ..models.invitations import hash_token, new_token
 from ..models.users import staff_username
 from ..selectors import unread_changed
@@ -158,6 +158,10 @@ def _check_free(tenant, account_name, mobile, exclude_pk=None):
         pk=exclude_pk
     ).exists():
         errors["account_name"] = _("This account name is already taken in your organisation (resigned accounts included).")
+    elif account_name and account_names_claimed(tenant, [account_name]):
+        errors["account_name"] = _(
+            "Another account of your organisation already logs in with this name (its identity provider's user name)."
+        )
     if mobile and User.objects.filter(tenant=tenant, kind=User.Kind.STAFF, mobile=mobile).exclude(pk=exclude_pk).exists():
         errors["mobile"] = _("This mobile is already bound to another account of your organisation.")
     if errors:
