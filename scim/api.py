@@ -458,9 +458,13 @@ def _refuse_undefined_paths(patch, kind):
 
 def _keep_read_only(resource, current, body):
     """A PUT need not repeat what it cannot change (RFC 7644 §3.5.1): keep the userName; a Group PUT
-    that does not mention ``members`` (a rename) keeps them, so nobody moves by accident."""
+    that does not mention ``members`` (a rename) keeps them, so nobody moves by accident; a User
+    PUT that does not mention ``phoneNumbers`` (Okta's profile push has none) keeps the mobile,
+    maybe entered by the owner, which binding needs. An empty list removes it."""
     if getattr(resource, "user_name", "") is None and hasattr(current, "user_name"):
         resource.user_name = current.user_name
+    if hasattr(current, "phone_numbers") and not any(key.lower() == "phonenumbers" for key in body):
+        resource.phone_numbers = current.phone_numbers
     if hasattr(current, "members") and not any(key.lower() == "members" for key in body):
         resource.members = current.members
 

@@ -238,8 +238,7 @@ def staff_add(
         supplementary_permissions=supplementary_permissions,
     )
     audit_record(actor=actor, tenant=tenant, action="staff.add", target=staff, after=staff_snapshot(staff))
-    link = invitation_send(actor=actor, staff=staff)
-    return staff, link
+    return staff, invitation_send_if_mobile(actor=actor, staff=staff)
 
 
 def create_staff(
@@ -330,7 +329,11 @@ def staff_update(
         audit_record(actor=actor, action="staff.update", target=staff, before=before, after=after)
     if mobile_changed and staff.status == User.Status.PENDING:
         # The link went to the old number, maybe another person: it must not bind this account.
-        invitation_send(actor=actor, staff=staff)
+        # A first mobile (an account an identity provider added without one) gets its first link.
+        if staff.mobile:
+            invitation_send(actor=actor, staff=staff)
+        else:
+            _revoke_pending(staff)
     return staff
 
 
@@ -436,16 +439,34 @@ def staff_rebind(*, actor, staff, display_name, mobile, department=None, positio
     staff.save(update_fields=["display_name", "mobile", "status", "resigned_at", "department", "position"])
     staff_placement_changed.send(sender=User, tenant=tenant)
     audit_record(actor=actor, action="staff.rebind", target=staff, before=before, after=staff_snapshot(staff))
-    return staff, invitation_send(actor=actor, staff=staff)
+    return staff, invitation_send_if_mobile(actor=actor, staff=staff)
 
 
 def _revoke_pending(staff):
     Invitation.objects.filter(user=staff).usable().update(revoked_at=timezone.now())
 
 
+NO_MOBILE_INVITE = gettext_lazy(
+    "%(login)s has no mobile yet, so no invitation can be sent: binding needs a code sent to the "
+    "person's mobile. Enter their mainland mobile (Edit) and the invitation goes to it."
+)
+
+
+def invitation_send_if_mobile(*, actor, staff):
+    """``invitation_send`` for an account with a mobile; ``None`` (nothing sent) without one.
+
+    An identity provider may add a person without a mobile (SCIM, R-37): the account waits, the
+    staff page says a mobile is needed, and entering one sends the invitation (``staff_update``).
+    """
+    return invitation_send(actor=actor, staff=staff) if staff.mobile else None
+
+
 @transaction.atomic
 def invitation_send(*, actor, staff):
-    """Send (or resend) the single-use binding link; any earlier pending link stops working."""
+    """Send (or resend) the single-use binding link; any earlier pending link stops working.
+
+    ``ValidationError`` (code ``no_mobile``) for an account without a mobile: nothing could carry
+    the binding code, so nothing is sent and no link is made."""
     return invitations_send_many(actor=actor, staff=[staff])[0]
 
 
@@ -456,6 +477,8 @@ def invitations_send_many(*, actor, staff):
         _require_owner(actor, person.tenant)
         if person.status != User.Status.PENDING:
             raise ValidationError(_("Only accounts awaiting binding can be invited."))
+        if not person.mobile:
+            raise ValidationError(NO_MOBILE_INVITE % {"login": person.username}, code="no_mobile")
     Invitation.objects.filter(user__in=[p.pk for p in staff]).usable().update(revoked_at=timezone.now())
     expires_at = timezone.now() + datetime.timedelta(hours=settings.INVITATION_TTL_HOURS)
     tokens = [new_token() for _person in staff]
@@ -524,6 +547,7 @@ def invitation_for_token(token):
         Invitation.objects.usable()
         .select_related("user__tenant")
         .filter(token_hash=hash_token(token), user__status=User.Status.PENDING, user__mobile=F("mobile"))
+        .exclude(mobile="")  # a link made before the account had a mobile could never receive a code
         .first()
     )
 

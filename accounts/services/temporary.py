@@ -23,7 +23,7 @@ from .staff import (
     check_sms_confirmed,
     check_temporary_quota,
     create_staff,
-    invitation_send,
+    invitation_send_if_mobile,
 )
 
 # Windows are entered and shown in the merchants' time, whatever the server's.
@@ -100,7 +100,7 @@ def temporary_staff_add(
         target=staff,
         after={**staff_snapshot(staff), **_window_snapshot(staff)},
     )
-    return staff, invitation_send(actor=actor, staff=staff)
+    return staff, invitation_send_if_mobile(actor=actor, staff=staff)
 
 
 @transaction.atomic

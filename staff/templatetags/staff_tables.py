@@ -20,6 +20,7 @@ def staff_rows(staff_list):
     statuses = {value: str(label) for value, label in User.Status.choices}
     identities = {value: str(label) for value, label in User.IdentityStatus.choices}
     admin = f' <span class="status">{escape(_("Admin"))}</span>'
+    no_mobile = f'<span class="status status-pending" data-testid="mobile-needed">{escape(_("Mobile needed to invite"))}</span>'
     rows = []
     for staff in staff_list:
         identity = ""
@@ -32,7 +33,8 @@ def staff_rows(staff_list):
             f'<tr data-account="{escape(staff.account_name)}">\n'
             f'<td><a href="{escape(object_url("staff:detail", staff.pk))}">{conditional_escape(staff.label)}</a>'
             f'{admin if staff.is_department_admin else ""}</td>\n'
-            f"<td><code>{escape(staff.username)}</code></td>\n<td>{escape(staff.mobile)}</td>\n"
+            f"<td><code>{escape(staff.username)}</code></td>\n"
+            f"<td>{escape(staff.mobile) if staff.mobile or staff.status != User.Status.PENDING else no_mobile}</td>\n"
             f"<td>{conditional_escape(staff.department_path)}</td>\n<td>{conditional_escape(staff.position or '')}</td>\n"
             f'<td data-testid="account-status"><span class="status status-{escape(staff.status)}">'
             f"{escape(statuses.get(staff.status, staff.status))}</span></td>\n"

@@ -162,6 +162,9 @@ def staff_add(request):
 
 
 def _invitation_message(request, staff, link):
+    if link is None:  # no mobile: nothing was sent (``invitation_send_if_mobile``)
+        messages.warning(request, staff_services.NO_MOBILE_INVITE % {"login": staff.username})
+        return
     messages.success(
         request,
         _(
@@ -246,7 +249,7 @@ def staff_edit(request, pk):
             attach_errors(form, exc)
         else:
             messages.success(request, _("Changes saved. They apply on the staff member's next page load."))
-            if staff.status == User.Status.PENDING and data["mobile"].strip() != staff.mobile:
+            if staff.status == User.Status.PENDING and data["mobile"].strip() != staff.mobile and data["mobile"].strip():
                 messages.info(
                     request,
                     _("A new binding link was sent to %(mobile)s; the link sent to the old mobile no longer works.")

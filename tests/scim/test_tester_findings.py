@@ -6,8 +6,10 @@ from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from django.test import RequestFactory
 
-from accounts.models import User
-from accounts.services.staff import staff_add
+from django.urls import reverse
+
+from accounts.models import Invitation, Notification, User
+from accounts.services.staff import staff_add, staff_update
 from scim.services import account_name_for
 
 from .conftest import new_user
@@ -51,3 +53,33 @@ def test_a_new_login_name_is_never_another_accounts_user_name(scim, owner, org, 
         )
     assert "account_name" in refused.value.message_dict
     assert not User.objects.filter(account_name="jane.doe").exists()
+
+
+def test_a_person_without_a_mobile_waits_for_one_and_a_put_without_phones_keeps_it(scim, client, owner, org):
+    created = scim.post("Users", new_user("jane@contoso.com"))  # Okta's create: no phoneNumbers
+    assert created.status_code == 201
+    staff = User.objects.get(pk=created.data["id"])
+    assert staff.status == User.Status.PENDING and staff.mobile == ""
+    assert not Invitation.objects.filter(user=staff).exists() and not Notification.objects.filter(recipient=staff).exists()
+    client.force_login(owner)
+    page = client.get(reverse("staff:detail", args=[staff.pk])).content.decode()
+    assert 'data-testid="mobile-needed"' in page and reverse("staff:action", args=[staff.pk, "resend"]) not in page
+    assert 'data-testid="mobile-needed"' in client.get(reverse("staff:list")).content.decode()
+    resent = client.post(reverse("staff:action", args=[staff.pk, "resend"]), follow=True)
+    said = [str(m) for m in resent.context["messages"]]
+    assert any("no mobile" in m for m in said) and not any("was sent to" in m for m in said)
+    assert not Invitation.objects.filter(user=staff).exists()
+
+    # The owner enters the mobile by hand: the invitation goes to it.
+    staff_update(actor=owner, staff=staff, display_name=staff.display_name, mobile="13900000088",
+                 department=staff.department, position=staff.position, is_department_admin=False)
+    assert Invitation.objects.usable().get(user=staff).mobile == "13900000088"
+    # The provider's next PUT has no phoneNumbers: the mobile stays (absent is not "remove").
+    put = scim.put(f"Users/{staff.pk}", new_user("jane@contoso.com", displayName="Jane Doe"))
+    assert put.status_code == 200 and put.data["phoneNumbers"][0]["value"] == "13900000088"
+    staff.refresh_from_db()
+    assert staff.mobile == "13900000088" and staff.display_name == "Jane Doe"
+    # An explicit empty list does remove it.
+    assert scim.put(f"Users/{staff.pk}", new_user("jane@contoso.com", phoneNumbers=[])).status_code == 200
+    staff.refresh_from_db()
+    assert staff.mobile == ""
