@@ -10,6 +10,7 @@ from accounts.services.audit import audit_record
 from utilities.names import clean_name
 
 from .locks import lock_new_root, lock_tenant
+from .signals import delete_blockers
 from .models import MAX_DEPTH, Department, Position
 from accounts.permissions import catalogue_permissions
 from .scope import new_scope_group, sync_scope_groups
@@ -186,6 +187,7 @@ def department_delete(*, actor, department):
             )
             % {"count": len(staff), "names": names}
         )
+    problems.extend(delete_blockers(department))
     if problems:
         raise ValidationError(
             _("%(name)s cannot be deleted: %(reasons)s.") % {"name": department.name, "reasons": "; ".join(problems)}
@@ -302,6 +304,11 @@ def position_delete(*, actor, position):
                 holders,
             )
             % {"name": position.name, "count": holders}
+        )
+    blockers = delete_blockers(position)
+    if blockers:
+        raise ValidationError(
+            _("%(name)s cannot be deleted: %(reasons)s.") % {"name": position.name, "reasons": "; ".join(blockers)}
         )
     resigned = sorted(placed.values_list("account_name", flat=True))
     placed.update(position=None)

@@ -15,11 +15,14 @@ class ScimConfig(AppConfig):
 
         from accounts.signals import account_names_checked as account_names_checked_signal
 
-        from .signals import account_names_checked, department_saved, staff_saved
+        from orgchart.signals import delete_checked
+
+        from .signals import account_names_checked, department_or_position_delete_checked, department_saved, staff_saved
 
         post_save.connect(staff_saved, sender=get_user_model(), dispatch_uid="scim.staff_saved")
         post_save.connect(department_saved, sender=Department, dispatch_uid="scim.department_saved")
         account_names_checked_signal.connect(account_names_checked, dispatch_uid="scim.account_names_checked")
+        delete_checked.connect(department_or_position_delete_checked, dispatch_uid="scim.delete_checked")
         navigation.register(
             navigation.MenuItem("scim:tokens", _("SCIM provisioning"), lambda user: user.is_owner, _("Settings")),
             before="accounts:audit_log",

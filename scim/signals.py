@@ -53,3 +53,23 @@ def account_names_checked(sender, tenant, account_names, **kwargs):
     from .services import user_names_taken
 
     return user_names_taken(tenant, account_names)
+
+
+def department_or_position_delete_checked(sender, instance, **kwargs):
+    """A live token's default department or position must stay: its creates would fail without it."""
+    from django.utils.translation import gettext as _
+
+    from orgchart.models import Department
+
+    from .models import ScimToken
+
+    field = "default_department" if isinstance(instance, Department) else "default_position"
+    names = sorted(ScimToken.objects.usable().filter(**{field: instance}).values_list("name", flat=True))
+    if not names:
+        return []
+    tokens = "、".join(f"“{name}”" for name in names)
+    if field == "default_department":
+        reason = _("it is the default department of SCIM token %(tokens)s; revoke the token and create one with another default first")
+    else:
+        reason = _("it is the default position of SCIM token %(tokens)s; revoke the token and create one with another default first")
+    return [reason % {"tokens": tokens}]

@@ -10,9 +10,10 @@ from django.urls import reverse
 
 from accounts.models import Invitation, Notification, User
 from accounts.services.staff import staff_add, staff_update
-from scim.services import account_name_for
+from orgchart.models import Department, Position
+from scim.services import account_name_for, scim_token_create
 
-from .conftest import new_user
+from .conftest import GROUP, new_user
 
 
 def _activate(staff, password="Pass-word-123"):
@@ -83,3 +84,18 @@ def test_a_person_without_a_mobile_waits_for_one_and_a_put_without_phones_keeps_
     assert scim.put(f"Users/{staff.pk}", new_user("jane@contoso.com", phoneNumbers=[])).status_code == 200
     staff.refresh_from_db()
     assert staff.mobile == ""
+
+
+def test_a_tokens_default_department_or_position_cannot_be_deleted(scim, client, owner, org):
+    group = scim.post("Groups", {"schemas": [GROUP], "displayName": "Imported"})
+    department = Department.objects.get(pk=group.data["id"])
+    position = Position.objects.create(tenant=owner.tenant, name="Picker")
+    scim_token_create(actor=owner, name="Entra", default_department=department, default_position=position)
+
+    refused = scim.delete(f"Groups/{department.pk}")
+    assert refused.status_code == 400 and "Entra" in refused.data["detail"]
+    assert Department.objects.filter(pk=department.pk).exists()
+    client.force_login(owner)
+    said = client.post(reverse("orgchart:position_delete", args=[position.pk]), follow=True, headers={"Accept-Language": "zh-hans"})
+    assert any("Entra" in str(m) and "默认" in str(m) for m in said.context["messages"])
+    assert Position.objects.filter(pk=position.pk).exists()
