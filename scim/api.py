@@ -42,6 +42,7 @@ from utilities import encoding
 from utilities.hostile import client_language
 
 from . import schemas, selectors, services
+from .errors import syntax_detail, validation_detail
 from .filters import filter_to_q, sort_field
 from .resources import group_resource, user_resource
 
@@ -135,10 +136,12 @@ def _answer(view, request, *args, **kwargs):
             return view(request, *args, **kwargs)
     except SCIMException as exc:
         error = exc.to_error()
-        return error_response(error.status or 400, error.detail, error.scim_type)
+        what = {"invalidFilter": "filter", "invalidPath": "path"}.get(error.scim_type)
+        return error_response(error.status or 400, syntax_detail(error.detail, what), error.scim_type)
     except pydantic.ValidationError as exc:
-        error = Error.from_validation_error(exc.errors()[0])
-        return error_response(error.status or 400, error.detail, error.scim_type or "invalidValue")
+        first = exc.errors()[0]
+        error = Error.from_validation_error(first)
+        return error_response(error.status or 400, validation_detail(first), error.scim_type or "invalidValue")
     except Http404:
         return error_response(404, _("No such resource in your organisation."))
     except RecursionError:
@@ -398,8 +401,8 @@ def _apply(patch, resource):
         except InvalidValueException as exc:
             if not isinstance(exc.__cause__, pydantic.ValidationError):
                 raise
-            error = Error.from_validation_error(exc.__cause__.errors()[0])
-            detail = f"{operation.path}: {exc.__cause__.errors()[0]['msg']}" if operation.path else error.detail
+            first = exc.__cause__.errors()[0]
+            detail = validation_detail(first, str(operation.path) if operation.path else None)
             raise InvalidValueException(detail=detail) from exc
 
 

@@ -47,7 +47,7 @@ class _ToQ(FilterVisitor):
         binding = self.filter.resolve_comparison(attr_path, strict=True)
         column = self.columns.get(_key(binding.urn))
         if column is None:
-            raise InvalidFilterException(detail=f"Filtering on {attr_path} is not supported.")
+            raise InvalidFilterException(detail=_("Filtering on %(attribute)s is not supported.") % {"attribute": attr_path})
         return column
 
     def visit_logical_expr(self, node: LogicalExpr):
@@ -98,12 +98,14 @@ class _ToQ(FilterVisitor):
         elif column.kind == "datetime":
             parsed = parse_datetime(str(value)) if value is not None else None
             if parsed is None:
-                raise InvalidFilterException(detail=f"{node.attr_path}: {value!r} is not a date and time (RFC 3339).")
+                raise InvalidFilterException(
+                    detail=_("%(attribute)s: %(value)r is not a date and time (RFC 3339).") % {"attribute": node.attr_path, "value": value}
+                )
             value = parsed
             lookup = {"eq": "exact", "ne": "exact", "gt": "gt", "ge": "gte", "lt": "lt", "le": "lte"}.get(op.value)
         elif column.kind == "bool":
             if not isinstance(value, bool):
-                raise InvalidFilterException(detail=f"{node.attr_path} takes true or false.")
+                raise InvalidFilterException(detail=_("%(attribute)s takes true or false.") % {"attribute": node.attr_path})
             lookup = {"eq": "exact", "ne": "exact"}.get(op.value)
         else:
             if value is None:
@@ -123,7 +125,9 @@ class _ToQ(FilterVisitor):
                 "le": "lte",
             }[op.value]
         if lookup is None:
-            raise InvalidFilterException(detail=f"The operator {op.value} does not apply to {node.attr_path}.")
+            raise InvalidFilterException(
+                detail=_("The operator %(operator)s does not apply to %(attribute)s.") % {"operator": op.value, "attribute": node.attr_path}
+            )
         query = self._wrap(column, Q(**{f"{column.field}__{lookup}": value}))
         return ~query if op == CompareOperator.ne else query
 
@@ -149,5 +153,5 @@ def sort_field(text, model, columns):
     binding = scim_filter.resolve_comparison(scim_filter.ast.attr_path, strict=True)
     column = {_key(k): v for k, v in columns.items()}.get(_key(binding.urn))
     if column is None or column.subquery:
-        raise InvalidFilterException(detail=f"Sorting by {text} is not supported.")
+        raise InvalidFilterException(detail=_("Sorting by %(attribute)s is not supported.") % {"attribute": text})
     return column.field

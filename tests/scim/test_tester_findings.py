@@ -1,6 +1,8 @@
 """What a tester found after SCIM shipped (R-37): one login opens one account, people without a
 mobile, defaults that cannot vanish, Chinese error details."""
 
+import json
+
 import pytest
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
@@ -13,7 +15,7 @@ from accounts.services.staff import staff_add, staff_update
 from orgchart.models import Department, Position
 from scim.services import account_name_for, scim_token_create
 
-from .conftest import GROUP, new_user
+from .conftest import GROUP, PATCH, USER, new_user
 
 
 def _activate(staff, password="Pass-word-123"):
@@ -99,3 +101,22 @@ def test_a_tokens_default_department_or_position_cannot_be_deleted(scim, client,
     said = client.post(reverse("orgchart:position_delete", args=[position.pk]), follow=True, headers={"Accept-Language": "zh-hans"})
     assert any("Entra" in str(m) and "默认" in str(m) for m in said.context["messages"])
     assert Position.objects.filter(pk=position.pk).exists()
+
+
+def test_error_details_follow_accept_language(scim_token, client, plain_staff):
+    headers = {"Authorization": f"Bearer {scim_token.secret}", "Accept-Language": "zh-CN"}
+
+    def detail(method, path, body=None):
+        kwargs = {"headers": headers}
+        if body is not None:
+            kwargs.update(data=json.dumps(body), content_type="application/scim+json")
+        response = getattr(client, method)(f"/scim/v2/{path}", **kwargs)
+        assert response.status_code == 400, response.content
+        return response.json()["detail"]
+
+    assert detail("post", "Users", {"schemas": [USER], "userName": 5}) == "userName：请发送文本（JSON 字符串）。"
+    assert detail("post", "Users", new_user("li", displayName="长" * 51)) == "displayName：最多 50 个字符。"
+    assert detail("post", "Users", {"schemas": [USER]}) == "userName 为必填项：请发送一个值。"
+    assert detail("get", "Users?filter=userName%20eq") == "filter：第 10 列处语法有误。"
+    patch = {"schemas": [PATCH], "Operations": [{"op": "replace", "path": "userName[[", "value": "x"}]}
+    assert "第 10 列处语法有误" in detail("patch", f"Users/{plain_staff.pk}", patch)
