@@ -592,7 +592,14 @@ def not_found(request, rest=""):
 
 @endpoint("GET", "POST", "PUT", "PATCH", "DELETE")
 def not_implemented(request):
-    """``/Me`` and ``/Bulk``: 501, as RFC 7644 §3.11 and §3.7 say for what a provider does not support."""
-    return error_response(
+    """``/Me`` and ``/Bulk``: 501, as RFC 7644 §3.11 and §3.7 say for what a provider does not support.
+
+    An expected answer, not a server fault: it is logged at info, and Django's request logger (which
+    writes every 5xx as an ERROR) is told it has been logged, so monitoring does not page anybody.
+    """
+    response = error_response(
         501, _("Staffdesk does not support this endpoint; send one request per resource to /Users or /Groups.")
     )
+    logger.info("SCIM client asked for an unsupported endpoint: %s %s (501)", request.method, request.path)
+    response._has_been_logged = True  # django.utils.log.log_response skips it
+    return response

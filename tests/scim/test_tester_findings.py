@@ -120,3 +120,14 @@ def test_error_details_follow_accept_language(scim_token, client, plain_staff):
     assert detail("get", "Users?filter=userName%20eq") == "filter：第 10 列处语法有误。"
     patch = {"schemas": [PATCH], "Operations": [{"op": "replace", "path": "userName[[", "value": "x"}]}
     assert "第 10 列处语法有误" in detail("patch", f"Users/{plain_staff.pk}", patch)
+
+
+def test_slashes_a_client_adds_reach_the_endpoint_and_501s_are_no_errors(scim, plain_staff, caplog):
+    for path in ("Users/", "/Users", f"Users/{plain_staff.pk}/", "ServiceProviderConfig/"):
+        assert scim.get(path).status_code == 200, path
+    assert scim.get("Users/").data["totalResults"] == 1
+    assert scim.get("Nothing/").status_code == 404
+    with caplog.at_level("INFO"):
+        assert scim.get("Me").status_code == 501 and scim.post("Bulk", {}).status_code == 501
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
+
