@@ -535,6 +535,8 @@ def scim_user_create(*, token, resource, paths):
         ScimUserRecord.objects.filter(user=holder).update(deleted_by_provider=False)
         if resource.active is None:
             resource.active = True
+        if _display_name(resource, "") == "":
+            resource.display_name = holder.display_name or None  # a create that sends no name keeps the one on file
         return _user_replace(token, holder, resource, paths)
     _refuse_login_name(tenant, user_name)
     department = _department(tenant, resource, paths=paths) or token.default_department
@@ -578,6 +580,16 @@ def scim_user_replace(*, token, staff, resource, paths):
 def _user_replace(token, staff, resource, paths):
     actor = acting_as(token)
     tenant = token.tenant
+    if resource.active is True and staff.status == User.Status.FROZEN:
+        # Frozen lifts only by the owner's unfreeze and the person's verification; saying
+        # 200 with active false would hide that the provider's "on" did nothing.
+        raise InvalidValueException(
+            detail=_(
+                "active: this account is frozen because real-person verification was not completed in time; "
+                "it stays off until the main account unfreezes it and the person completes verification. "
+                "Send active false or leave active out."
+            )
+        )
     if resource.active is True and staff.status == User.Status.RESIGNED:
         # Re-hire: the same account, its history kept, bound to the person again.
         mobile, _entries = _mobile(resource)

@@ -131,3 +131,17 @@ def test_slashes_a_client_adds_reach_the_endpoint_and_501s_are_no_errors(scim, p
         assert scim.get("Me").status_code == 501 and scim.post("Bulk", {}).status_code == 501
     assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
 
+
+def test_a_frozen_account_is_not_switched_on_silently_and_a_rehire_keeps_its_name(scim, plain_staff, west_staff):
+    User.objects.filter(pk=plain_staff.pk).update(status=User.Status.FROZEN)
+    refused = scim.patch(f"Users/{plain_staff.pk}", {"op": "replace", "path": "active", "value": True})
+    assert refused.status_code == 400 and "frozen" in refused.data["detail"]
+    assert User.objects.get(pk=plain_staff.pk).status == User.Status.FROZEN
+    # Changing something else of a frozen account still works.
+    assert scim.patch(f"Users/{plain_staff.pk}", {"op": "replace", "path": "displayName", "value": "P"}).status_code == 200
+
+    name = west_staff.display_name
+    assert name and scim.delete(f"Users/{west_staff.pk}").status_code == 204
+    rehired = scim.post("Users", {"schemas": [USER], "userName": "west_staff", "active": True})
+    assert rehired.status_code == 201 and rehired.data["id"] == str(west_staff.pk)
+    assert User.objects.get(pk=west_staff.pk).display_name == name
