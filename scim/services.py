@@ -9,6 +9,7 @@ import datetime
 import hashlib
 import re
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -20,6 +21,7 @@ from scim2_models import InvalidValueException, MutabilityException, UniquenessE
 from accounts.models import User
 from accounts.services import staff as staff_services
 from accounts.services.audit import audit_record
+from accounts.services.notifications import notifications_in
 from orgchart import services as org_services
 from orgchart.models import Department, Position
 from utilities.names import clean_name
@@ -389,7 +391,9 @@ def _locked_out(func):
 
     def wrapper(*args, **kwargs):
         try:
-            with transaction.atomic():
+            # The provider's language (often none, so English) is for the error details its log
+            # shows; the staff it adds read their invitation in the merchant's language.
+            with notifications_in(settings.LANGUAGE_CODE), transaction.atomic():
                 return func(*args, **kwargs)
         except ValidationError as exc:
             raise scim_error(exc) from exc

@@ -1,3 +1,5 @@
+import contextlib
+import contextvars
 import datetime
 
 from django.conf import settings
@@ -5,12 +7,34 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils import translation
 from django.utils.translation import gettext_noop
 
 from ..channels import CHANNELS, TEMPLATE_PROVIDERS, DeliveryError, sms_provider
 from ..models import Delivery, Notification
 from ..selectors import unread_changed
 from .audit import audit_record
+
+_LANGUAGE = contextvars.ContextVar("notification_language", default=None)
+
+
+@contextlib.contextmanager
+def notifications_in(language):
+    """Word the notifications made inside in ``language`` rather than the request's.
+
+    A request from a machine (an identity provider's SCIM call) names no reader's language, or
+    the provider's; the staff it invites read the merchant's (``LANGUAGE_CODE``, Chinese).
+    """
+    token = _LANGUAGE.set(language)
+    try:
+        yield
+    finally:
+        _LANGUAGE.reset(token)
+
+
+def notification_language():
+    """The language to word a notification in: ``notifications_in``'s, else the active one."""
+    return _LANGUAGE.get() or translation.get_language()
 
 
 def _backends_for(notification, backends):

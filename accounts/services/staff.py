@@ -11,6 +11,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -29,7 +30,7 @@ from ..models.users import staff_username
 from ..selectors import unread_changed
 from . import freeze, identity
 from .audit import audit_entry, audit_record, audit_record_many
-from .notifications import delivery_retry, notification_send, notifications_send_many
+from .notifications import delivery_retry, notification_language, notification_send, notifications_send_many
 from .security import two_factor_remove_on_offboard
 from .sessions import sessions_end
 
@@ -496,8 +497,8 @@ def invitations_send_many(*, actor, staff):
         ]
     )
     links = [reverse("accounts:bind", args=[token]) for token in tokens]
-    notifications_send_many(
-        [
+    with translation.override(notification_language()):
+        notices = [
             {
                 "recipient": person,
                 "kind": Notification.Kind.BINDING_INVITATION,
@@ -512,7 +513,7 @@ def invitations_send_many(*, actor, staff):
             }
             for person, link in zip(staff, links)
         ]
-    )
+    notifications_send_many(notices)
     audit_record_many(
         [
             audit_entry(

@@ -145,3 +145,12 @@ def test_a_frozen_account_is_not_switched_on_silently_and_a_rehire_keeps_its_nam
     rehired = scim.post("Users", {"schemas": [USER], "userName": "west_staff", "active": True})
     assert rehired.status_code == 201 and rehired.data["id"] == str(west_staff.pk)
     assert User.objects.get(pk=west_staff.pk).display_name == name
+
+
+def test_an_invitation_scim_sends_is_in_the_merchants_language(scim, settings):
+    settings.LANGUAGE_CODE = "zh-hans"  # the site's language; the provider names none (details stay English)
+    created = scim.post("Users", new_user("wang@contoso.com", phoneNumbers=[{"value": "13900000099", "type": "mobile"}]))
+    assert created.status_code == 201
+    invitation = Notification.objects.get(recipient_id=created.data["id"], kind=Notification.Kind.BINDING_INVITATION)
+    assert "邀请" in invitation.subject, invitation.subject
+    assert scim.post("Users", new_user("wang@contoso.com")).data["detail"].startswith("userName:")
