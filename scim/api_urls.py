@@ -12,7 +12,7 @@ app_name = "scim_api"
 
 
 def endpoint(pattern, view, name):
-    return re_path(rf"^/*{pattern}/?$", view, name=name)
+    return re_path(rf"^(?:/*){pattern}/?$", view, name=name)
 
 
 urlpatterns = [
