@@ -13,6 +13,7 @@ import pydantic
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.urls import Resolver404, resolve
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -586,8 +587,26 @@ def root_search(request):
 
 
 @endpoint("GET", "POST", "PUT", "PATCH", "DELETE")
-def not_found(request, rest=""):
+def _not_found(request, rest=""):
     return error_response(404, _("There is no SCIM endpoint at this address."))
+
+
+@csrf_exempt
+def not_found(request, rest=""):
+    """An address no endpoint matches: with its stray slashes dropped (``Users/``, ``/Users``,
+    ``Users//5``) it may name one, which then answers; otherwise 404 as a SCIM Error."""
+    cleaned = "/".join(part for part in rest.split("/") if part)
+    if cleaned != rest:
+        try:
+            match = resolve(request.path_info[: len(request.path_info) - len(rest)] + cleaned)
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not not_found:
+            return match.func(request, *match.args, **match.kwargs)
+    return _not_found(request, rest)
+
+
+not_found.scim_api = True
 
 
 @endpoint("GET", "POST", "PUT", "PATCH", "DELETE")
