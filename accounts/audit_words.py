@@ -17,8 +17,10 @@ the two never disagree.
 
 Apps above ``accounts`` give the words of what they record from their ``AppConfig.ready()``
 (``accounts`` may not import them): ``register_labels`` (keys), ``register_values`` (an action's
-codes, e.g. the chat's hand-on reasons) and ``register_record_model`` (an action whose keys are
-the fields of a model other than its target, e.g. the chat's settings recorded on the tenant).
+codes, e.g. the chat's hand-on reasons), ``register_record_model`` (an action whose keys are the
+fields of a model other than its target, e.g. the chat's settings recorded on the tenant) and
+``register_actor_kind`` (an actor recorded as kind + name, e.g. a SCIM token, whose words are
+chosen when the entry is read, in the reader's language).
 """
 
 import datetime
@@ -116,6 +118,11 @@ VALUE_CHOICES = {
 #: ``{action: "app_label.model"}``: the model whose fields an action's keys are, when not its target.
 RECORD_MODELS = {}
 
+#: ``{model label: (kind, attribute holding the name)}`` and ``{kind: words with %(name)s}``.
+ACTOR_MODELS = {}
+ACTOR_KINDS = {}
+
+
 def register_labels(labels):
     """Words for keys an app records that are no field of the entry's target: ``{key: lazy label}``."""
     EXTRA_LABELS.update(labels)
@@ -130,6 +137,29 @@ def register_values(action, key, words):
 def register_record_model(action, model_label):
     """``action`` records fields of ``model_label`` (``"chat.distributionsettings"``), not of its target."""
     RECORD_MODELS[action] = model_label
+
+
+def register_actor_kind(kind, words, *, model, name_attribute):
+    """Actors of ``model`` (``"scim.scimactor"``) are stored as ``kind`` + the value of
+    ``name_attribute`` and read as ``words % {"name": name}`` in the reader's language."""
+    ACTOR_MODELS[model] = (kind, name_attribute)
+    ACTOR_KINDS[kind] = words
+
+
+def actor_words(actor):
+    """``{"kind": …, "name": …}`` for an actor of a registered kind, else ``None`` (a person: their label)."""
+    meta = getattr(actor, "_meta", None)
+    if meta is None or meta.label_lower not in ACTOR_MODELS:
+        return None
+    kind, attribute = ACTOR_MODELS[meta.label_lower]
+    return {"kind": kind, "name": str(getattr(actor, attribute, ""))}
+
+
+def actor_text(words):
+    """The words of a stored ``actor_words`` in the active language, ``None`` for an unknown kind."""
+    if not isinstance(words, dict) or words.get("kind") not in ACTOR_KINDS:
+        return None
+    return str(ACTOR_KINDS[words["kind"]]) % {"name": words.get("name", "")}
 
 
 #: Keys whose values are permission codes of the catalogue (``accounts.permissions``).

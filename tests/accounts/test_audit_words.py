@@ -182,3 +182,21 @@ def test_the_export_shows_the_same_words_as_the_page(owner_client, owner):
     for raw in ("expires_at", "pending", "T18:27"):
         assert raw not in export and raw not in page
 
+
+@pytest.mark.django_db
+def test_a_scim_token_as_actor_reads_in_the_readers_language(owner):
+    from scim.models import ScimActor
+
+    token = ScimActor.objects.get(pk=owner.pk)
+    token.token_name = "Okta"
+    with translation.override("zh-hans"):  # recorded in a Chinese request
+        entry = AuditEntry.objects.get(pk=audit_record(actor=token, action="staff.update", target=owner, after={"mobile": "13800000000"}).pk)
+
+    assert entry.actor_label == "SCIM token “Okta”"  # the stored label stays language-neutral (English)
+    with translation.override("en"):
+        assert entry.actor_display == "SCIM token “Okta”"
+    with translation.override("zh-hans"):
+        assert entry.actor_display == "SCIM 令牌“Okta”"
+    old = AuditEntry(actor_label="SCIM 令牌“Okta”")  # a row from before: what it stored
+    with translation.override("en"):
+        assert old.actor_display == "SCIM 令牌“Okta”"
