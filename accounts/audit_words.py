@@ -80,6 +80,7 @@ EXTRA_LABELS = {
     "product_id": pgettext_lazy("audit field", "Product ID"),
     "queued": pgettext_lazy("audit field", "Waiting in the queue"),
     "reason": pgettext_lazy("audit field", "Reason"),
+    "resigned_staff": pgettext_lazy("audit field", "Resigned staff in it"),
     "results": pgettext_lazy("audit field", "Results"),
     "revoked_at": pgettext_lazy("audit field", "Revoked at"),
     "rows": pgettext_lazy("audit field", "Rows"),

@@ -65,6 +65,13 @@ def recorded():
         if {".venv", "tests", "migrations", "bench"} & set(path.relative_to(ROOT).parts):
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                # before = {...}; before["key"] = …: a record built first, then passed (action unknown)
+                target = node.targets[0]
+                if getattr(target, "id", "") in {"before", "after"}:
+                    records += [("", key.value, value) for sub in ast.walk(node.value) if isinstance(sub, ast.Dict) for key, value in zip(sub.keys, sub.values) if isinstance(key, ast.Constant) and key.value]
+                elif isinstance(target, ast.Subscript) and getattr(target.value, "id", "") in {"before", "after"} and isinstance(target.slice, ast.Constant):
+                    records.append(("", target.slice.value, node.value))
             name = getattr(node, "func", None)
             if not isinstance(node, ast.Call) or getattr(name, "id", getattr(name, "attr", "")) not in {"audit_record", "audit_entry"}:
                 continue
