@@ -5,8 +5,8 @@ overflows Python's stack (``RecursionError``), and a URL of many kilobytes is no
 or an identity provider makes. Each used to be a 500 wherever it reached a view first (the SCIM
 endpoint, ``/campaigns/enroll/%00/``); here each is a 400 (or 414) before it gets that far.
 
-Pages answer through Django's 400 handler (the error page in the layout); the SCIM endpoint
-(``/scim/v2/``) answers with a SCIM Error body (RFC 7644 §3.12) in the client's
+Pages get the 400 page (``utilities.errors.bad_request``, the error page in the layout), also
+under ``DEBUG``; the SCIM endpoint (``/scim/v2/``) answers with a SCIM Error body (RFC 7644 §3.12) in the client's
 ``Accept-Language``, English when it names none, since IT staff read it in the provider's log.
 """
 
@@ -111,7 +111,11 @@ class HostileInputMiddleware:
                 return scim_error_response(status, message(), scim_type)
         if status == 414:
             return HttpResponse(message(), status=414, content_type="text/plain; charset=utf-8")
-        raise HostileInput(message())  # Django's 400 handler renders the error page, with the message
+        # The 400 page itself, not a raised HostileInput: under DEBUG (the quick start) Django would
+        # answer a raised one with its technical page, settings and all, to anyone.
+        from utilities.errors import bad_request  # errors imports this module
+
+        return bad_request(request, HostileInput(message()))
 
     def _problem(self, request):
         query = request.META.get("QUERY_STRING", "")
