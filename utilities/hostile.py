@@ -12,13 +12,14 @@ under ``DEBUG``; the SCIM endpoint (``/scim/v2/``) answers with a SCIM Error bod
 
 import json
 
-from django.core.exceptions import BadRequest, RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation.trans_real import get_supported_language_variant, parse_accept_lang_header
 
 from utilities import encoding
+from utilities.errors import HostileInput, bad_request
 
 SCIM_PREFIX = "/scim/v2/"
 SCIM_ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
@@ -89,11 +90,6 @@ def _body_problem(request):
     return _json_problem(data)
 
 
-class HostileInput(BadRequest):
-    """A request refused for what it carries; its message says what, in the reader's language,
-    and the 400 page shows it (``utilities.errors.bad_request``)."""
-
-
 class HostileInputMiddleware:
     """Answer 400 for NUL characters in the path, query string or a JSON body and for JSON nested
     deeper than ``MAX_JSON_DEPTH``; 414 for a URL longer than ``MAX_URL_LENGTH``."""
@@ -113,7 +109,6 @@ class HostileInputMiddleware:
             return HttpResponse(message(), status=414, content_type="text/plain; charset=utf-8")
         # The 400 page itself, not a raised HostileInput: under DEBUG (the quick start) Django would
         # answer a raised one with its technical page, settings and all, to anyone.
-        from utilities.errors import bad_request  # errors imports this module
 
         return bad_request(request, HostileInput(message()))
 
