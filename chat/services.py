@@ -109,8 +109,9 @@ def _start_rate_limited(ip, now):
 def conversation_start(*, group, nickname, body, ip=None):
     """A buyer starts a conversation in ``group`` on the shop's public page; it is routed at once
     to a member, the main account (overflow) or the queue (every member at its cap, or the group
-    closed for the day). Refused while the shop already has ``unassigned_cap`` conversations
-    waiting (R-36: nothing an anonymous buyer does leaves the owner with unbounded work)."""
+    closed for the day). A buyer who would wait (queue or overflow) is refused while the shop
+    already has ``unassigned_cap`` conversations waiting (R-36: nothing an anonymous buyer does
+    leaves the owner with unbounded work); one a member serves at once is never refused."""
     if not group.is_offered:
         raise ValidationError({"group": _("This shop does not offer that group.")})
     nickname = clean_name(nickname, what=_("nickname"), field="nickname", max_length=NICKNAME_MAX)
@@ -123,12 +124,14 @@ def conversation_start(*, group, nickname, body, ip=None):
     lock_tenant(group.tenant)
     now = timezone.now()  # read under the lock: the queue's order is the order of arrival
     setup = routing.distribution_settings(group.tenant_id)
-    if routing.unassigned_count(group.tenant_id) >= setup.unassigned_cap:
+    assignee, overflow = routing.route(group, now, setup=setup)
+    # The cap bounds only what waits: a buyer a member serves at once is never refused. Refusing
+    # raises inside this transaction, so the member's "last received" mark is rolled back too.
+    if (assignee is None or overflow) and routing.unassigned_count(group.tenant_id) >= setup.unassigned_cap:
         raise ValidationError(
             _("Many buyers are waiting for this shop right now. Please wait a few minutes and try again."),
             code="shop_busy",
         )
-    assignee, overflow = routing.route(group, now, setup=setup)
     conversation = Conversation.objects.create(
         tenant_id=group.tenant_id,
         group=group,

@@ -219,6 +219,16 @@ def test_past_the_shops_waiting_cap_a_new_buyer_is_asked_to_wait(desk, client):
     assert "Many buyers are waiting for this shop right now" in response.content.decode()
     assert Conversation.objects.count() == 3
 
+    # The cap bounds only who would wait: a buyer a member with room serves at once is let in,
+    # while an after-sales buyer (no member there) is still refused, leaving nothing behind.
+    online(desk.agent_a)  # takes the three waiting ones (cap 10): the queue is empty again
+    starts(desk.aftersale, 3)
+    served = start(desk.presale, nickname="served")
+    assert served_by(served) == desk.agent_a
+    with pytest.raises(ValidationError):
+        start(desk.aftersale, nickname="refused")
+    assert not Conversation.objects.filter(buyer_nickname="refused").exists()
+
 
 def test_the_add_member_list_offers_neither_disabled_accounts_nor_members(desk, client):
     staff_disable(actor=desk.owner, staff=desk.agent_c)
