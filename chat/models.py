@@ -500,6 +500,7 @@ SYSTEM_TEXT = {
     "reassigned:window": _("%(name)s is serving you now (the previous member's temporary access ended)."),
     "reassigned:no_right": _("%(name)s is serving you now (the previous member no longer takes conversations)."),
     "reassigned:group_disabled": _("%(name)s is serving you now (the previous member no longer takes this group)."),
+    "reassigned:main_account_mode": _("%(name)s is serving you now (the shop's main account no longer takes conversations as a member)."),
     "requeued:offline": _("The previous member lost the connection; you are in the queue and will be served in turn."),
     "requeued:logout": _("The previous member logged out; you are in the queue and will be served in turn."),
     "requeued:away": _("The previous member stepped away; you are in the queue and will be served in turn."),
@@ -511,6 +512,7 @@ SYSTEM_TEXT = {
     "requeued:window": _("The previous member's temporary access ended; you are in the queue and will be served in turn."),
     "requeued:no_right": _("The previous member no longer takes conversations; you are in the queue and will be served in turn."),
     "requeued:group_disabled": _("The previous member no longer takes this group; you are in the queue and will be served in turn."),
+    "requeued:main_account_mode": _("The shop's main account no longer takes conversations as a member; you are in the queue and will be served in turn."),
 }
 
 

@@ -46,6 +46,7 @@ REASONS = (
     "group_disabled",
     "window",
     "no_right",
+    "main_account_mode",
 )
 
 
@@ -146,12 +147,21 @@ def eligible_staff(tenant_id, *, group=None, now=None):
 
 
 def main_account(tenant_id):
+    """The shop's main account, annotated with ``open_count`` and ``idle_since`` (its own
+    ``Presence.last_assigned_at``, as a member's)."""
     return (
         User.objects.filter(tenant_id=tenant_id, kind=User.Kind.OWNER)
-        .annotate(open_count=open_count())
+        .select_related("chat_presence")
+        .annotate(open_count=open_count(), idle_since=F("chat_presence__last_assigned_at"))
         .order_by("pk")
         .first()
     )
+
+
+def main_account_is_online(owner, now):
+    """Whether the main account chose online on its workbench and it still reports (member mode)."""
+    presence = getattr(owner, "chat_presence", None)
+    return presence is not None and presence.is_online(now)
 
 
 def _with_caps(group, people):
@@ -165,7 +175,9 @@ def _with_caps(group, people):
 
 
 def _least_loaded(people):
-    """Below its cap, the fewest open conversations per unit of weight; ties: idle longest."""
+    """Below its cap, the fewest open conversations per unit of weight; ties: idle longest (never
+    received one counts as idle since the epoch), then the lowest id. The main account as a member
+    carries its own ``last_assigned_at`` like anyone else, so it takes its turn in the rotation."""
     room = [p for p in people if p.open_count < p.cap]
     return min(room, key=lambda p: (p.open_count / p.weight, p.idle_since or EPOCH, p.pk), default=None)
 
@@ -184,15 +196,17 @@ def route(group, now, *, exclude=(), setup=None, main_allowed=True):
     if main_allowed and mode != DistributionSettings.MainAccountMode.NEVER:
         owner = main_account(group.tenant_id)
         if owner is not None and owner.pk not in exclude:
-            owner.cap, owner.weight, owner.idle_since = setup.main_account_cap, 1, None
+            owner.cap, owner.weight = setup.main_account_cap, 1
             if mode == DistributionSettings.MainAccountMode.MEMBER:
-                pool.append(owner)
+                # A member like any other: it receives only while online on its workbench.
+                if main_account_is_online(owner, now):
+                    pool.append(owner)
+                owner = None
         else:
             owner = None
     person = _least_loaded(pool)
     if person is not None:
-        if person.is_staff_account:
-            Presence.objects.filter(user=person).update(last_assigned_at=now)
+        Presence.objects.filter(user=person).update(last_assigned_at=now)
         return person, False
     if online or owner is None or mode != DistributionSettings.MainAccountMode.FALLBACK:
         return None, False  # members at work but full, or the main account does not take it: queue
@@ -341,6 +355,8 @@ def release(user, *, reason, actor=None, group=None, now=None):
     now = now or timezone.now()
     lock_tenant(user.tenant)
     rows = Conversation.objects.filter(tenant_id=user.tenant_id, assignee=user, status=Conversation.Status.OPEN)
+    if user.is_owner:
+        rows = rows.filter(is_overflow=False)  # overflow waits for a member already, keeping its place
     if group is not None:
         rows = rows.filter(group=group)
     rows = list(rows.select_related("group", "tenant").order_by("created_at", "pk"))

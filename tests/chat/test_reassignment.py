@@ -176,11 +176,52 @@ def test_caps_weights_busy_and_the_main_account_setting(desk):
     # Never: with nobody online the buyer waits instead of going to the main account.
     services.presence_set(actor=desk.agent_a, status="away")
     assert not Conversation.objects.filter(assignee=desk.owner).exists()
-    # As a member with its own cap: the main account takes them like a member.
+    # As a member with its own cap: the main account takes them like a member, once online.
     services.settings_update(
         actor=desk.owner, main_account_mode=DistributionSettings.MainAccountMode.MEMBER, main_account_cap=2
     )
+    assert not Conversation.objects.filter(assignee=desk.owner).exists()
+    online(desk.owner)
     assert Conversation.objects.filter(assignee=desk.owner, is_overflow=False, status="open").count() == 2
+
+
+def test_the_main_account_as_a_member_is_one_like_any_other(desk, client):
+    services.settings_update(actor=desk.owner, main_account_mode=DistributionSettings.MainAccountMode.MEMBER)
+    first = start(desk.presale, nickname="first")
+    assert served_by(first) is None  # the main account never went online: the buyer waits
+
+    online(desk.agent_a)
+    client.force_login(desk.owner)
+    assert 'value="online"' in client.get(reverse("chat:workbench")).content.decode()
+    client.post(reverse("chat:presence"), {"status": "online"})  # the main account may go online
+    second = start(desk.presale, nickname="second")
+    assert (served_by(first), served_by(second)) == (desk.agent_a, desk.owner)
+    # One each: the tie goes to whoever received longest ago, not to the main account every time.
+    assert served_by(start(desk.presale, nickname="third")) == desk.agent_a
+
+    # Away: what it holds is handed on like a member's, saying why.
+    client.post(reverse("chat:presence"), {"status": "away"})
+    assert served_by(second) == desk.agent_a
+    assert "the previous member stepped away" in last_line(second)
+
+    # Lost browser past the grace period: the sweep hands it on.
+    online(desk.owner)
+    fourth = start(desk.presale, nickname="fourth")
+    assert served_by(fourth) == desk.owner
+    later = timezone.now() + datetime.timedelta(minutes=5)
+    Presence.objects.filter(user=desk.agent_a).update(last_seen_at=later)
+    sweep(later)
+    assert served_by(fourth) == desk.agent_a
+
+    # Switching the mode back to never hands the main account's conversations back to routing.
+    online(desk.owner)
+    fifth = start(desk.presale, nickname="fifth")
+    assert served_by(fifth) == desk.owner
+    services.settings_update(actor=desk.owner, main_account_mode=DistributionSettings.MainAccountMode.NEVER)
+    assert served_by(fifth) == desk.agent_a
+    assert "no longer takes conversations as a member" in last_line(fifth)
+    entry = AuditEntry.objects.filter(action="chat.conversation_reassign").latest("id")
+    assert entry.after["reason"] == "main_account_mode"
 
 
 def test_outside_working_hours_the_buyer_leaves_a_message_routed_when_the_group_opens(desk, client):
