@@ -5,7 +5,8 @@ as overflow (``open``, ``is_overflow``, with ``waiting_since``), or waiting in t
 no one serving, with ``waiting_since``). ``waiting_since`` is its place in line: the queue and the
 overflow are handed out first come, first served (``dispatch``) whenever capacity frees.
 
-When a member can no longer serve (``release``) its open conversations are routed again at once;
+When a member can no longer serve (``release``) its open conversations are routed again at once
+(a handed-on buyer keeps its priority by when it started: it joins the line at its ``created_at``);
 a lost connection only after the shop's grace period, found by the worker's sweep (``chat.sweep``). Every
 function that moves conversations runs under the tenant's lock (``accounts.locks.lock_tenant``),
 taken before anyone's load is read, so that concurrent starts, closes and releases are counted one
@@ -348,7 +349,9 @@ def dispatch(tenant_id, now=None):
 def release(user, *, reason, actor=None, group=None, now=None):
     """Route again every open conversation ``user`` serves (in ``group`` only, if given), because
     it can no longer serve for ``reason`` (one of ``REASONS``): to an eligible member of the same
-    group, else the queue, else the overflow, as a new conversation would go. Each move is a
+    group, else the queue. A handed-on buyer keeps its priority by when it started (its
+    ``created_at`` becomes its ``waiting_since``), so the main account's overflow places then go to
+    whoever has waited longest, older queued buyers first (``dispatch``). Each move is a
     system line naming who serves now, and an audit entry with the reason. Takes the tenant lock;
     call inside a transaction. Returns the conversations moved."""
     assert reason in REASONS, reason
@@ -365,6 +368,10 @@ def release(user, *, reason, actor=None, group=None, now=None):
     setup = distribution_settings(user.tenant_id)
     for conversation in rows:
         person, overflow = route(conversation.group, now, exclude={user.pk}, setup=setup)
+        if overflow:
+            # The main account's free places go first come, first served: this buyer joins the
+            # line by when it started (``put_in_queue``) and ``dispatch`` below hands out the line.
+            person, overflow = None, False
         if person is None:
             put_in_queue(conversation, now, note=f"requeued:{reason}")
         else:
@@ -378,5 +385,6 @@ def release(user, *, reason, actor=None, group=None, now=None):
             after={"served_by": person.label if person else None, "queued": person is None, "reason": reason},
         )
         ring_conversation(conversation)
+    dispatch(user.tenant_id, now)
     doorbell.ring(doorbell.user_key(user.pk), doorbell.tenant_key(user.tenant_id))
     return rows

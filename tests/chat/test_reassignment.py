@@ -20,7 +20,7 @@ from chat.sweep import sweep
 from chat.models import ChatMember, Conversation, DistributionSettings, Message, Presence, message_text
 from chat.streams import buyer_state
 
-from tests.personas import online, start
+from tests.personas import away, online, start
 
 pytestmark = pytest.mark.django_db
 
@@ -153,6 +153,18 @@ def test_nobody_online_fills_the_main_account_to_its_cap_then_queues_then_hands_
     # Closing one frees a place at once: the first in line gets it.
     services.conversation_close(actor=desk.agent_a, conversation=handed[0])
     assert served_by(conversations[10]) == desk.agent_a
+
+
+def test_handed_on_buyers_join_the_line_by_when_they_started(desk):
+    services.settings_update(actor=desk.owner, main_account_cap=2)
+    services.group_update(actor=desk.owner, group=desk.presale, name="Pre-sales", reception_cap=1)
+    online(desk.agent_a)
+    first, second, third = starts(desk.presale, 3)  # Agent A full: the other two queue behind it
+
+    away(desk.agent_a)  # nobody online now: the main account's two places go to the two oldest
+
+    assert [served_by(c) for c in (first, second, third)] == [desk.owner, desk.owner, None]
+    assert buyer_state(Conversation.objects.get(pk=third.pk))["position"] == 1
 
 
 def test_caps_weights_busy_and_the_main_account_setting(desk):
