@@ -1,4 +1,5 @@
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from .models import BODY_MAX, NICKNAME_MAX, ChatGroup, ChatMember, Conversation, DistributionSettings
@@ -26,7 +27,21 @@ class MessageForm(forms.Form):
     body = forms.CharField(label=_("Message"), max_length=BODY_MAX, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class GroupForm(forms.ModelForm):
+class ModelBoundsForm(forms.ModelForm):
+    """A model form whose number inputs carry the model's own bounds as ``min``/``max``: a
+    positive field's form field says ``min="0"`` while the model refuses anything under 1."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            for validator in self._meta.model._meta.get_field(name).validators:
+                if isinstance(validator, MinValueValidator):
+                    field.widget.attrs["min"] = validator.limit_value
+                elif isinstance(validator, MaxValueValidator):
+                    field.widget.attrs["max"] = validator.limit_value
+
+
+class GroupForm(ModelBoundsForm):
     class Meta:
         model = ChatGroup
         fields = ["name", "description", "is_offered", "reception_cap", "opens_at", "closes_at"]
@@ -42,7 +57,7 @@ class NewGroupForm(forms.ModelForm):
         fields = ["name", "description", "is_offered"]
 
 
-class MemberForm(forms.ModelForm):
+class MemberForm(ModelBoundsForm):
     """A member's own reception cap in its group and its weight."""
 
     class Meta:
@@ -50,7 +65,7 @@ class MemberForm(forms.ModelForm):
         fields = ["reception_cap", "weight"]
 
 
-class SettingsForm(forms.ModelForm):
+class SettingsForm(ModelBoundsForm):
     class Meta:
         model = DistributionSettings
         fields = ["main_account_mode", "main_account_cap", "grace_seconds", "unassigned_cap"]

@@ -5,6 +5,7 @@ out, whose temporary window closes; 45 buyers with nobody online; the add-member
 """
 
 import datetime
+import re
 
 import pytest
 from django.contrib.auth.signals import user_logged_out
@@ -354,6 +355,10 @@ def test_bad_settings_are_refused_next_to_the_field_and_change_nothing(desk, cli
     assert "Give both the opening and the closing time, or neither." in response.content.decode()
     desk.presale.refresh_from_db()
     assert desk.presale.opens_at is None
+    # The inputs offer what the fields accept: a cap of 0 is refused, so the widget starts at 1.
+    page = client.get(reverse("chat:group_edit", args=[desk.presale.pk])).content.decode()
+    cap_input = re.search(r'<input[^>]*name="reception_cap"[^>]*>', page).group(0)
+    assert 'min="1"' in cap_input and 'max="200"' in cap_input
 
 
 def test_the_waiting_list_costs_the_same_queries_for_many_rows(desk, client, django_assert_max_num_queries):
