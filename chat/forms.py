@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
@@ -70,6 +71,10 @@ class SettingsForm(ModelBoundsForm):
         model = DistributionSettings
         fields = ["main_account_mode", "main_account_cap", "grace_seconds", "unassigned_cap"]
         widgets = {"main_account_mode": forms.RadioSelect}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["grace_seconds"].widget.attrs["min"] = settings.CHAT_PRESENCE_TTL_SECONDS  # DistributionSettings.clean
 
 
 class MemberAddForm(forms.Form):

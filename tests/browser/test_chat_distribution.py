@@ -44,7 +44,7 @@ def test_queue_caps_busy_lost_browser_main_account_setting_and_working_hours(new
     services.group_update(actor=owner, group=group, name="Pre-sales", reception_cap=2)
     for agent in agents:
         services.member_add(actor=owner, group=group, user=agent)
-    services.settings_update(actor=owner, grace_seconds=0)  # lost after the TTL: the test does not wait 2 minutes
+    services.settings_update(actor=owner, grace_seconds=TTL)  # lost after the TTL: the test does not wait 2 minutes
     contexts = {}
 
     def page_of(name, username=None):

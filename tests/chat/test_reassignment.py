@@ -343,6 +343,14 @@ def test_bad_settings_are_refused_next_to_the_field_and_change_nothing(desk, cli
     for field in ("main_account_mode", "main_account_cap", "grace_seconds", "unassigned_cap"):
         assert f'data-field="{field}"' in page
     assert not DistributionSettings.objects.exists()
+    # A grace period under the presence timeout would do nothing: refused, saying the least it takes.
+    response = client.post(
+        reverse("chat:settings"),
+        {"settings-main_account_mode": "fallback", "settings-main_account_cap": "10", "settings-grace_seconds": "30",
+         "settings-unassigned_cap": "100"},
+    )
+    assert "The grace period must be at least 60 seconds" in response.content.decode()
+    assert not DistributionSettings.objects.exists()
     member = ChatMember.objects.get(group=desk.presale, user=desk.agent_a)
     response = client.post(reverse("chat:member_edit", args=[member.pk]), {"reception_cap": "500", "weight": "0"}, follow=True)
     assert "Ensure this value is less than or equal to 200." in response.content.decode()
