@@ -379,6 +379,8 @@ def test_the_waiting_list_costs_the_same_queries_for_many_rows(desk, client, dja
 
     assert page.count('name="conversations"') == 30
     assert client.get(reverse("chat:waiting"), {"older_than": "-1"}).status_code == 200  # shown as an error, not a 500
+    page = client.get(reverse("chat:waiting"), {"older_than": "abc"}).content.decode()
+    assert '<p class="error" data-field="older_than">Enter a whole number.</p>' in page  # next to the filter
 
 
 def test_a_conversation_transferred_to_a_member_of_another_group_stays_with_it(desk, owner):
