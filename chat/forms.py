@@ -1,6 +1,6 @@
 from django import forms
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 
 from .models import BODY_MAX, NICKNAME_MAX, ChatGroup, ChatMember, Conversation, DistributionSettings
@@ -173,3 +173,15 @@ class BulkForm(forms.Form):
         if data.get("action") == "assign" and not data.get("to_user"):
             self.add_error("to_user", _("Choose who receives them."))
         return data
+
+
+# Django's own message for a NUL character in a text field. Its zh-hans catalogue renders it as
+# "不允许是用空字符串" ("empty strings are not allowed", with a typo), which tells a buyer nothing;
+# ours (locale/, read before Django's) says a NUL character is not allowed, here and in every form.
+NUL_REFUSED = _("Null characters are not allowed.")
+
+for _form in (StartForm, MessageForm, GroupForm, NewGroupForm, HistoryFilterForm):
+    for _field in _form.base_fields.values():
+        for _validator in _field.validators:
+            if isinstance(_validator, ProhibitNullCharactersValidator):
+                _validator.message = NUL_REFUSED
