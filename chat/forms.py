@@ -1,8 +1,10 @@
 from django import forms
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, ProhibitNullCharactersValidator
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .routing import group_opens_next
 from .models import BODY_MAX, NICKNAME_MAX, ChatGroup, ChatMember, Conversation, DistributionSettings
 
 
@@ -18,10 +20,24 @@ class StartForm(forms.Form):
     nickname = forms.CharField(label=_("Your nickname"), max_length=NICKNAME_MAX)
     body = forms.CharField(label=_("Your message"), max_length=BODY_MAX, widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args, tenant, **kwargs):
+    def __init__(self, *args, tenant, now=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["group"].queryset = ChatGroup.objects.filter(tenant=tenant, is_offered=True).order_by("name")
         self.fields["group"].error_messages["invalid_choice"] = _("Choose one of the groups listed.")
+        moment = now or timezone.now()
+        self.fields["group"].label_from_instance = lambda group: closed_group_label(group, moment)
+
+
+def closed_group_label(group, now):
+    """A group's name for the buyer's choice, saying before the buyer writes when a group closed
+    for the day (its working hours, Beijing time) is back and that a message is kept until then."""
+    opens = group_opens_next(group, now)
+    if opens is None:
+        return group.name
+    return _("%(group)s (closed now; back at %(time)s Beijing time, leave a message)") % {
+        "group": group.name,
+        "time": opens.strftime("%m-%d %H:%M"),
+    }
 
 
 class MessageForm(forms.Form):

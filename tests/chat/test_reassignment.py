@@ -244,6 +244,11 @@ def test_outside_working_hours_the_buyer_leaves_a_message_routed_when_the_group_
     closes = (shanghai + datetime.timedelta(hours=2)).time().replace(second=0, microsecond=0)
     services.group_update(actor=desk.owner, group=desk.presale, name="Pre-sales", opens_at=opens, closes_at=closes)
 
+    # The start page says so before the buyer writes, next to the group's name.
+    page = client.get(reverse("chat:shop", args=["acme"])).content.decode()
+    assert re.search(rf"Pre-sales \(closed now; back at \d\d-\d\d {opens:%H:%M} Beijing time, leave a message\)", page)
+    assert "After-sales (closed" not in page
+
     response = client.post(
         reverse("chat:shop", args=["acme"]),
         {"group": desk.presale.pk, "nickname": "night owl", "body": "Do you ship to Tibet?"},
