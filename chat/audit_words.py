@@ -16,6 +16,7 @@ REASON_WORDS = {
     "group_disabled": pgettext_lazy("hand-on reason", "The member no longer takes this group"),
     "window": pgettext_lazy("hand-on reason", "The member's temporary access ended"),
     "no_right": pgettext_lazy("hand-on reason", "The member no longer has the chat right"),
+    "main_account_mode": pgettext_lazy("hand-on reason", "The main account stopped taking conversations as a member"),
 }
 
 #: ``chat.presence`` set away by the sweep, not by the member.
