@@ -14,6 +14,13 @@ An entry stores what a service recorded: field names (``display_name``), stored 
 
 The audit page and its export both read it (``change_text`` is the export's one-cell form), so
 the two never disagree.
+
+Apps above ``accounts`` give the words of what they record from their ``AppConfig.ready()``
+(``accounts`` may not import them): ``register_labels`` (keys), ``register_values`` (an action's
+codes, e.g. the chat's hand-on reasons), ``register_record_model`` (an action whose keys are the
+fields of a model other than its target, e.g. the chat's settings recorded on the tenant) and
+``register_actor_kind`` (an actor recorded as kind + name, e.g. a SCIM token, whose words are
+chosen when the entry is read, in the reader's language).
 """
 
 import datetime
@@ -35,6 +42,7 @@ TIME_FORMAT = "%Y-%m-%d %H:%M"
 #: Keys services record that are no field of the entry's target (or name it differently).
 EXTRA_LABELS = {
     "account": pgettext_lazy("audit field", "Operation account"),
+    "action": pgettext_lazy("audit field", "Done"),
     "admins": pgettext_lazy("audit field", "Department admins"),
     "amount": pgettext_lazy("audit field", "Amount"),
     "attempts": pgettext_lazy("audit field", "Delivery attempts"),
@@ -72,6 +80,7 @@ EXTRA_LABELS = {
     "product_id": pgettext_lazy("audit field", "Product ID"),
     "queued": pgettext_lazy("audit field", "Waiting in the queue"),
     "reason": pgettext_lazy("audit field", "Reason"),
+    "resigned_staff": pgettext_lazy("audit field", "Resigned staff in it"),
     "results": pgettext_lazy("audit field", "Results"),
     "revoked_at": pgettext_lazy("audit field", "Revoked at"),
     "rows": pgettext_lazy("audit field", "Rows"),
@@ -86,6 +95,7 @@ EXTRA_LABELS = {
     "unchanged": pgettext_lazy("audit field", "Unchanged"),
     "until": pgettext_lazy("audit field", "Until"),
     "updated": pgettext_lazy("audit field", "Updated"),
+    "user_name": pgettext_lazy("audit field", "User name"),
     "username": pgettext_lazy("audit field", "User name"),
     "verification": pgettext_lazy("audit field", "Verification number"),
     "verify_deadline": pgettext_lazy("audit field", "Verify by"),
@@ -105,6 +115,53 @@ VALUE_CHOICES = {
     ("two_factor.disable", "method"): {"totp": gettext_lazy("Authenticator app")},
     ("two_factor.reset", "method"): {"totp": gettext_lazy("Authenticator app")},
 }
+
+#: ``{action: "app_label.model"}``: the model whose fields an action's keys are, when not its target.
+RECORD_MODELS = {}
+
+#: ``{model label: (kind, attribute holding the name)}`` and ``{kind: words with %(name)s}``.
+ACTOR_MODELS = {}
+ACTOR_KINDS = {}
+
+
+def register_labels(labels):
+    """Words for keys an app records that are no field of the entry's target: ``{key: lazy label}``."""
+    EXTRA_LABELS.update(labels)
+
+
+def register_values(action, key, words):
+    """Words for the codes stored under ``key`` by ``action``: ``{code: lazy label}``, or
+    ``"app_label.model.field"`` for that field's choices."""
+    VALUE_CHOICES[(action, key)] = words
+
+
+def register_record_model(action, model_label):
+    """``action`` records fields of ``model_label`` (``"chat.distributionsettings"``), not of its target."""
+    RECORD_MODELS[action] = model_label
+
+
+def register_actor_kind(kind, words, *, model, name_attribute):
+    """Actors of ``model`` (``"scim.scimactor"``) are stored as ``kind`` + the value of
+    ``name_attribute`` and read as ``words % {"name": name}`` in the reader's language."""
+    ACTOR_MODELS[model] = (kind, name_attribute)
+    ACTOR_KINDS[kind] = words
+
+
+def actor_words(actor):
+    """``{"kind": …, "name": …}`` for an actor of a registered kind, else ``None`` (a person: their label)."""
+    meta = getattr(actor, "_meta", None)
+    if meta is None or meta.label_lower not in ACTOR_MODELS:
+        return None
+    kind, attribute = ACTOR_MODELS[meta.label_lower]
+    return {"kind": kind, "name": str(getattr(actor, attribute, ""))}
+
+
+def actor_text(words):
+    """The words of a stored ``actor_words`` in the active language, ``None`` for an unknown kind."""
+    if not isinstance(words, dict) or words.get("kind") not in ACTOR_KINDS:
+        return None
+    return str(ACTOR_KINDS[words["kind"]]) % {"name": words.get("name", "")}
+
 
 #: Keys whose values are permission codes of the catalogue (``accounts.permissions``).
 PERMISSION_KEYS = frozenset({"permissions", "supplementary_permissions"})
@@ -127,9 +184,9 @@ def _field(model, key):
     return field if hasattr(field, "verbose_name") else None
 
 
-def field_label(target_type, key):
-    """The words for ``key`` of an entry on ``target_type`` (``"accounts.user"``), capitalised."""
-    field = _field(_model(target_type), key)
+def field_label(target_type, key, action=""):
+    """The words for ``key`` of an entry of ``action`` on ``target_type`` (``"accounts.user"``), capitalised."""
+    field = _field(_model(RECORD_MODELS.get(action, target_type)), key)
     if field is not None:
         return capfirst(str(field.verbose_name))
     if key in EXTRA_LABELS:
@@ -145,7 +202,7 @@ def _choices(action, target_type, key):
         app_label, model_name, field_name = source.split(".")
         field = _field(_model(f"{app_label}.{model_name}"), field_name)
     else:
-        field = _field(_model(target_type), key)
+        field = _field(_model(RECORD_MODELS.get(action, target_type)), key)
     if field is None or not field.choices:
         return {}
     return dict(field.flatchoices)
@@ -178,7 +235,7 @@ def value_words(value, *, action="", target_type="", key=""):
         return ", ".join(value_words(item, action=action, target_type=target_type, key=key) for item in value)
     if isinstance(value, dict):
         return "; ".join(
-            f"{field_label('', k)}: {value_words(v, action=action, target_type=target_type, key=k)}" for k, v in value.items()
+            f"{field_label('', k, action)}: {value_words(v, action=action, target_type=target_type, key=k)}" for k, v in value.items()
         )
     if key in PERMISSION_KEYS and value in BY_CODE:
         return str(BY_CODE[value].label)
@@ -209,7 +266,7 @@ def change_lines(entry, before=None, after=None):
         words = {"action": entry.action, "target_type": entry.target_type, "key": key}
         lines.append(
             (
-                field_label(entry.target_type, key) if key else "",
+                field_label(entry.target_type, key, entry.action) if key else "",
                 value_words(before[key], **words) if key in before else None,
                 value_words(after[key], **words) if key in after else None,
             )

@@ -9,7 +9,7 @@ class ChatConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_out
 
-        from accounts import demo, handover, navigation
+        from accounts import audit_words, demo, handover, navigation
 
         from . import handover as chat_handover
         from .demo import seed_chat
@@ -36,6 +36,15 @@ class ChatConfig(AppConfig):
             before="orgchart:tree",
         )
         demo.register(seed_chat, order=60)
+        # The audit log's words for what the chat records (accounts may not import chat).
+        from .audit_words import ACTION_WORDS, PRESENCE_REASONS, REASON_WORDS
+
+        audit_words.register_values("chat.conversation_reassign", "reason", REASON_WORDS)
+        audit_words.register_values("chat.presence", "reason", PRESENCE_REASONS)
+        audit_words.register_values("chat.conversation_bulk", "action", ACTION_WORDS)
+        audit_words.register_record_model("chat.settings", "chat.distributionsettings")
+        for action in ("chat.member_update", "chat.member_enable", "chat.member_disable", "chat.member_add", "chat.member_remove"):
+            audit_words.register_record_model(action, "chat.chatmember")
         handover.register(
             "chat_conversations",
             _("Open customer conversations"),

@@ -1,6 +1,10 @@
 from django import forms
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, ProhibitNullCharactersValidator
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .routing import group_opens_next
 from .models import BODY_MAX, NICKNAME_MAX, ChatGroup, ChatMember, Conversation, DistributionSettings
 
 
@@ -16,17 +20,45 @@ class StartForm(forms.Form):
     nickname = forms.CharField(label=_("Your nickname"), max_length=NICKNAME_MAX)
     body = forms.CharField(label=_("Your message"), max_length=BODY_MAX, widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args, tenant, **kwargs):
+    def __init__(self, *args, tenant, now=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["group"].queryset = ChatGroup.objects.filter(tenant=tenant, is_offered=True).order_by("name")
         self.fields["group"].error_messages["invalid_choice"] = _("Choose one of the groups listed.")
+        moment = now or timezone.now()
+        self.fields["group"].label_from_instance = lambda group: closed_group_label(group, moment)
+
+
+def closed_group_label(group, now):
+    """A group's name for the buyer's choice, saying before the buyer writes when a group closed
+    for the day (its working hours, Beijing time) is back and that a message is kept until then."""
+    opens = group_opens_next(group, now)
+    if opens is None:
+        return group.name
+    return _("%(group)s (closed now; back at %(time)s Beijing time, leave a message)") % {
+        "group": group.name,
+        "time": opens.strftime("%m-%d %H:%M"),
+    }
 
 
 class MessageForm(forms.Form):
     body = forms.CharField(label=_("Message"), max_length=BODY_MAX, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class GroupForm(forms.ModelForm):
+class ModelBoundsForm(forms.ModelForm):
+    """A model form whose number inputs carry the model's own bounds as ``min``/``max``: a
+    positive field's form field says ``min="0"`` while the model refuses anything under 1."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            for validator in self._meta.model._meta.get_field(name).validators:
+                if isinstance(validator, MinValueValidator):
+                    field.widget.attrs["min"] = validator.limit_value
+                elif isinstance(validator, MaxValueValidator):
+                    field.widget.attrs["max"] = validator.limit_value
+
+
+class GroupForm(ModelBoundsForm):
     class Meta:
         model = ChatGroup
         fields = ["name", "description", "is_offered", "reception_cap", "opens_at", "closes_at"]
@@ -42,7 +74,7 @@ class NewGroupForm(forms.ModelForm):
         fields = ["name", "description", "is_offered"]
 
 
-class MemberForm(forms.ModelForm):
+class MemberForm(ModelBoundsForm):
     """A member's own reception cap in its group and its weight."""
 
     class Meta:
@@ -50,11 +82,15 @@ class MemberForm(forms.ModelForm):
         fields = ["reception_cap", "weight"]
 
 
-class SettingsForm(forms.ModelForm):
+class SettingsForm(ModelBoundsForm):
     class Meta:
         model = DistributionSettings
         fields = ["main_account_mode", "main_account_cap", "grace_seconds", "unassigned_cap"]
         widgets = {"main_account_mode": forms.RadioSelect}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["grace_seconds"].widget.attrs["min"] = settings.CHAT_PRESENCE_TTL_SECONDS  # DistributionSettings.clean
 
 
 class MemberAddForm(forms.Form):
@@ -153,3 +189,15 @@ class BulkForm(forms.Form):
         if data.get("action") == "assign" and not data.get("to_user"):
             self.add_error("to_user", _("Choose who receives them."))
         return data
+
+
+# Django's own message for a NUL character in a text field. Its zh-hans catalogue renders it as
+# "不允许是用空字符串" ("empty strings are not allowed", with a typo), which tells a buyer nothing;
+# ours (locale/, read before Django's) says a NUL character is not allowed, here and in every form.
+NUL_REFUSED = _("Null characters are not allowed.")
+
+for _form in (StartForm, MessageForm, GroupForm, NewGroupForm, HistoryFilterForm):
+    for _field in _form.base_fields.values():
+        for _validator in _field.validators:
+            if isinstance(_validator, ProhibitNullCharactersValidator):
+                _validator.message = NUL_REFUSED

@@ -9,6 +9,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -74,6 +75,21 @@ class DistributionSettings(models.Model):
 
     def __str__(self):
         return str(self.tenant)
+
+    def clean(self):
+        """A grace period shorter than the presence timeout would do nothing: a lost connection is
+        noticed only once the workbench has been silent for ``CHAT_PRESENCE_TTL_SECONDS``."""
+        least = settings.CHAT_PRESENCE_TTL_SECONDS
+        if self.grace_seconds is not None and self.grace_seconds < least:
+            raise ValidationError(
+                {
+                    "grace_seconds": _(
+                        "The grace period must be at least %(least)d seconds: a lost connection is only noticed "
+                        "after the workbench has been silent that long."
+                    )
+                    % {"least": least}
+                }
+            )
 
 
 class ChatGroup(models.Model):
@@ -500,6 +516,7 @@ SYSTEM_TEXT = {
     "reassigned:window": _("%(name)s is serving you now (the previous member's temporary access ended)."),
     "reassigned:no_right": _("%(name)s is serving you now (the previous member no longer takes conversations)."),
     "reassigned:group_disabled": _("%(name)s is serving you now (the previous member no longer takes this group)."),
+    "reassigned:main_account_mode": _("%(name)s is serving you now (the shop's main account no longer takes conversations as a member)."),
     "requeued:offline": _("The previous member lost the connection; you are in the queue and will be served in turn."),
     "requeued:logout": _("The previous member logged out; you are in the queue and will be served in turn."),
     "requeued:away": _("The previous member stepped away; you are in the queue and will be served in turn."),
@@ -511,6 +528,7 @@ SYSTEM_TEXT = {
     "requeued:window": _("The previous member's temporary access ended; you are in the queue and will be served in turn."),
     "requeued:no_right": _("The previous member no longer takes conversations; you are in the queue and will be served in turn."),
     "requeued:group_disabled": _("The previous member no longer takes this group; you are in the queue and will be served in turn."),
+    "requeued:main_account_mode": _("The shop's main account no longer takes conversations as a member; you are in the queue and will be served in turn."),
 }
 
 

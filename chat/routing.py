@@ -5,7 +5,8 @@ as overflow (``open``, ``is_overflow``, with ``waiting_since``), or waiting in t
 no one serving, with ``waiting_since``). ``waiting_since`` is its place in line: the queue and the
 overflow are handed out first come, first served (``dispatch``) whenever capacity frees.
 
-When a member can no longer serve (``release``) its open conversations are routed again at once;
+When a member can no longer serve (``release``) its open conversations are routed again at once
+(a handed-on buyer keeps its priority by when it started: it joins the line at its ``created_at``);
 a lost connection only after the shop's grace period, found by the worker's sweep (``chat.sweep``). Every
 function that moves conversations runs under the tenant's lock (``accounts.locks.lock_tenant``),
 taken before anyone's load is read, so that concurrent starts, closes and releases are counted one
@@ -46,6 +47,7 @@ REASONS = (
     "group_disabled",
     "window",
     "no_right",
+    "main_account_mode",
 )
 
 
@@ -146,12 +148,21 @@ def eligible_staff(tenant_id, *, group=None, now=None):
 
 
 def main_account(tenant_id):
+    """The shop's main account, annotated with ``open_count`` and ``idle_since`` (its own
+    ``Presence.last_assigned_at``, as a member's)."""
     return (
         User.objects.filter(tenant_id=tenant_id, kind=User.Kind.OWNER)
-        .annotate(open_count=open_count())
+        .select_related("chat_presence")
+        .annotate(open_count=open_count(), idle_since=F("chat_presence__last_assigned_at"))
         .order_by("pk")
         .first()
     )
+
+
+def main_account_is_online(owner, now):
+    """Whether the main account chose online on its workbench and it still reports (member mode)."""
+    presence = getattr(owner, "chat_presence", None)
+    return presence is not None and presence.is_online(now)
 
 
 def _with_caps(group, people):
@@ -165,7 +176,9 @@ def _with_caps(group, people):
 
 
 def _least_loaded(people):
-    """Below its cap, the fewest open conversations per unit of weight; ties: idle longest."""
+    """Below its cap, the fewest open conversations per unit of weight; ties: idle longest (never
+    received one counts as idle since the epoch), then the lowest id. The main account as a member
+    carries its own ``last_assigned_at`` like anyone else, so it takes its turn in the rotation."""
     room = [p for p in people if p.open_count < p.cap]
     return min(room, key=lambda p: (p.open_count / p.weight, p.idle_since or EPOCH, p.pk), default=None)
 
@@ -184,15 +197,17 @@ def route(group, now, *, exclude=(), setup=None, main_allowed=True):
     if main_allowed and mode != DistributionSettings.MainAccountMode.NEVER:
         owner = main_account(group.tenant_id)
         if owner is not None and owner.pk not in exclude:
-            owner.cap, owner.weight, owner.idle_since = setup.main_account_cap, 1, None
+            owner.cap, owner.weight = setup.main_account_cap, 1
             if mode == DistributionSettings.MainAccountMode.MEMBER:
-                pool.append(owner)
+                # A member like any other: it receives only while online on its workbench.
+                if main_account_is_online(owner, now):
+                    pool.append(owner)
+                owner = None
         else:
             owner = None
     person = _least_loaded(pool)
     if person is not None:
-        if person.is_staff_account:
-            Presence.objects.filter(user=person).update(last_assigned_at=now)
+        Presence.objects.filter(user=person).update(last_assigned_at=now)
         return person, False
     if online or owner is None or mode != DistributionSettings.MainAccountMode.FALLBACK:
         return None, False  # members at work but full, or the main account does not take it: queue
@@ -334,13 +349,17 @@ def dispatch(tenant_id, now=None):
 def release(user, *, reason, actor=None, group=None, now=None):
     """Route again every open conversation ``user`` serves (in ``group`` only, if given), because
     it can no longer serve for ``reason`` (one of ``REASONS``): to an eligible member of the same
-    group, else the queue, else the overflow, as a new conversation would go. Each move is a
+    group, else the queue. A handed-on buyer keeps its priority by when it started (its
+    ``created_at`` becomes its ``waiting_since``), so the main account's overflow places then go to
+    whoever has waited longest, older queued buyers first (``dispatch``). Each move is a
     system line naming who serves now, and an audit entry with the reason. Takes the tenant lock;
     call inside a transaction. Returns the conversations moved."""
     assert reason in REASONS, reason
     now = now or timezone.now()
     lock_tenant(user.tenant)
     rows = Conversation.objects.filter(tenant_id=user.tenant_id, assignee=user, status=Conversation.Status.OPEN)
+    if user.is_owner:
+        rows = rows.filter(is_overflow=False)  # overflow waits for a member already, keeping its place
     if group is not None:
         rows = rows.filter(group=group)
     rows = list(rows.select_related("group", "tenant").order_by("created_at", "pk"))
@@ -349,6 +368,10 @@ def release(user, *, reason, actor=None, group=None, now=None):
     setup = distribution_settings(user.tenant_id)
     for conversation in rows:
         person, overflow = route(conversation.group, now, exclude={user.pk}, setup=setup)
+        if overflow:
+            # The main account's free places go first come, first served: this buyer joins the
+            # line by when it started (``put_in_queue``) and ``dispatch`` below hands out the line.
+            person, overflow = None, False
         if person is None:
             put_in_queue(conversation, now, note=f"requeued:{reason}")
         else:
@@ -362,5 +385,6 @@ def release(user, *, reason, actor=None, group=None, now=None):
             after={"served_by": person.label if person else None, "queued": person is None, "reason": reason},
         )
         ring_conversation(conversation)
+    dispatch(user.tenant_id, now)
     doorbell.ring(doorbell.user_key(user.pk), doorbell.tenant_key(user.tenant_id))
     return rows

@@ -56,7 +56,9 @@ def overflow_conversations(tenant_id):
 
 
 def live_view(tenant_id, now=None):
-    """One row per member: groups (and whether enabled there), status, load and why they get nothing.
+    """One row per member: groups (and whether enabled there), status, load, the cap of each enabled
+    group (``member.is_full`` when its load reached it; ``full_in``: those groups' names) and why
+    they get nothing.
 
     Four queries whatever the number of members.
     """
@@ -83,8 +85,13 @@ def live_view(tenant_id, now=None):
         row["online"] = bool(presence and presence.is_online(now))
         row["busy"] = bool(presence and presence.status == Presence.Status.BUSY and presence.is_reporting(now))
         row["open_count"] = person.open_count
-        row["cap"] = max((m.cap for m in row["groups"] if m.is_enabled), default=None)
-        row["eligible"] = row["eligible"] and row["cap"] is not None and row["open_count"] < row["cap"]
+        # Caps are per group: a member full in one group may still receive in another.
+        enabled = [m for m in row["groups"] if m.is_enabled]
+        for member in enabled:
+            member.is_full = row["open_count"] >= member.cap
+        row["cap"] = max((m.cap for m in enabled), default=None)
+        row["full_in"] = [m.group.name for m in enabled if m.is_full]
+        row["eligible"] = row["eligible"] and len(row["full_in"]) < len(enabled)
         row["reasons"] = _not_receiving(person, row, presence, now)
         result.append(row)
     result.sort(key=lambda r: (not r["online"], r["person"].label))

@@ -41,6 +41,12 @@ def reads_chat_history(user):
     )
 
 
+def sets_presence(user):
+    """Whether ``user`` chooses online / busy / away: customer-service staff, and the main account
+    (which receives conversations only while online when its setting makes it a member)."""
+    return user.is_authenticated and (user.is_owner or (user.is_staff_account and holds_chat_right(user)))
+
+
 def _owner_only(actor):
     if not actor.is_owner:
         raise PermissionDenied(_("Only the main account manages customer-chat distribution."))
@@ -109,8 +115,9 @@ def _start_rate_limited(ip, now):
 def conversation_start(*, group, nickname, body, ip=None):
     """A buyer starts a conversation in ``group`` on the shop's public page; it is routed at once
     to a member, the main account (overflow) or the queue (every member at its cap, or the group
-    closed for the day). Refused while the shop already has ``unassigned_cap`` conversations
-    waiting (R-36: nothing an anonymous buyer does leaves the owner with unbounded work)."""
+    closed for the day). A buyer who would wait (queue or overflow) is refused while the shop
+    already has ``unassigned_cap`` conversations waiting (R-36: nothing an anonymous buyer does
+    leaves the owner with unbounded work); one a member serves at once is never refused."""
     if not group.is_offered:
         raise ValidationError({"group": _("This shop does not offer that group.")})
     nickname = clean_name(nickname, what=_("nickname"), field="nickname", max_length=NICKNAME_MAX)
@@ -123,12 +130,14 @@ def conversation_start(*, group, nickname, body, ip=None):
     lock_tenant(group.tenant)
     now = timezone.now()  # read under the lock: the queue's order is the order of arrival
     setup = routing.distribution_settings(group.tenant_id)
-    if routing.unassigned_count(group.tenant_id) >= setup.unassigned_cap:
+    assignee, overflow = routing.route(group, now, setup=setup)
+    # The cap bounds only what waits: a buyer a member serves at once is never refused. Refusing
+    # raises inside this transaction, so the member's "last received" mark is rolled back too.
+    if (assignee is None or overflow) and routing.unassigned_count(group.tenant_id) >= setup.unassigned_cap:
         raise ValidationError(
             _("Many buyers are waiting for this shop right now. Please wait a few minutes and try again."),
             code="shop_busy",
         )
-    assignee, overflow = routing.route(group, now, setup=setup)
     conversation = Conversation.objects.create(
         tenant_id=group.tenant_id,
         group=group,
@@ -316,8 +325,9 @@ def conversation_transfer(*, actor, conversation, to_user=None, to_group=None):
 
 @transaction.atomic
 def presence_set(*, actor, status):
-    """A customer-service member goes online (receives conversations while the browser reports) or away."""
-    if not (actor.is_staff_account and holds_chat_right(actor)):
+    """A customer-service member, or the main account, goes online (receives conversations while
+    the browser reports), busy or away (its open conversations go to others)."""
+    if not sets_presence(actor):
         raise PermissionDenied(_("Only customer-service staff set a chat status."))
     if status not in Presence.Status.values:
         raise ValidationError(_("Choose online, busy or away."))
@@ -341,8 +351,9 @@ def presence_set(*, actor, status):
 
 
 def presence_end_on_logout(sender, request, user, **kwargs):
-    """Logging out sets a member away at once (audited) and routes its open conversations to others."""
-    if user is None or not user.is_staff_account:
+    """Logging out sets a member (or the main account) away at once (audited) and routes its open
+    conversations to others (the main account's overflow stays: it waits for a member anyway)."""
+    if user is None or not (user.is_staff_account or user.is_owner):
         return
     with transaction.atomic():
         working = Presence.objects.filter(user=user).exclude(status=Presence.Status.AWAY).first()
@@ -363,7 +374,7 @@ def release_on_lost_access(sender, staff, reason, **kwargs):
 
 def presence_heartbeat(*, actor):
     """The workbench is still open: keep an online or busy member so for another TTL (not audited)."""
-    if not actor.is_staff_account:
+    if not (actor.is_staff_account or actor.is_owner):
         return None
     updated = Presence.objects.filter(
         user=actor, status__in=[Presence.Status.ONLINE, Presence.Status.BUSY]
@@ -537,6 +548,10 @@ def settings_update(*, actor, **values):
     setup.save()
     after = {name: getattr(setup, name) for name in SETTINGS_FIELDS}
     audit_record(actor=actor, action="chat.settings", target=actor.tenant, before=before, after=after)
+    member = DistributionSettings.MainAccountMode.MEMBER
+    if before["main_account_mode"] == member and setup.main_account_mode != member:
+        # No longer a member: what it received as one is routed again, as when a member leaves.
+        routing.release(actor, reason="main_account_mode", actor=actor)
     routing.dispatch(actor.tenant_id)
     _ring_tenant(actor.tenant_id)
     return setup

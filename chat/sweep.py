@@ -9,13 +9,14 @@ import logging
 
 from django.conf import settings as django_settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.locks import lock_tenant
 from accounts.models import Tenant, User
 from accounts.services.audit import audit_record
 
-from .models import ChatGroup, ChatMember, Conversation, Presence
+from .models import ChatGroup, ChatMember, Conversation, DistributionSettings, Presence
 from .routing import dispatch, distribution_settings, holds_chat_permission, release
 
 logger = logging.getLogger(__name__)
@@ -52,11 +53,24 @@ def why_cannot_serve(person, *, member, presence, holds_right, lost_before, now)
     return None
 
 
+def why_main_account_cannot_serve(presence, *, setup, lost_before):
+    """The reason the main account can no longer serve what it received as a member, or ``None``."""
+    if setup.main_account_mode != DistributionSettings.MainAccountMode.MEMBER:
+        return "main_account_mode"
+    if presence is None or presence.status == Presence.Status.AWAY:
+        return "away"
+    if presence.last_seen_at is None or presence.last_seen_at < lost_before:
+        return "offline"
+    return None
+
+
 def stranded(tenant_id, now):
     """``[(person, group, reason)]``: members holding open conversations of a group they can no
-    longer serve in (the main account's overflow is waiting already and is not listed)."""
+    longer serve in, and the main account holding what it received as a member while it no longer
+    is one or is away or offline (its overflow is waiting already and is not listed)."""
     pairs = set(
-        Conversation.objects.filter(tenant_id=tenant_id, status=Conversation.Status.OPEN, assignee__kind=User.Kind.STAFF)
+        Conversation.objects.filter(tenant_id=tenant_id, status=Conversation.Status.OPEN)
+        .filter(Q(assignee__kind=User.Kind.STAFF) | Q(assignee__kind=User.Kind.OWNER, is_overflow=False))
         .values_list("assignee_id", "group_id")
         .distinct()
     )
@@ -73,10 +87,18 @@ def stranded(tenant_id, now):
         for m in ChatMember.objects.filter(tenant_id=tenant_id, user_id__in=people).select_related("group")
     }
     groups = {g.pk: g for g in ChatGroup.objects.filter(pk__in={g for _a, g in pairs})}
-    lost_before = grace_expired_before(distribution_settings(tenant_id), now)
+    setup = distribution_settings(tenant_id)
+    lost_before = grace_expired_before(setup, now)
     found = []
     for person_id, group_id in sorted(pairs):
         person = people[person_id]
+        if person.is_owner:
+            reason = why_main_account_cannot_serve(
+                getattr(person, "chat_presence", None), setup=setup, lost_before=lost_before
+            )
+            if reason is not None:
+                found.append((person, groups[group_id], reason))
+            continue
         reason = why_cannot_serve(
             person,
             member=members.get((person_id, group_id)),

@@ -32,7 +32,7 @@ from .forms import (
     TransferForm,
     WaitingFilterForm,
 )
-from .models import ChatGroup, ChatMember, Conversation, Presence, message_text
+from .models import ChatGroup, ChatMember, Conversation, DistributionSettings, Presence, message_text
 
 
 def chat_taker_required(view_func):
@@ -64,7 +64,7 @@ def _wants_json(request):
 
 
 def _presence(user):
-    if not user.is_staff_account:
+    if not services.sets_presence(user):
         return None
     return Presence.objects.filter(user=user).first()
 
@@ -79,6 +79,13 @@ def _workbench_context(request, current=None):
         "online": bool(presence and presence.is_online()),
         "busy": bool(presence and presence.status == Presence.Status.BUSY and presence.is_reporting()),
         "heartbeat_ms": settings.CHAT_HEARTBEAT_SECONDS * 1000,
+        # The main account chooses online / away only while its setting makes it a member.
+        "sets_presence": user.is_staff_account
+        or (
+            user.is_owner
+            and routing.distribution_settings(user.tenant_id).main_account_mode
+            == DistributionSettings.MainAccountMode.MEMBER
+        ),
     }
     return context
 

@@ -81,3 +81,17 @@ def test_a_forged_host_gets_the_400_page_not_a_bare_one():
 
     assert response.status_code == 400
     assert 'data-status="400"' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_under_debug_a_nul_in_the_address_is_the_400_page_not_the_debug_page(settings, client):
+    """The quick start serves with DEBUG on; an anonymous visitor must not get Django's technical
+    400 page (with the settings) for ``/campaigns/enroll/%00/``, but the site's page saying why."""
+    settings.DEBUG = True
+
+    for address in ("/campaigns/enroll/%00/", "/staff/?q=%00"):
+        response = client.get(address, headers={"accept-language": "en"})
+        page = response.content.decode()
+        assert response.status_code == 400
+        assert 'data-status="400"' in page and "NUL character" in page
+        assert "DEBUG" not in page and "SECRET_KEY" not in page and "Traceback" not in page

@@ -118,6 +118,16 @@ def test_no_code_name_reaches_a_reader_in_chinese():
     assert code_name.search(shown_text("请填写 display_name。"))  # the check sees one
 
 
+def test_the_chinese_catalogue_addresses_the_reader_as_nin():
+    """The site says 您 to the reader; a 你 on one page (the CSRF page said 你) reads as a
+    different, less polite voice."""
+    from tests import polib_lite
+
+    entries = polib_lite.parse(PO.read_text(encoding="utf-8"))
+    informal = [e["msgid"] for e in entries if "你" in (" ".join(e["msgstr"]) if isinstance(e["msgstr"], (list, tuple)) else str(e["msgstr"]))]
+    assert informal == []
+
+
 def test_zh_hans_catalogue_is_complete_and_compiled():
     import gettext
 

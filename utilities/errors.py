@@ -20,6 +20,7 @@ import logging
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import BadRequest
 from django.http import (
     Http404,
     HttpResponseBadRequest,
@@ -32,9 +33,12 @@ from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from .hostile import HostileInput
-
 logger = logging.getLogger(__name__)
+
+
+class HostileInput(BadRequest):
+    """A request refused for what it carries (``utilities.hostile``); its message says what, in
+    the reader's language, and the 400 page shows it (``bad_request``)."""
 
 
 def _render(request, template_name, response_class, context=None):
@@ -43,7 +47,7 @@ def _render(request, template_name, response_class, context=None):
 
 def bad_request(request, exception):
     """``handler400``: a request the site could not read (a broken form, a forged host). A request
-    refused for what it carries (``utilities.hostile.HostileInput``) shows why; other reasons are
+    refused for what it carries (``HostileInput``) shows why; other reasons are
     not shown, since their messages may quote what the request sent."""
     detail = str(exception) if isinstance(exception, HostileInput) else ""
     return _render(request, "400.html", HttpResponseBadRequest, {"detail": detail})

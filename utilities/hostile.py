@@ -5,20 +5,21 @@ overflows Python's stack (``RecursionError``), and a URL of many kilobytes is no
 or an identity provider makes. Each used to be a 500 wherever it reached a view first (the SCIM
 endpoint, ``/campaigns/enroll/%00/``); here each is a 400 (or 414) before it gets that far.
 
-Pages answer through Django's 400 handler (the error page in the layout); the SCIM endpoint
-(``/scim/v2/``) answers with a SCIM Error body (RFC 7644 §3.12) in the client's
+Pages get the 400 page (``utilities.errors.bad_request``, the error page in the layout), also
+under ``DEBUG``; the SCIM endpoint (``/scim/v2/``) answers with a SCIM Error body (RFC 7644 §3.12) in the client's
 ``Accept-Language``, English when it names none, since IT staff read it in the provider's log.
 """
 
 import json
 
-from django.core.exceptions import BadRequest, RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation.trans_real import get_supported_language_variant, parse_accept_lang_header
 
 from utilities import encoding
+from utilities.errors import HostileInput, bad_request
 
 SCIM_PREFIX = "/scim/v2/"
 SCIM_ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
@@ -89,11 +90,6 @@ def _body_problem(request):
     return _json_problem(data)
 
 
-class HostileInput(BadRequest):
-    """A request refused for what it carries; its message says what, in the reader's language,
-    and the 400 page shows it (``utilities.errors.bad_request``)."""
-
-
 class HostileInputMiddleware:
     """Answer 400 for NUL characters in the path, query string or a JSON body and for JSON nested
     deeper than ``MAX_JSON_DEPTH``; 414 for a URL longer than ``MAX_URL_LENGTH``."""
@@ -111,7 +107,10 @@ class HostileInputMiddleware:
                 return scim_error_response(status, message(), scim_type)
         if status == 414:
             return HttpResponse(message(), status=414, content_type="text/plain; charset=utf-8")
-        raise HostileInput(message())  # Django's 400 handler renders the error page, with the message
+        # The 400 page itself, not a raised HostileInput: under DEBUG (the quick start) Django would
+        # answer a raised one with its technical page, settings and all, to anyone.
+
+        return bad_request(request, HostileInput(message()))
 
     def _problem(self, request):
         query = request.META.get("QUERY_STRING", "")

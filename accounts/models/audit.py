@@ -53,6 +53,12 @@ class AuditEntry(models.Model):
         max_length=200,
         blank=True,
     )
+    actor_words = models.JSONField(
+        verbose_name=_("actor kind and name"),
+        null=True,
+        blank=True,
+        help_text=_("For an actor that is no person (a SCIM token): its kind and name, put into words when read."),
+    )
     action = models.CharField(
         verbose_name=_("action"),
         max_length=64,
@@ -116,7 +122,13 @@ class AuditEntry(models.Model):
 
     @property
     def actor_display(self):
-        """Who acted, in the reader's language: a person's name, or "System" for scheduled work."""
+        """Who acted, in the reader's language: a person's name, "System" for scheduled work, or the
+        words of a registered kind of actor (``SCIM token “Okta”``), chosen now, not when recorded."""
+        from ..audit_words import actor_text
+
+        words = actor_text(self.actor_words)
+        if words is not None:
+            return words
         if self.actor_id is None and self.actor_label in ("", SYSTEM_ACTOR):
             return _("System")
         return self.actor_label

@@ -1,5 +1,7 @@
 from django.db import models
+from django.utils import translation
 
+from ..audit_words import actor_words
 from ..models import AuditAction, AuditEntry
 from ..models.audit import SYSTEM_ACTOR
 from utilities.request_context import current_ip
@@ -44,10 +46,17 @@ def audit_entry(*, actor, action, target=None, tenant=None, before=None, after=N
     if isinstance(target, models.Model):
         target_type = target._meta.label_lower
         target_id = str(target.pk)
+    words = actor_words(actor)
+    if words is not None:  # words chosen when read (actor_display); the label stays in English
+        with translation.override("en"):
+            actor_label = _label(actor)
+    else:
+        actor_label = _label(actor) if actor is not None else SYSTEM_ACTOR
     return AuditEntry(
         tenant=tenant,
         actor=actor if getattr(actor, "pk", None) else None,
-        actor_label=_label(actor) if actor is not None else SYSTEM_ACTOR,
+        actor_label=actor_label,
+        actor_words=words,
         action=action,
         target_type=target_type,
         target_id=target_id,

@@ -44,7 +44,7 @@ def test_queue_caps_busy_lost_browser_main_account_setting_and_working_hours(new
     services.group_update(actor=owner, group=group, name="Pre-sales", reception_cap=2)
     for agent in agents:
         services.member_add(actor=owner, group=group, user=agent)
-    services.settings_update(actor=owner, grace_seconds=0)  # lost after the TTL: the test does not wait 2 minutes
+    services.settings_update(actor=owner, grace_seconds=TTL)  # lost after the TTL: the test does not wait 2 minutes
     contexts = {}
 
     def page_of(name, username=None):
@@ -137,6 +137,10 @@ def test_queue_caps_busy_lost_browser_main_account_setting_and_working_hours(new
     expect(boss.locator('section[data-group="Pre-sales"]')).to_contain_text("Working hours")
     late = buyers["b1"]
     late.get_by_role("button", name="Start a new conversation").click()
+    # Before writing, the start page says when the group is back.
+    expect(late.locator("form.group-choice")).to_contain_text(
+        f"Pre-sales (closed now; back at {opens:%m-%d %H:%M} Beijing time, leave a message)"
+    )
     late.get_by_label("Pre-sales").check()
     late.get_by_label("Your nickname").fill("b7")
     late.get_by_label("Your message").fill("b7 asks at night")

@@ -151,3 +151,16 @@ def test_a_message_of_several_lines_as_a_browser_sends_it_is_kept(client, two):
     assert Conversation.objects.get(buyer_nickname="Mei").messages.first().body == "Size M?\nAnd colour red?"
     reply = services.staff_message_send(actor=two.agent_a, conversation=two.alice, body="Yes.\r\nBoth.\rOK")
     assert reply.body == "Yes.\nBoth.\nOK"
+
+
+def test_a_nul_in_a_chat_form_says_so_in_chinese(client, desk):
+    # Django's own zh-hans text for this is "不允许是用空字符串" (empty strings): ours names the NUL.
+    response = client.post(
+        reverse("chat:shop", args=["acme"]),
+        {"group": desk.presale.pk, "nickname": "bu\x00yer", "body": "hi"},
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+
+    page = response.content.decode()
+    assert "不能包含 NUL（空）字符" in page and "空字符串" not in page
+    assert not Conversation.objects.exists()

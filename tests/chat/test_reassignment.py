@@ -5,6 +5,7 @@ out, whose temporary window closes; 45 buyers with nobody online; the add-member
 """
 
 import datetime
+import re
 
 import pytest
 from django.contrib.auth.signals import user_logged_out
@@ -20,7 +21,7 @@ from chat.sweep import sweep
 from chat.models import ChatMember, Conversation, DistributionSettings, Message, Presence, message_text
 from chat.streams import buyer_state
 
-from tests.personas import online, start
+from tests.personas import away, online, start
 
 pytestmark = pytest.mark.django_db
 
@@ -155,6 +156,18 @@ def test_nobody_online_fills_the_main_account_to_its_cap_then_queues_then_hands_
     assert served_by(conversations[10]) == desk.agent_a
 
 
+def test_handed_on_buyers_join_the_line_by_when_they_started(desk):
+    services.settings_update(actor=desk.owner, main_account_cap=2)
+    services.group_update(actor=desk.owner, group=desk.presale, name="Pre-sales", reception_cap=1)
+    online(desk.agent_a)
+    first, second, third = starts(desk.presale, 3)  # Agent A full: the other two queue behind it
+
+    away(desk.agent_a)  # nobody online now: the main account's two places go to the two oldest
+
+    assert [served_by(c) for c in (first, second, third)] == [desk.owner, desk.owner, None]
+    assert buyer_state(Conversation.objects.get(pk=third.pk))["position"] == 1
+
+
 def test_caps_weights_busy_and_the_main_account_setting(desk):
     services.settings_update(actor=desk.owner, main_account_mode=DistributionSettings.MainAccountMode.NEVER)
     services.group_update(actor=desk.owner, group=desk.presale, name="Pre-sales", reception_cap=2)
@@ -176,11 +189,52 @@ def test_caps_weights_busy_and_the_main_account_setting(desk):
     # Never: with nobody online the buyer waits instead of going to the main account.
     services.presence_set(actor=desk.agent_a, status="away")
     assert not Conversation.objects.filter(assignee=desk.owner).exists()
-    # As a member with its own cap: the main account takes them like a member.
+    # As a member with its own cap: the main account takes them like a member, once online.
     services.settings_update(
         actor=desk.owner, main_account_mode=DistributionSettings.MainAccountMode.MEMBER, main_account_cap=2
     )
+    assert not Conversation.objects.filter(assignee=desk.owner).exists()
+    online(desk.owner)
     assert Conversation.objects.filter(assignee=desk.owner, is_overflow=False, status="open").count() == 2
+
+
+def test_the_main_account_as_a_member_is_one_like_any_other(desk, client):
+    services.settings_update(actor=desk.owner, main_account_mode=DistributionSettings.MainAccountMode.MEMBER)
+    first = start(desk.presale, nickname="first")
+    assert served_by(first) is None  # the main account never went online: the buyer waits
+
+    online(desk.agent_a)
+    client.force_login(desk.owner)
+    assert 'value="online"' in client.get(reverse("chat:workbench")).content.decode()
+    client.post(reverse("chat:presence"), {"status": "online"})  # the main account may go online
+    second = start(desk.presale, nickname="second")
+    assert (served_by(first), served_by(second)) == (desk.agent_a, desk.owner)
+    # One each: the tie goes to whoever received longest ago, not to the main account every time.
+    assert served_by(start(desk.presale, nickname="third")) == desk.agent_a
+
+    # Away: what it holds is handed on like a member's, saying why.
+    client.post(reverse("chat:presence"), {"status": "away"})
+    assert served_by(second) == desk.agent_a
+    assert "the previous member stepped away" in last_line(second)
+
+    # Lost browser past the grace period: the sweep hands it on.
+    online(desk.owner)
+    fourth = start(desk.presale, nickname="fourth")
+    assert served_by(fourth) == desk.owner
+    later = timezone.now() + datetime.timedelta(minutes=5)
+    Presence.objects.filter(user=desk.agent_a).update(last_seen_at=later)
+    sweep(later)
+    assert served_by(fourth) == desk.agent_a
+
+    # Switching the mode back to never hands the main account's conversations back to routing.
+    online(desk.owner)
+    fifth = start(desk.presale, nickname="fifth")
+    assert served_by(fifth) == desk.owner
+    services.settings_update(actor=desk.owner, main_account_mode=DistributionSettings.MainAccountMode.NEVER)
+    assert served_by(fifth) == desk.agent_a
+    assert "no longer takes conversations as a member" in last_line(fifth)
+    entry = AuditEntry.objects.filter(action="chat.conversation_reassign").latest("id")
+    assert entry.after["reason"] == "main_account_mode"
 
 
 def test_outside_working_hours_the_buyer_leaves_a_message_routed_when_the_group_opens(desk, client):
@@ -189,6 +243,11 @@ def test_outside_working_hours_the_buyer_leaves_a_message_routed_when_the_group_
     opens = (shanghai + datetime.timedelta(hours=1)).time().replace(second=0, microsecond=0)
     closes = (shanghai + datetime.timedelta(hours=2)).time().replace(second=0, microsecond=0)
     services.group_update(actor=desk.owner, group=desk.presale, name="Pre-sales", opens_at=opens, closes_at=closes)
+
+    # The start page says so before the buyer writes, next to the group's name.
+    page = client.get(reverse("chat:shop", args=["acme"])).content.decode()
+    assert re.search(rf"Pre-sales \(closed now; back at \d\d-\d\d {opens:%H:%M} Beijing time, leave a message\)", page)
+    assert "After-sales (closed" not in page
 
     response = client.post(
         reverse("chat:shop", args=["acme"]),
@@ -218,6 +277,16 @@ def test_past_the_shops_waiting_cap_a_new_buyer_is_asked_to_wait(desk, client):
     assert response.status_code == 400
     assert "Many buyers are waiting for this shop right now" in response.content.decode()
     assert Conversation.objects.count() == 3
+
+    # The cap bounds only who would wait: a buyer a member with room serves at once is let in,
+    # while an after-sales buyer (no member there) is still refused, leaving nothing behind.
+    online(desk.agent_a)  # takes the three waiting ones (cap 10): the queue is empty again
+    starts(desk.aftersale, 3)
+    served = start(desk.presale, nickname="served")
+    assert served_by(served) == desk.agent_a
+    with pytest.raises(ValidationError):
+        start(desk.aftersale, nickname="refused")
+    assert not Conversation.objects.filter(buyer_nickname="refused").exists()
 
 
 def test_the_add_member_list_offers_neither_disabled_accounts_nor_members(desk, client):
@@ -279,6 +348,14 @@ def test_bad_settings_are_refused_next_to_the_field_and_change_nothing(desk, cli
     for field in ("main_account_mode", "main_account_cap", "grace_seconds", "unassigned_cap"):
         assert f'data-field="{field}"' in page
     assert not DistributionSettings.objects.exists()
+    # A grace period under the presence timeout would do nothing: refused, saying the least it takes.
+    response = client.post(
+        reverse("chat:settings"),
+        {"settings-main_account_mode": "fallback", "settings-main_account_cap": "10", "settings-grace_seconds": "30",
+         "settings-unassigned_cap": "100"},
+    )
+    assert "The grace period must be at least 60 seconds" in response.content.decode()
+    assert not DistributionSettings.objects.exists()
     member = ChatMember.objects.get(group=desk.presale, user=desk.agent_a)
     response = client.post(reverse("chat:member_edit", args=[member.pk]), {"reception_cap": "500", "weight": "0"}, follow=True)
     assert "Ensure this value is less than or equal to 200." in response.content.decode()
@@ -291,6 +368,10 @@ def test_bad_settings_are_refused_next_to_the_field_and_change_nothing(desk, cli
     assert "Give both the opening and the closing time, or neither." in response.content.decode()
     desk.presale.refresh_from_db()
     assert desk.presale.opens_at is None
+    # The inputs offer what the fields accept: a cap of 0 is refused, so the widget starts at 1.
+    page = client.get(reverse("chat:group_edit", args=[desk.presale.pk])).content.decode()
+    cap_input = re.search(r'<input[^>]*name="reception_cap"[^>]*>', page).group(0)
+    assert 'min="1"' in cap_input and 'max="200"' in cap_input
 
 
 def test_the_waiting_list_costs_the_same_queries_for_many_rows(desk, client, django_assert_max_num_queries):
@@ -303,6 +384,8 @@ def test_the_waiting_list_costs_the_same_queries_for_many_rows(desk, client, dja
 
     assert page.count('name="conversations"') == 30
     assert client.get(reverse("chat:waiting"), {"older_than": "-1"}).status_code == 200  # shown as an error, not a 500
+    page = client.get(reverse("chat:waiting"), {"older_than": "abc"}).content.decode()
+    assert '<p class="error" data-field="older_than">Enter a whole number.</p>' in page  # next to the filter
 
 
 def test_a_conversation_transferred_to_a_member_of_another_group_stays_with_it(desk, owner):

@@ -322,3 +322,19 @@ def test_logging_out_sets_an_online_member_away(client, desk):
 
     assert Presence.objects.get(user=desk.agent_a).status == "away"
     assert start(desk.presale).assignee == desk.owner
+
+
+def test_the_live_view_shows_each_groups_cap_and_which_is_full(client, desk):
+    services.member_add(actor=desk.owner, group=desk.aftersale, user=desk.agent_a)
+    services.group_update(actor=desk.owner, group=desk.aftersale, name="After-sales", reception_cap=1)
+    online(desk.agent_a)
+    start(desk.presale)
+    client.force_login(desk.owner)
+
+    page = client.get(reverse("chat:live")).content.decode()
+    row = page.split('data-member="agent_a"')[1].split("</tr>")[0]
+
+    # Full in After-sales (cap 1), still receiving in Pre-sales (cap 10): both are shown.
+    assert '<span data-group="After-sales">After-sales: 1 (full)</span>' in row
+    assert '<span data-group="Pre-sales">Pre-sales: 10</span>' in row
+    assert "yes (not in After-sales: at its reception cap)" in row
