@@ -14,13 +14,6 @@ class AccountsConfig(AppConfig):
         from . import demo, permission_cache
         from .middleware import SessionTouchMiddleware
 
-        from . import audit_words
-
-        # SCIM's actor (scim.ScimActor, a proxy of User) named by its model label, since accounts
-        # may not import scim; its place is scim/apps.py ready(), next to the model.
-        audit_words.register_actor_kind(
-            "scim_token", _("SCIM token “%(name)s”"), model="scim.scimactor", name_attribute="token_name"
-        )
         demo.register(demo.seed_identity, order=20)
         demo.register(demo.seed_temporary, order=40)
 
