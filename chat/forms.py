@@ -90,7 +90,7 @@ class SettingsForm(ModelBoundsForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["grace_seconds"].widget.attrs["min"] = settings.CHAT_PRESENCE_TTL_SECONDS  # DistributionSettings.clean
+        self.fields["grace_seconds"].widget.attrs["min"] = settings.CHAT_PRESENCE_TTL_SECONDS  # services._check_grace
 
 
 class MemberAddForm(forms.Form):

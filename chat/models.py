@@ -9,7 +9,6 @@ import uuid
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -75,21 +74,6 @@ class DistributionSettings(models.Model):
 
     def __str__(self):
         return str(self.tenant)
-
-    def clean(self):
-        """A grace period shorter than the presence timeout would do nothing: a lost connection is
-        noticed only once the workbench has been silent for ``CHAT_PRESENCE_TTL_SECONDS``."""
-        least = settings.CHAT_PRESENCE_TTL_SECONDS
-        if self.grace_seconds is not None and self.grace_seconds < least:
-            raise ValidationError(
-                {
-                    "grace_seconds": _(
-                        "The grace period must be at least %(least)d seconds: a lost connection is only noticed "
-                        "after the workbench has been silent that long."
-                    )
-                    % {"least": least}
-                }
-            )
 
 
 class ChatGroup(models.Model):

@@ -530,6 +530,24 @@ def member_update(*, actor, member, reception_cap, weight):
 SETTINGS_FIELDS = ("main_account_mode", "main_account_cap", "grace_seconds", "unassigned_cap")
 
 
+def _check_grace(seconds):
+    """A new grace period shorter than the presence timeout would do nothing: a lost connection is
+    noticed only once the workbench has been silent for ``CHAT_PRESENCE_TTL_SECONDS``. Checked
+    when the owner changes it only, so that a longer timeout set later in the environment does
+    not make every other setting impossible to save."""
+    least = settings.CHAT_PRESENCE_TTL_SECONDS
+    if seconds is not None and seconds < least:
+        raise ValidationError(
+            {
+                "grace_seconds": _(
+                    "The grace period must be at least %(least)d seconds: a lost connection is only noticed "
+                    "after the workbench has been silent that long."
+                )
+                % {"least": least}
+            }
+        )
+
+
 @transaction.atomic
 def settings_update(*, actor, **values):
     """The main account's distribution settings (主账号分流设置): whether it receives conversations
@@ -542,6 +560,8 @@ def settings_update(*, actor, **values):
     lock_tenant(actor.tenant)
     setup, _created = DistributionSettings.objects.select_for_update().get_or_create(tenant_id=actor.tenant_id)
     before = {name: getattr(setup, name) for name in SETTINGS_FIELDS}
+    if values.get("grace_seconds", before["grace_seconds"]) != before["grace_seconds"]:
+        _check_grace(values["grace_seconds"])
     for name, value in values.items():
         setattr(setup, name, value)
     setup.full_clean()

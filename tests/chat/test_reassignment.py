@@ -374,6 +374,20 @@ def test_bad_settings_are_refused_next_to_the_field_and_change_nothing(desk, cli
     assert 'min="1"' in cap_input and 'max="200"' in cap_input
 
 
+def test_a_longer_presence_timeout_set_later_does_not_block_the_other_settings(desk, settings):
+    """The grace period is checked against the presence timeout when the owner changes it, not on
+    every save: a timeout raised in the environment later leaves the stored grace as it is."""
+    services.settings_update(actor=desk.owner, grace_seconds=120)
+    settings.CHAT_PRESENCE_TTL_SECONDS = 600
+
+    services.settings_update(actor=desk.owner, unassigned_cap=50, grace_seconds=120)
+
+    setup = DistributionSettings.objects.get(tenant=desk.owner.tenant)
+    assert (setup.unassigned_cap, setup.grace_seconds) == (50, 120)
+    with pytest.raises(ValidationError, match="at least 600 seconds"):
+        services.settings_update(actor=desk.owner, grace_seconds=300)
+
+
 def test_the_waiting_list_costs_the_same_queries_for_many_rows(desk, client, django_assert_max_num_queries):
     services.settings_update(actor=desk.owner, main_account_mode="never")
     starts(desk.presale, 30)
