@@ -37,6 +37,7 @@ def server(settings):
         yield live
 
 
+@pytest.mark.slow
 def test_queue_caps_busy_lost_browser_main_account_setting_and_working_hours(new_context, server, owner, org):
     position = position_create(actor=owner, tenant=owner.tenant, name="Customer service", permissions=catalogue("customer_chat"))
     agents = [verified(hire(owner, f"agent_{x}", org.east, position)) for x in "abc"]
