@@ -1,5 +1,7 @@
 from django_tasks import task
 
+from utilities.tasks import schedule_once
+
 
 @task()
 def deliver_notification(delivery_id):
@@ -31,26 +33,6 @@ def freeze_unverified_daily():
 
 
 def schedule_freeze_unverified(run_after=None):
-    """Enqueue ``freeze_unverified_daily`` to run at ``run_after`` (default: now), unless one waits.
-
-    Returns the task result, or ``None`` when the backend cannot run tasks later (the immediate
-    backend of the tests would recurse) or a run is already queued.
-    """
-    from django.utils import timezone
-
-    backend = freeze_unverified_daily.get_backend()
-    if not backend.supports_defer:
-        return None
-    try:
-        from django_tasks.base import TaskResultStatus
-        from django_tasks_db.backend import DatabaseBackend
-        from django_tasks_db.models import DBTaskResult
-    except ImportError:  # another backend: it cannot tell us what is queued
-        DatabaseBackend = None
-    if DatabaseBackend is not None and isinstance(backend, DatabaseBackend):
-        queued = DBTaskResult.objects.filter(
-            task_path=freeze_unverified_daily.module_path, status=TaskResultStatus.READY
-        ).exists()
-        if queued:
-            return None
-    return freeze_unverified_daily.using(run_after=run_after or timezone.now()).enqueue()
+    """Enqueue ``freeze_unverified_daily`` at ``run_after`` (default: now), unless a run already waits
+    (``utilities.tasks.schedule_once``: the task result, or ``None``)."""
+    return schedule_once(freeze_unverified_daily, run_after)

@@ -6,8 +6,8 @@ request (R-14 rights, R-15 disabling, unbinding, freezing). So each request read
 from the database — the *generation* of the user and of its tenant — and takes the user object,
 its permission set included, from a cache keyed by it:
 
-- ``cache_generation`` is written only by database triggers (``accounts`` migration 0018,
-  ``orgchart`` migration 0005): every UPDATE of the user or tenant row, every change to the
+- ``cache_generation`` is written only by database triggers (``accounts`` migration 0019,
+  ``orgchart`` migration 0006): every UPDATE of the user or tenant row, every change to the
   user's permissions or groups, to its group's permissions, to its position or its position's
   permissions moves it, in the same transaction as the write. A service, the admin, SCIM, a
   ``queryset.update()`` or a raw statement all retire the cached copy; none can forget to.

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.utils import timezone
 from django_tasks import task
 
+from utilities.tasks import schedule_once
+
 from . import sweep
 
 
@@ -25,24 +27,6 @@ def chat_sweep_periodic():
 
 
 def schedule_chat_sweep(run_after=None):
-    """Enqueue ``chat_sweep_periodic`` at ``run_after`` (default: now), unless one already waits.
-
-    Returns the task result, or ``None`` when the backend cannot run tasks later (the immediate
-    backend of the tests would recurse) or a run is already queued.
-    """
-    backend = chat_sweep_periodic.get_backend()
-    if not backend.supports_defer:
-        return None
-    try:
-        from django_tasks.base import TaskResultStatus
-        from django_tasks_db.backend import DatabaseBackend
-        from django_tasks_db.models import DBTaskResult
-    except ImportError:  # another backend: it cannot tell us what is queued
-        DatabaseBackend = None
-    if DatabaseBackend is not None and isinstance(backend, DatabaseBackend):
-        queued = DBTaskResult.objects.filter(
-            task_path=chat_sweep_periodic.module_path, status=TaskResultStatus.READY
-        ).exists()
-        if queued:
-            return None
-    return chat_sweep_periodic.using(run_after=run_after or timezone.now()).enqueue()
+    """Enqueue ``chat_sweep_periodic`` at ``run_after`` (default: now), unless a run already waits
+    (``utilities.tasks.schedule_once``: the task result, or ``None``)."""
+    return schedule_once(chat_sweep_periodic, run_after)

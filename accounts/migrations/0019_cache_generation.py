@@ -14,7 +14,7 @@ both from a cache. What keeps R-14 (a change of rights applies at the next page 
 So a service, the admin, SCIM, a ``queryset.update()``, a raw statement or ``manage.py shell``
 all retire the cached copy in the same transaction as their write; no writer can forget it.
 The position's permissions (``orgchart_position_permissions``) and the position row are covered
-by ``orgchart``'s migration 0005, which moves the generation of the position's holders.
+by ``orgchart``'s migration 0006, which moves the generation of the position's holders.
 
 PostgreSQL: a BEFORE UPDATE row trigger on the two tables, and statement-level triggers with
 transition tables on the link tables (one UPDATE per statement, however many rows ``.set()``

@@ -1,5 +1,5 @@
 """A change to a position or to its permissions moves the cache generation of everyone holding it
-(issue 27, ``accounts`` migration 0018): their cached user row and permission set are retired in
+(issue 27, ``accounts`` migration 0019): their cached user row and permission set are retired in
 the same transaction, whoever writes (R-14)."""
 
 from django.db import migrations
