@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Install everything and run the whole test suite in two passes: on SQLite, then on the PostgreSQL
-# at 127.0.0.1:5432 ($TEST_POSTGRES_URL). Each pass runs in parallel, one pytest-xdist worker per
+# Install everything and run the whole test suite in three passes: on SQLite, then on the PostgreSQL
+# at 127.0.0.1:5432 ($TEST_POSTGRES_URL), then the scale pass (a throwaway primary with a streaming
+# replica and PgBouncer, config/throwaway_scale.sh). Each pass runs in parallel, one pytest-xdist worker per
 # core ($TEST_WORKERS, default auto), each worker with a test database of its own. A test runs in
 # both passes when the database can change its outcome; a test that touches no database runs in
 # the SQLite pass, and the browser tests run in the PostgreSQL pass plus a short SQLite smoke set
@@ -10,7 +11,7 @@
 # programs are installed, a throwaway server is started in a temp folder and removed on exit;
 # without them the PostgreSQL pass is skipped (or the tests that need Redis skip, with a reason),
 # and the script says so, early, and how to get one.
-# Extra arguments go to pytest in both passes, e.g. `bash config/test.sh -k staff`.
+# Extra arguments go to pytest in every pass, e.g. `bash config/test.sh -k staff`.
 # The time of each pass is printed at the end and, when $TEST_PASS_TIMES names a file, written
 # there as "<pass> <seconds> <passed|FAILED|skipped>" lines (.ci/run prints them).
 set -uo pipefail
