@@ -584,8 +584,9 @@ def main(argv=None):
 
     from . import compare, cpu, dataset
 
+    # A reused database gets the tree's newer migrations (e.g. a trigger a branch adds), never a rebuild.
+    call_command("migrate", verbosity=0)
     if not args.reuse:
-        call_command("migrate", verbosity=0)
         dataset.build(args.scale)
     call_command("collectstatic", interactive=False, verbosity=0)  # DEBUG is off: WhiteNoise serves these
     tenant_id = User.objects.get(username="big_owner").tenant_id
