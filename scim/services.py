@@ -173,7 +173,7 @@ def _read_count(token, path, filter_text, results, now=None):
         summary.paths[path] = summary.paths.get(path, 0) + 1
     if filter_text and filter_text not in summary.filters and len(summary.filters) < MAX_SUMMARY_FILTERS:
         summary.filters.append(filter_text[:500])
-    summary.save()
+    summary.save(update_fields=["reads", "results", "paths", "filters"])
     if created:  # the first read of a new hour: the earlier hours are over
         scim_reads_summarise(token=token, before=hour)
     return summary

@@ -366,3 +366,47 @@ def test_list_and_detail_responses_are_byte_for_byte_as_before(scim, rich):
             for pk, expected_one in expected_details.items():
                 one = scim.client.get(f"/scim/v2/{kind}/{pk}{query}", headers=scim.headers)
                 assert one.content.decode() == encoding.dumps(expected_one), (params, pk)
+
+
+# What the rewritten reads must not show, and what they cost ---------------------------------------
+
+
+def test_members_counts_and_searches_hold_no_one_of_another_tenant_nor_the_offboarded(
+    scim, owner, org, plain_staff, other_tenant_staff, other_org
+):
+    resigned = StaffFactory(tenant=owner.tenant, department=org.ops, position=org.clerk)
+    User.objects.filter(pk=resigned.pk).update(status=User.Status.RESIGNED)
+    deleted = scim.post("Users", new_user("gone_by_provider")).data
+    ScimUserRecord.objects.filter(user_id=deleted["id"]).update(deleted_by_provider=True)
+
+    groups = scim.get("Groups", attributes="members,members.display,path,displayName").data["Resources"]
+    members = {m["value"] for g in groups for m in g.get("members", [])}
+    users = scim.get("Users", count=1).data
+    searched = scim.post(".search", {"filter": 'userName eq "zhangsan"'}).data
+
+    assert str(other_tenant_staff.pk) not in members and str(resigned.pk) in {u["id"] for u in scim.get("Users").data["Resources"]}
+    assert str(resigned.pk) not in members and str(plain_staff.pk) in members
+    assert "Globex HQ" not in {g["displayName"] for g in groups}
+    assert users["totalResults"] == 2 and users["itemsPerPage"] == 1  # plain_staff and the offboarded one
+    assert scim.get("Users", startIndex=5).data == {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+        "totalResults": 2,
+        "startIndex": 5,
+        "itemsPerPage": 0,
+        "Resources": [],
+    }
+    assert searched["totalResults"] == 0
+    assert scim.get(f"Users/{other_tenant_staff.pk}").status_code == 404
+    assert scim.get(f"Users/{deleted['id']}").status_code == 404
+    assert scim.get(f"Groups/{other_org.hq.pk}", attributes="members").status_code == 404
+
+
+def test_a_page_costs_the_token_the_page_with_its_total_the_paths_and_the_read_count(
+    scim, owner, org, plain_staff, django_assert_max_num_queries
+):
+    scim.get("Users")  # the hour's read summary exists
+    # The token, the page with its total, the department paths (Users) or the members (Groups) or
+    # the one row with its paths (detail), and the read summary locked and counted in a savepoint.
+    for path in ("Users", "Groups", f"Users/{plain_staff.pk}"):
+        with django_assert_max_num_queries(7):
+            assert scim.get(path).status_code == 200
