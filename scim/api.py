@@ -11,8 +11,8 @@ import logging
 
 import pydantic
 from django.core.exceptions import RequestDataTooBig
+from django.db.models import Count, Window
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404
 from django.urls import Resolver404, resolve
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -27,7 +27,6 @@ from scim2_models import (
     InvalidPathException,
     InvalidSyntaxException,
     InvalidValueException,
-    ListResponse,
     Meta,
     MutabilityException,
     Path,
@@ -45,11 +44,22 @@ from utilities.hostile import client_language
 from . import schemas, selectors, services
 from .errors import syntax_detail, validation_detail
 from .filters import filter_to_q, sort_field
-from .resources import group_resource, user_resource
+from .resources import (
+    GROUP_ATTRIBUTES,
+    GROUP_FIELDS,
+    USER_ATTRIBUTES,
+    USER_FIELDS,
+    as_model,
+    group_representation,
+    resource_paths,
+    user_representation,
+)
+from .returned import shaped
 
 logger = logging.getLogger(__name__)
 
 SEARCH_REQUEST = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
+LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 DEFAULT_COUNT = 100
 
 # What identity providers send beyond the letter of RFC 7644, accepted so provisioning does not stop:
@@ -231,25 +241,47 @@ def schema_detail(request, uri):
 
 
 class Kind:
-    """One resource type: its model, columns, scoped rows, representation, what cannot be removed,
-    and the standard (RFC 7643) model whose attributes we accept and ignore when we do not store them."""
+    """One resource type: its model, columns, scoped rows, the fields a representation reads and
+    how it is built, its attributes' ``returned`` rules, what cannot be removed, and the standard
+    (RFC 7643) model whose attributes we accept and ignore when we do not store them."""
 
-    def __init__(self, model, columns, queryset, represent, unremovable, standard):
-        self.model, self.columns, self.queryset, self.represent, self.unremovable, self.standard = (
+    def __init__(self, model, columns, queryset, fields, represent, attributes, unremovable, standard):
+        self.model, self.columns, self.queryset, self.fields, self.represent, self.attributes = (
             model,
             columns,
             queryset,
+            fields,
             represent,
-            unremovable,
-            standard,
+            attributes,
         )
+        self.unremovable, self.standard = unremovable, standard
+
+
+def _users(request, rows, included):
+    """The full User representations of ``rows`` (``values(*USER_FIELDS)``)."""
+    paths, locations = selectors.department_paths(request.scim_token.tenant), resource_paths(request.scim_base)
+    return [user_representation(row, paths=paths, locations=locations) for row in rows]
+
+
+def _groups(request, rows, included):
+    """The full Group representations of ``rows`` (``values(*GROUP_FIELDS)``): members in one query;
+    the departments' paths, returned on request only, read only when some attribute is asked for."""
+    if not rows:
+        return []
+    tenant = request.scim_token.tenant
+    members = selectors.department_members(tenant, [row["pk"] for row in rows])
+    paths = selectors.department_paths(tenant) if included else {}
+    locations = resource_paths(request.scim_base)
+    return [group_representation(row, members=members.get(row["pk"]), paths=paths, locations=locations) for row in rows]
 
 
 USERS = Kind(
     schemas.UserResource,
     selectors.USER_COLUMNS,
     selectors.provisioned_staff,
-    user_resource,
+    USER_FIELDS,
+    _users,
+    USER_ATTRIBUTES,
     # Exactly these paths (compared whole, never as a prefix): removing ``manager`` or
     # ``employeeNumber`` of the enterprise extension is accepted and ignored, as writing them is.
     {
@@ -272,7 +304,16 @@ USERS = Kind(
     },
     User[EnterpriseUser],
 )
-GROUPS = Kind(schemas.GroupResource, selectors.GROUP_COLUMNS, selectors.departments, group_resource, {}, Group)
+GROUPS = Kind(
+    schemas.GroupResource,
+    selectors.GROUP_COLUMNS,
+    selectors.departments,
+    GROUP_FIELDS,
+    _groups,
+    GROUP_ATTRIBUTES,
+    {},
+    Group,
+)
 
 
 def _query_params(request):
@@ -296,41 +337,69 @@ def _search(request, kind, params):
         if search.sort_order and search.sort_order.value == "descending":
             order = "-" + order
     rows = rows.order_by(order, "pk")
-    total = rows.count()
     start = max(search.start_index or 1, 1)
     count = DEFAULT_COUNT if search.count is None else min(max(search.count, 0), schemas.MAX_RESULTS)
-    # A start past the last row is an empty page, asked of no database (an offset beyond 2**63 is an error).
-    page = list(rows[start - 1 : start - 1 + count]) if count and start <= total else []
-    paths = selectors.department_paths(tenant)
-    resources = [kind.represent(row, paths=paths, base_url=request.scim_base) for row in page]
-    listing = ListResponse[kind.model](
-        total_results=total, start_index=start, items_per_page=len(resources), resources=resources or None
-    )
-    payload = listing.model_dump(scim_ctx=Context.SEARCH_RESPONSE, response_parameters=search)
-    payload.setdefault("Resources", [])
+    page = []
+    if count and start <= MAX_OFFSET:  # an offset beyond 2**63 is an error: such a page is empty
+        # The total comes with the page (COUNT(*) OVER ()): one query, not two.
+        page = list(rows.annotate(scim_total=Window(Count("pk"))).values(*kind.fields, "scim_total")[start - 1 : start - 1 + count])
+    total = page[0]["scim_total"] if page else (0 if count and start == 1 else rows.count())
+    included, excluded = _wanted(search)
+    resources = [shaped(r, kind.attributes, included, excluded) for r in kind.represent(request, page, included)]
     request.scim_results = len(resources)
-    return scim_response(payload)
+    return scim_response(
+        {"schemas": [LIST_RESPONSE], "totalResults": total, "startIndex": start, "itemsPerPage": len(resources), "Resources": resources}
+    )
 
 
-def _one(request, kind, pk):
-    """The tenant's resource ``pk``; an id that is not one of ours (``abc``, ``-1``, a GUID) is 404."""
+MAX_OFFSET = 2**62
+
+
+def _wanted(parameters):
+    """``(attributes, excludedAttributes)`` of parsed ``ResponseParameters``, as lists of strings."""
+    return (
+        [str(a) for a in parameters.attributes or []],
+        [str(a) for a in parameters.excluded_attributes or []],
+    )
+
+
+def _pk(pk):
+    """``pk`` as an int; an id that is not one of ours (``abc``, ``-1``, a GUID) is 404."""
     pk = str(pk)
     if not pk.isdigit() or len(pk) > 18:
         raise Http404
-    return get_object_or_404(kind.queryset(request.scim_token.tenant), pk=int(pk))
+    return int(pk)
 
 
-def _show(request, kind, obj, status=200, context=Context.RESOURCE_QUERY_RESPONSE):
+def _one(request, kind, pk):
+    """The tenant's resource ``pk`` (a model object, for the services to change)."""
+    found = kind.queryset(request.scim_token.tenant).filter(pk=_pk(pk)).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def _representation(request, kind, pk, included=()):
+    """The full representation of the tenant's resource ``pk`` (a dict); 404 when there is none."""
+    rows = list(kind.queryset(request.scim_token.tenant).filter(pk=_pk(pk)).values(*kind.fields))
+    if not rows:
+        raise Http404
+    return kind.represent(request, rows, included)[0]
+
+
+def _current(request, kind, pk):
+    """The stored state of resource ``pk`` as a scim2-models object, every attribute included."""
+    return as_model(kind.model, _representation(request, kind, pk, included=["*"]))
+
+
+def _show(request, kind, pk, status=200):
     params = ResponseParameters[kind.model].model_validate(
         {k: v for k, v in request.GET.items() if k in {"attributes", "excludedAttributes"}}
     )
-    resource = kind.represent(obj, paths=selectors.department_paths(request.scim_token.tenant), base_url=request.scim_base)
+    included, excluded = _wanted(params)
+    resource = shaped(_representation(request, kind, pk, included), kind.attributes, included, excluded)
     request.scim_results = 1
-    return scim_response(
-        resource.model_dump(scim_ctx=context, response_parameters=params),
-        status=status,
-        location=resource.meta.location if status == 201 else None,
-    )
+    return scim_response(resource, status=status, location=resource["meta"]["location"] if status == 201 else None)
 
 
 def _collection(kind, create):
@@ -340,7 +409,7 @@ def _collection(kind, create):
         resource = kind.model.model_validate(_body(request), scim_ctx=Context.RESOURCE_CREATION_REQUEST)
         _refuse_undefined(resource, kind)
         obj = create(request, resource)
-        return _show(request, kind, _one(request, kind, obj.pk), status=201, context=Context.RESOURCE_CREATION_RESPONSE)
+        return _show(request, kind, obj.pk, status=201)
 
     return view
 
@@ -359,9 +428,9 @@ def _search_view(kind):
 
 def _detail(kind, replace, delete):
     def view(request, pk):
-        obj = _one(request, kind, pk)
         if request.method == "GET":
-            return _show(request, kind, obj)
+            return _show(request, kind, pk)
+        obj = _one(request, kind, pk)
         if request.method == "DELETE":
             delete(request, obj)
             return HttpResponse(status=204)
@@ -369,16 +438,15 @@ def _detail(kind, replace, delete):
             body = _body(request)
             resource = kind.model.model_validate(body, scim_ctx=Context.RESOURCE_REPLACEMENT_REQUEST)
             _refuse_undefined(resource, kind)
-            current = kind.represent(obj, paths=selectors.department_paths(request.scim_token.tenant), base_url=request.scim_base)
-            _keep_read_only(resource, current, body)
+            _keep_read_only(resource, _current(request, kind, obj.pk), body)
         else:  # PATCH: apply the operations to what is stored, then store the result as a replacement
             patch = PatchOp[kind.model].model_validate(_without_echoes(_body(request)), scim_ctx=Context.RESOURCE_PATCH_REQUEST)
             _refuse_removals(patch, kind)
             _refuse_undefined_paths(patch, kind)
-            resource = kind.represent(obj, paths=selectors.department_paths(request.scim_token.tenant), base_url=request.scim_base)
+            resource = _current(request, kind, obj.pk)
             _apply(patch, resource)
         replace(request, obj, resource)
-        return _show(request, kind, _one(request, kind, pk))
+        return _show(request, kind, obj.pk)
 
     return view
 
@@ -549,7 +617,6 @@ def root_search(request):
     body.pop("schemas", None)
     wanted = {k: v for k, v in body.items() if k in {"filter", "attributes", "excludedAttributes"}}
     results, failures = [], []
-    paths = _paths(request)
     for kind in (USERS, GROUPS):
         try:
             search = SearchRequest[kind.model].model_validate(wanted, scim_ctx=Context.SEARCH_REQUEST)
@@ -559,12 +626,9 @@ def root_search(request):
         except (pydantic.ValidationError, InvalidFilterException) as exc:
             failures.append(exc)
             continue
-        results += [
-            kind.represent(row, paths=paths, base_url=request.scim_base).model_dump(
-                scim_ctx=Context.SEARCH_RESPONSE, response_parameters=search
-            )
-            for row in rows.order_by("pk")
-        ]
+        included, excluded = _wanted(search)
+        found = list(rows.order_by("pk").values(*kind.fields))
+        results += [shaped(r, kind.attributes, included, excluded) for r in kind.represent(request, found, included)]
     if len(failures) == 2:
         raise failures[0]
     paging = SearchRequest.model_validate(

@@ -1,6 +1,6 @@
 """What a token's tenant holds, as SCIM sees it: one place scopes every SCIM read (STYLE 1)."""
 
-from django.db.models import BooleanField, Case, Prefetch, Q, Value, When
+from django.db.models import BooleanField, Case, Q, Value, When
 from django.db.models.functions import Coalesce, NullIf
 
 from accounts.models import User
@@ -39,17 +39,10 @@ ACTIVE_STATUSES = (User.Status.ACTIVE, User.Status.PENDING)
 
 
 def departments(tenant):
-    """The tenant's departments with their direct, provisioned members in one extra query."""
-    members = (
-        User.objects.filter(tenant=tenant, kind=User.Kind.STAFF, temporary_ends_at__isnull=True)
-        .exclude(status=User.Status.RESIGNED)
-        .only("pk", "display_name", "account_name", "username", "department_id")
-        .order_by("account_name")
-    )
+    """The tenant's departments (their members: ``department_members``)."""
     return (
         Department.objects.filter(tenant=tenant)
         .select_related("scim_record")
-        .prefetch_related(Prefetch("staff", queryset=members, to_attr="scim_members"))
         .annotate(scim_last_modified=Coalesce("scim_record__last_modified", "created_at"))
     )
 
@@ -121,3 +114,18 @@ def schema_suggestions(tenant):
         STAFFDESK_USER.rstrip(":"): {"departmentId": ids, "position": positions},
         STAFFDESK_GROUP.rstrip(":"): {"parentId": parents},
     }
+
+
+def department_members(tenant, department_ids):
+    """``{department id: [(staff id, label), …]}``: the direct, provisioned members of the given
+    departments, by account name, in one query (the label is the name people know them by)."""
+    rows = (
+        User.objects.filter(tenant=tenant, kind=User.Kind.STAFF, temporary_ends_at__isnull=True, department_id__in=department_ids)
+        .exclude(status=User.Status.RESIGNED)
+        .order_by("account_name", "pk")
+        .values_list("department_id", "pk", "display_name", "account_name", "username")
+    )
+    members = {}
+    for department_id, pk, display_name, account_name, username in rows:
+        members.setdefault(department_id, []).append((pk, display_name or account_name or username))
+    return members

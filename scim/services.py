@@ -12,7 +12,7 @@ import re
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -110,13 +110,15 @@ def scim_token_authenticate(secret):
     """Return the usable token for a presented secret (and note its use), or ``None``."""
     if not secret:
         return None
+    # Only a token its tenant's main account created works; that is checked in the query, so the
+    # creator's wide row is not read on every request (issue 27).
     token = (
         ScimToken.objects.usable()
-        .select_related("tenant", "created_by", "default_department", "default_position")
-        .filter(token_hash=hash_token(secret))
+        .select_related("tenant", "default_department", "default_position")
+        .filter(token_hash=hash_token(secret), created_by__kind=User.Kind.OWNER, created_by__tenant_id=F("tenant_id"))
         .first()
     )
-    if token is None or not (token.created_by.is_owner and token.created_by.tenant_id == token.tenant_id):
+    if token is None:
         return None
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
@@ -171,7 +173,7 @@ def _read_count(token, path, filter_text, results, now=None):
         summary.paths[path] = summary.paths.get(path, 0) + 1
     if filter_text and filter_text not in summary.filters and len(summary.filters) < MAX_SUMMARY_FILTERS:
         summary.filters.append(filter_text[:500])
-    summary.save()
+    summary.save(update_fields=["reads", "results", "paths", "filters"])
     if created:  # the first read of a new hour: the earlier hours are over
         scim_reads_summarise(token=token, before=hour)
     return summary
