@@ -17,9 +17,9 @@ from utilities.db_router import reads_from_replica
 from utilities.encoding import JsonResponse
 from utilities.exports import csv_response
 from utilities.forms import attach_errors
-from utilities.pagination import capped_page
 
 from . import routing, selectors, services, streams
+from .history import history_page
 from .forms import (
     BulkForm,
     GroupForm,
@@ -424,7 +424,7 @@ def history(request):
     return render(
         request,
         "chat/history.html",
-        {"filter_form": form, "page_obj": capped_page(request, rows), "query": query.urlencode()},
+        {"filter_form": form, "page_obj": history_page(rows, request.GET.get("page")), "query": query.urlencode()},
     )
 
 
