@@ -10,11 +10,11 @@ from collections import namedtuple
 
 from django.core.paginator import Page
 from django.db import connections
-from django.urls import reverse
 from django.utils import timezone
 
 from utilities.pagination import COUNT_CAP, CappedPaginator
 
+from .links import link_to
 from .models import Conversation
 
 PER_PAGE = 25
@@ -51,7 +51,7 @@ def _fetch(rows, offset, per_page, cap):
         fetched = cursor.fetchall()
     if not fetched:
         return [], 0
-    link = reverse("chat:conversation", args=[987654321]).replace("987654321", "%d")
+    link = link_to("chat:conversation")
     labels = dict(Conversation.Status.choices)
     created_at = Conversation._meta.get_field("created_at").cached_col
     connection = connections[alias]
@@ -63,7 +63,7 @@ def _fetch(rows, offset, per_page, cap):
         result.append(
             HistoryRow(
                 pk,
-                link % pk,
+                link(pk),
                 timezone.localtime(started).strftime("%Y-%m-%d %H:%M"),
                 nickname,
                 group,
