@@ -2,7 +2,9 @@
 
 import datetime
 
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db import connections, router
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,14 +38,32 @@ def history(user, *, q="", status="", group=None):
         rows = rows.filter(group=group)
     q = (q or "").strip()
     if q:
-        said = Message.objects.filter(conversation=OuterRef("pk"), body__icontains=q).exclude(kind=Message.Kind.SYSTEM)
         rows = rows.filter(
             Q(buyer_nickname__icontains=q)
             | Q(assignee__display_name__icontains=q)
             | Q(assignee__account_name__icontains=q)
-            | Exists(said)
+            | Q(_said(q))
         )
     return rows.order_by("-created_at", "-id")
+
+
+def _said(q):
+    """Whether a buyer or a staff member wrote ``q`` (any case) in the conversation: a probe of its
+    own messages through ``chat_message_conv_id``, so that a search walks the newest conversations
+    and stops once it has a page and the capped count. PostgreSQL would otherwise hash every
+    matching message of the tenant first (``hashed SubPlan``: 29 ms at 25,000 messages, growing
+    with the table); ``OFFSET 0`` keeps the subquery correlated (it may not be turned into a join)."""
+    connection = connections[router.db_for_read(Conversation)]
+    pattern = "%%%s%%" % connection.ops.prep_for_like_query(q)
+    keep_correlated = " OFFSET 0" if connection.vendor == "postgresql" else ""
+    return ExpressionWrapper(
+        RawSQL(
+            "EXISTS (SELECT 1 FROM chat_message said WHERE said.conversation_id = chat_conversation.id"
+            " AND said.kind <> %s AND UPPER(said.body) LIKE UPPER(%s) ESCAPE '\\'" + keep_correlated + ")",
+            (Message.Kind.SYSTEM, pattern),
+        ),
+        output_field=BooleanField(),
+    )
 
 
 def overflow_conversations(tenant_id):

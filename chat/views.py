@@ -17,9 +17,10 @@ from utilities.db_router import reads_from_replica
 from utilities.encoding import JsonResponse
 from utilities.exports import csv_response
 from utilities.forms import attach_errors
-from utilities.pagination import capped_page
 
 from . import routing, selectors, services, streams
+from .history import history_page
+from .links import link_to
 from .forms import (
     BulkForm,
     GroupForm,
@@ -72,8 +73,12 @@ def _presence(user):
 def _workbench_context(request, current=None):
     user = request.user
     presence = _presence(user)
+    link = link_to("chat:conversation")
+    conversations = list(selectors.open_conversations(user))
+    for conversation in conversations:
+        conversation.url = link(conversation.pk)
     context = {
-        "conversations": list(selectors.open_conversations(user)),
+        "conversations": conversations,
         "current": current,
         "presence": presence,
         "online": bool(presence and presence.is_online()),
@@ -267,13 +272,25 @@ def distribution(request):
     return _distribution_page(request, group_form=group_form)
 
 
+def _with_links(groups):
+    """``groups`` (from ``selectors.groups_with_members``) with their forms' paths precomputed:
+    ``edit_url``, ``add_url``, and each member's ``edit_url``, ``toggle_url``, ``remove_url``."""
+    group_edit, member_add_ = link_to("chat:group_edit"), link_to("chat:member_add")
+    edit, toggle, remove = link_to("chat:member_edit"), link_to("chat:member_toggle"), link_to("chat:member_remove")
+    for group in groups:
+        group.edit_url, group.add_url = group_edit(group.pk), member_add_(group.pk)
+        for member in group.member_list:
+            member.edit_url, member.toggle_url, member.remove_url = edit(member.pk), toggle(member.pk), remove(member.pk)
+    return groups
+
+
 def _distribution_page(request, *, group_form=None, settings_form=None, status=200):
     tenant_id = request.user.tenant_id
     return render(
         request,
         "chat/distribution.html",
         {
-            "groups": selectors.groups_with_members(tenant_id),
+            "groups": _with_links(selectors.groups_with_members(tenant_id)),
             "group_form": group_form or NewGroupForm(prefix="new"),
             "settings_form": settings_form or SettingsForm(instance=routing.distribution_settings(tenant_id), prefix="settings"),
             "buyer_url": request.build_absolute_uri(reverse("chat:shop", args=[request.user.tenant.slug])),
@@ -381,16 +398,34 @@ def member_remove(request, pk):
     return redirect("chat:distribution")
 
 
+def _local(moment):
+    """``moment`` as the live view prints it: local "m-d H:i" ("" for none)."""
+    return timezone.localtime(moment).strftime("%m-%d %H:%M") if moment else ""
+
+
 @owner_required
 @require_GET
 def live(request):
     """Who is online, their load and the overflow conversations, refreshed as they change."""
     tenant_id = request.user.tenant_id
+    link = link_to("chat:conversation")
+
+    def listed(rows, when, limit):
+        # (link, nickname, group, local time or server): tuples, no model rows (issue 27).
+        if when == "server":
+            fields = ("assignee__display_name", "assignee__account_name", "assignee__username")
+        else:
+            fields = (when,)
+        return [
+            (link(pk), nickname, group, _local(extra[0]) if when != "server" else (extra[0] or extra[1] or extra[2]))
+            for pk, nickname, group, *extra in rows.values_list("pk", "buyer_nickname", "group__name", *fields)[:limit]
+        ]
+
     context = {
         "rows": selectors.live_view(tenant_id),
-        "overflow": list(selectors.overflow_conversations(tenant_id)[:100]),
-        "queued": list(selectors.waiting_conversations(tenant_id, state="queued")[:100]),
-        "serving": list(selectors.all_open_conversations(tenant_id).filter(is_overflow=False)[:200]),
+        "overflow": listed(selectors.overflow_conversations(tenant_id), "created_at", 100),
+        "queued": listed(selectors.waiting_conversations(tenant_id, state="queued"), "waiting_since", 100),
+        "serving": listed(selectors.all_open_conversations(tenant_id).filter(is_overflow=False), "server", 200),
         "now": timezone.now(),
     }
     if request.GET.get("fragment") == "1":
@@ -424,7 +459,7 @@ def history(request):
     return render(
         request,
         "chat/history.html",
-        {"filter_form": form, "page_obj": capped_page(request, rows), "query": query.urlencode()},
+        {"filter_form": form, "page_obj": history_page(rows, request.GET.get("page")), "query": query.urlencode()},
     )
 
 

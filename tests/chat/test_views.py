@@ -75,6 +75,39 @@ def test_visibility_matrix_in_list_count_search_detail_and_export(client, world,
     assert "Globex" not in exported
 
 
+WORDS = {"Alice": "apples", "Carol": "cherries", "Tom": "tomatoes", "Olga": "olives"}
+
+
+@pytest.mark.parametrize("persona, seen", MATRIX)
+def test_search_by_message_text_never_finds_an_invisible_conversation(client, world, persona, seen):
+    """The history's search probes each visible conversation's own messages (chat.selectors._said):
+    a word written only in a conversation the reader may not see finds nothing, and counts 0."""
+    client.force_login(getattr(world, persona))
+    for name, word in WORDS.items():
+        found = client.get(reverse("chat:history"), {"q": word.upper()}).content.decode()
+        assert (f">{name}</a>" in found) == (name in seen), (persona, word)
+        assert f"{1 if name in seen else 0} conversation" in found
+        assert not any(f">{other}</a>" in found for other in WORDS if other != name)
+
+
+def test_history_page_numbers_and_capped_count(world, owner, rf):
+    """One query per page: a page that is not a number is the first, one past the end the last,
+    and the count stops at the cap with ``is_capped``."""
+    from chat import selectors
+    from chat.history import history_page
+
+    rows = selectors.history(owner)
+    first = history_page(rows, "x", per_page=3)
+    assert first.number == 1 and first.paginator.count == 4 and not first.paginator.is_capped
+    assert [row.nickname for row in first] == ["Olga", "Tom", "Carol"]
+    last = history_page(rows, "99", per_page=3)
+    assert last.number == 2 and [row.nickname for row in last] == ["Alice"]
+    capped = history_page(rows, 2, per_page=2, cap=3)
+    assert capped.paginator.count == 3 and capped.paginator.is_capped and capped.paginator.num_pages == 2
+    assert [row.nickname for row in capped] == ["Carol", "Alice"]
+    assert first[0].url == reverse("chat:conversation", args=[world.conversations["Olga"].pk])
+
+
 def test_staff_without_the_right_nor_admin_flag_get_403(client, world):
     client.force_login(world.plain_staff)
 
