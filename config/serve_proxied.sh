@@ -9,7 +9,7 @@
 #   PAGES_PORT      the sync gunicorn (default PORT+1);  PAGES_WORKERS   (default 2 × cores + 1)
 #   STREAMS_PORT    the ASGI gunicorn (default PORT+2);  STREAMS_WORKERS (default 1)
 #   PAGES_CONN_MAX_AGE   the sync workers' persistent connections, seconds (default 600)
-#   PAGES_POOL_SIZE      a psycopg pool per sync worker instead (default 0: none; measured slower)
+#   PAGES_POOL_SIZE      a psycopg pool per sync worker instead (default 0: none; no cheaper)
 #   STREAMS_POOL_SIZE    the ASGI workers' psycopg pool per worker (default 8; 0 behind PgBouncer)
 # (PostgreSQL only; an inherited CONN_MAX_AGE or DATABASE_POOL_SIZE is replaced by these.)
 #
@@ -25,10 +25,13 @@ PAGES_PORT=${PAGES_PORT:-$((PORT + 1))}
 STREAMS_PORT=${STREAMS_PORT:-$((PORT + 2))}
 PAGES_WORKERS=${PAGES_WORKERS:-$(($(nproc) * 2 + 1))}
 STREAMS_WORKERS=${STREAMS_WORKERS:-1}
-# The database connections, per kind of worker (measured, issue 27; bench --server proxied):
+# The database connections, per kind of worker (issue 27; bench --server proxied):
 # - a sync worker serves one request at a time in one thread, so one persistent connection is
 #   all it needs: CONN_MAX_AGE keeps it between requests (with Django's health check once per
-#   request). A psycopg pool per sync worker instead cost more CPU per request for nothing.
+#   request). A psycopg pool per sync worker (PAGES_POOL_SIZE=2) was no cheaper (empty page
+#   5.5-5.9 ms of served CPU against 4.6-5.9, product detail 12.4-16.3 against 15.2-16.5, box at
+#   load 12), holds more backends than the one a worker uses, and one of its two runs collapsed
+#   (30-146 ms of CPU a request on the empty page).
 # - an ASGI worker runs each request's code in a thread of its own, where a kept connection would
 #   never be reused: a pool per worker, so a burst of buyers opening streams shares a few
 #   connections (a connection per request cost 10-15 ms of database CPU).
