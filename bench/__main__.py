@@ -8,8 +8,11 @@
    (wrk, or ``bench/loadgen.py``) with 1 and 8 clients after a warm-up, reading the server's CPU
    time per request (gunicorn workers + PostgreSQL backends, ``bench/cpu.py``) around each window.
    ``--server`` chooses how it is served: ``sync`` (sync workers, WSGI, connections kept for 600 s:
-   the page cost alone), ``asgi`` (as ``config/serve.sh`` serves production: uvicorn workers,
-   ``CONN_MAX_AGE=0``, so every request also opens a PostgreSQL connection) or ``asgi-pool``
+   the page cost alone), ``proxied`` (as ``config/serve.sh`` serves: ``config/serve_proxied.sh``,
+   nginx in front of the pages' sync workers, persistent connections, and of the ASGI workers
+   that hold the chat's streams; the load goes through nginx, whose workers' CPU counts too),
+   ``asgi`` (every page through uvicorn workers, ``CONN_MAX_AGE=0``, so every request also opens
+   a PostgreSQL connection: how ``config/serve.sh`` served before issue 27) or ``asgi-pool``
    (the same with ``DATABASE_POOL_SIZE``: a psycopg pool per worker).
 4. Times the batch import of a 50-row file.
 5. Writes ``bench/results/<date>-scale-<scale>[-<server>].md`` and ``bench/results/LATEST.md``
@@ -45,9 +48,12 @@ IN_PROCESS_REPEAT = 40  # requests per row for the in-process CPU figure
 # The chat doorbell's Redis channels: the bench's own, so that its writes wake nobody else's streams.
 CHAT_CHANNEL_PREFIX = "staffdesk-bench:chat:"
 
-# How ``--server`` serves the app. ``sync`` is what the targets were set against; the others are
-# ``config/serve.sh``'s production server: gunicorn with uvicorn's worker, 2 workers, and the
-# settings' defaults (CONN_MAX_AGE 0; no pool unless DATABASE_POOL_SIZE).
+# How ``--server`` serves the app. ``sync`` is what the targets were set against; ``proxied`` is
+# what ``config/serve.sh`` runs (``config/serve_proxied.sh``: nginx, the pages on sync workers,
+# the streams on ASGI workers, each with the connection settings that script chooses; its
+# PAGES_*/STREAMS_* variables pass through); ``asgi`` and ``asgi-pool`` are how it served every
+# page before issue 27: gunicorn with uvicorn's worker, 2 workers, and the settings' defaults
+# (CONN_MAX_AGE 0; no pool unless DATABASE_POOL_SIZE).
 SERVERS = {
     "sync": {
         "app": "config.wsgi:application",
@@ -56,6 +62,14 @@ SERVERS = {
         "env": {"CONN_MAX_AGE": "600"},
         "label": "gunicorn, sync workers (WSGI), CONN_MAX_AGE=600",
     },
+    "proxied": {
+        "script": "config/serve_proxied.sh",
+        "workers": 2 * (os.cpu_count() or 1) + 1,  # the script's default, 2 × cores + 1
+        "env": {},
+        "label": "config/serve_proxied.sh as config/serve.sh runs it: nginx in front, the pages on gunicorn sync "
+        "workers (WSGI, CONN_MAX_AGE=600), the chat's streams on 1 ASGI worker (psycopg pool); CPU = nginx workers "
+        "+ the pages' workers + their backends",
+    },
     "asgi": {
         "app": "config.asgi:application",
         "worker_class": "uvicorn_worker.UvicornWorker",
@@ -63,16 +77,30 @@ SERVERS = {
         "env": {},
         # A connection (a backend) per request: the meter cannot see those backends.
         "persistent_connections": False,
-        "label": "gunicorn with uvicorn_worker.UvicornWorker (ASGI) as config/serve.sh, CONN_MAX_AGE=0 (a connection per request)",
+        "label": "gunicorn with uvicorn_worker.UvicornWorker (ASGI) for every page, as config/serve.sh served before issue 27, CONN_MAX_AGE=0 (a connection per request)",
     },
     "asgi-pool": {
         "app": "config.asgi:application",
         "worker_class": "uvicorn_worker.UvicornWorker",
         "workers": 2,
         "env": {"DATABASE_POOL_SIZE": "4"},
-        "label": "gunicorn with uvicorn_worker.UvicornWorker (ASGI) as config/serve.sh, CONN_MAX_AGE=0, DATABASE_POOL_SIZE=4 (psycopg pool per worker)",
+        "label": "gunicorn with uvicorn_worker.UvicornWorker (ASGI) for every page, as config/serve.sh served before issue 27, CONN_MAX_AGE=0, DATABASE_POOL_SIZE=4 (psycopg pool per worker)",
     },
 }
+
+
+# config/serve_proxied.sh's settings a run may override from the environment (named in the report).
+PROXIED_SETTINGS = ("PAGES_CONN_MAX_AGE", "PAGES_POOL_SIZE", "STREAMS_WORKERS", "STREAMS_POOL_SIZE")
+
+
+def server_label(server):
+    """``SERVERS[server]``'s description, plus the ``PROXIED_SETTINGS`` this run overrides."""
+    label = SERVERS[server]["label"]
+    if "script" in SERVERS[server]:
+        overrides = [f"{name}={os.environ[name]}" for name in PROXIED_SETTINGS if os.environ.get(name)]
+        if overrides:
+            label += " (overridden: " + ", ".join(overrides) + ")"
+    return label
 
 
 def parse_args(argv=None):
@@ -85,8 +113,10 @@ def parse_args(argv=None):
         "--server",
         choices=sorted(SERVERS),
         default="sync",
-        help="sync: sync workers, CONN_MAX_AGE=600 (default); asgi: as config/serve.sh (uvicorn workers, "
-        "CONN_MAX_AGE=0); asgi-pool: the same with DATABASE_POOL_SIZE=4",
+        help="sync: sync workers, CONN_MAX_AGE=600 (default); proxied: as config/serve.sh serves "
+        "(config/serve_proxied.sh: nginx, pages on sync workers, streams on ASGI workers; load through nginx); "
+        "asgi: every page on uvicorn workers, CONN_MAX_AGE=0 (config/serve.sh before issue 27); "
+        "asgi-pool: the same with DATABASE_POOL_SIZE=4",
     )
     parser.add_argument(
         "--pooler",
@@ -102,7 +132,12 @@ def parse_args(argv=None):
         help="serve with DATABASE_REPLICA_URL=URL (a streaming replica of the bench database): reports, exports, "
         "history and the audit log read it; the CPU columns still count the primary only",
     )
-    parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default 5 for sync, 2 as config/serve.sh for asgi)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="gunicorn workers serving the pages (default 5 for sync, 2 × cores + 1 for proxied as config/serve.sh, 2 for asgi)",
+    )
     parser.add_argument("--port", type=int, default=PORT, help=f"port the server listens on, 127.0.0.1 (default {PORT})")
     parser.add_argument(
         "--pages",
@@ -372,14 +407,20 @@ def session_cookie(base, username, password):
 
 
 def start_server(url, workers, server="sync", port=PORT, extra_env=None):
-    """Start gunicorn as ``SERVERS[server]`` says, on 127.0.0.1:``port``; return it and its base URL.
+    """Start the server as ``SERVERS[server]`` says, on 127.0.0.1:``port``; return
+    ``(process, base URL, [pids whose children serve the pages])``.
 
     The connection settings come only from ``SERVERS`` (an inherited CONN_MAX_AGE or
-    DATABASE_POOL_SIZE is dropped), so that ``asgi`` runs on the settings' defaults as
-    ``config/serve.sh`` does.
+    DATABASE_POOL_SIZE is dropped), so that ``asgi`` runs on the settings' defaults and
+    ``proxied`` on ``config/serve_proxied.sh``'s own choice. ``proxied`` starts that script in a
+    session of its own, with the pages' gunicorn on ``port`` + 1 and the streams' on ``port`` + 2;
+    its pids are its pages' gunicorn master and nginx's master. Raises ``SystemExit`` when a port
+    is taken or the server does not answer within 20 s.
     """
-    if not port_is_free(port):
-        raise SystemExit(f"port {port} is taken (another benchmark still running?); choose another with --port")
+    mode = SERVERS[server]
+    ports = [port, port + 1, port + 2] if "script" in mode else [port]
+    if not all(port_is_free(each) for each in ports):
+        raise SystemExit(f"port {port} (or the next two for proxied) is taken (another benchmark still running?); choose another with --port")
     mode = SERVERS[server]
     inherited = {k: v for k, v in os.environ.items() if k not in {"CONN_MAX_AGE", "DATABASE_POOL_SIZE"}}
     env = {
@@ -397,22 +438,57 @@ def start_server(url, workers, server="sync", port=PORT, extra_env=None):
         **mode["env"],
         **(extra_env or {}),
     }
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    worker_class = ["--worker-class", mode["worker_class"]] if mode["worker_class"] else []
-    process = subprocess.Popen(
-        [str(gunicorn), mode["app"], *worker_class, "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--log-level", "warning"],
-        cwd=ROOT,
-        env=env,
-    )
+    if "script" in mode:
+        env.update({"PORT": str(port), "PAGES_PORT": str(port + 1), "STREAMS_PORT": str(port + 2), "PAGES_WORKERS": str(workers)})
+        # The script's log lines (gunicorn's access log) would fill the bench's output.
+        process = subprocess.Popen(["bash", mode["script"]], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, start_new_session=True)
+    else:
+        gunicorn = Path(sys.executable).parent / "gunicorn"
+        worker_class = ["--worker-class", mode["worker_class"]] if mode["worker_class"] else []
+        process = subprocess.Popen(
+            [str(gunicorn), mode["app"], *worker_class, "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--log-level", "warning"],
+            cwd=ROOT,
+            env=env,
+        )
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:
             urllib.request.urlopen(f"{base}/login/", timeout=2).read()
-            return process, base
+            break
         except OSError:
+            if process.poll() is not None:
+                raise SystemExit(f"the server ended (exit status {process.returncode}) before it answered") from None
             time.sleep(0.2)
-    process.terminate()
-    raise SystemExit("gunicorn did not start")
+    else:
+        process.terminate()
+        raise SystemExit("the server did not start")
+    try:
+        return process, base, serving_parents(process.pid, "script" in mode)
+    except SystemExit:
+        process.terminate()
+        process.wait(30)
+        raise
+
+
+def serving_parents(pid, proxied):
+    """The pids whose children serve the pages: ``pid`` (a gunicorn master), or for ``proxied``
+    (``pid`` runs config/serve_proxied.sh) the pages' gunicorn master and nginx's master."""
+    if not proxied:
+        return [pid]
+    from .cpu import children
+
+    found = []
+    for child in children(pid):
+        try:
+            name = Path(f"/proc/{child}/comm").read_text().strip()  # nginx renames its command line
+            command = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if name == "nginx" or any(b"config.wsgi" in part for part in command):
+            found.append(child)
+    if len(found) != 2:
+        raise SystemExit(f"config/serve_proxied.sh: expected its pages' gunicorn and nginx, found {found}")
+    return found
 
 
 def ensure_period_totals(tenant_id):
@@ -636,8 +712,8 @@ def main(argv=None):
             extra_env["DATABASE_POOLER"] = "pgbouncer"
         if args.replica:
             extra_env["DATABASE_REPLICA_URL"] = args.replica
-        server, base = start_server(served_url, args.workers, args.server, args.port, extra_env)
-        meter = cpu.Meter(server.pid, url, pooler_pid)
+        server, base, parents = start_server(served_url, args.workers, args.server, args.port, extra_env)
+        meter = cpu.Meter(parents, url, pooler_pid)
         try:
             needed = {persona for _name, _path, who in page_list for persona in who if persona not in (SCIM, ANONYMOUS)}
             cookies = {name: session_cookie(base, users[name].username, dataset.PASSWORD) for name in sorted(needed)}
@@ -665,7 +741,7 @@ def main(argv=None):
             "server": {
                 "mode": args.server,
                 "workers": args.workers,
-                "description": SERVERS[args.server]["label"],
+                "description": server_label(args.server),
                 "pooler": args.pooler,
                 "replica": bool(args.replica),
             },
@@ -770,7 +846,7 @@ def render(args, facts, sizes, page_list, queries, visibility, batch, http, outp
         f"run {facts['date']}. Load from a separate process, "
         f"{args.warmup:g} s warm-up then {args.seconds:g} s measured per row and concurrency.",
         "",
-        f"Server: **{args.server}** — {SERVERS[args.server]['label']}, {args.workers} workers"
+        f"Server: **{args.server}** — {server_label(args.server)}, {args.workers} workers"
         + (", through PgBouncer in transaction mode (DATABASE_POOLER=pgbouncer; its CPU counted with the database's)" if args.pooler == "pgbouncer" else "")
         + (", reports/exports/history/audit log from a streaming replica (DATABASE_REPLICA_URL; the database CPU is the primary's only)" if args.replica else "")
         + "."

@@ -6,7 +6,9 @@ serve the measured requests. Around each measured load window the bench reads th
 (user + system, ``/proc/<pid>/stat`` fields 14 and 15) of
 
 - every child of the gunicorn master (the sync or uvicorn workers; the master itself only
-  supervises, and workers live as long as the server), and
+  supervises, and workers live as long as the server); under ``--server proxied`` (nginx in
+  front, ``config/serve_proxied.sh``) the children of the pages' gunicorn master and of nginx's
+  master (its worker processes), not the ASGI workers that hold only the chat's streams, and
 - the PostgreSQL backends of those workers' own connections, and nothing else: the bench starts
   the server with ``PGAPPNAME`` set to ``APPLICATION_NAME`` (libpq sends it as the connection's
   ``application_name``), and a backend counts only when ``pg_stat_activity`` shows that name on
@@ -81,7 +83,9 @@ class Meter:
     ``postgres`` database and under another application name, so it never counts itself)."""
 
     def __init__(self, server_pid, database_url, pooler_pid=None, application_name=APPLICATION_NAME):
-        self.server_pid = server_pid
+        # One process whose children are the serving processes (a gunicorn master), or several
+        # (``--server proxied``: the pages' gunicorn master and nginx's master).
+        self.server_pids = list(server_pid) if isinstance(server_pid, (list, tuple)) else [server_pid]
         self.database_url = database_url
         # PgBouncer (``--pooler pgbouncer``): its process and its children count with the database.
         self.pooler_pid = pooler_pid
@@ -121,7 +125,7 @@ class Meter:
         db = read(self.backend_pids())
         if self.pooler_pid:
             db.update(read([self.pooler_pid, *children(self.pooler_pid)]))
-        return Sample(app=read(children(self.server_pid)), db=db)
+        return Sample(app=read([child for parent in self.server_pids for child in children(parent)]), db=db)
 
     def close(self):
         if self._connection is not None:

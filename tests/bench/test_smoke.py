@@ -3,14 +3,16 @@
 It builds the data set at 1/2000 of R-41 in its own database (operation accounts, task orders and
 chat conversations included), counts queries, compares the visibility queries, serves the app with
 gunicorn and loads every page over HTTP for a second, reading the server's CPU per request
-(gunicorn workers + PostgreSQL backends) around each window. Then it serves the same database under
-uvicorn workers with a connection pool (``--server asgi-pool``) for one page, whose pooled
-connections' backends the meter reads as it reads the sync workers'.
+(gunicorn workers + PostgreSQL backends) around each window. Then it serves the same database as
+``config/serve.sh`` does (``--server proxied``: nginx in front of sync workers for the pages and
+an ASGI worker for the chat's streams) for one page, loaded through nginx, whose workers' CPU the
+meter reads with the pages' workers' and their backends'.
 Nothing here asserts a timing: it checks that every step ran and every page answered 200.
 """
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -18,6 +20,8 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+
+from tests.throwaway import missing
 
 pytestmark = pytest.mark.postgres
 
@@ -61,6 +65,8 @@ def _bench(env, *args):
 
 @pytest.mark.slow
 def test_the_benchmark_runs_end_to_end_at_tiny_scale(tmp_path):
+    if not (shutil.which("nginx") or os.path.exists("/usr/sbin/nginx")):
+        missing("nginx", "apt-get install nginx (config/test.sh installs it): the served run goes through it")
     server = _server()
     password = f":{server['password']}" if server["password"] else ""
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
@@ -77,7 +83,7 @@ def test_the_benchmark_runs_end_to_end_at_tiny_scale(tmp_path):
         )
         if result.returncode == 0:
             served = _bench(
-                env, "--reuse", "--server", "asgi-pool", "--pages", "chat workbench", "--seconds", "1", "--warmup", "0",
+                env, "--reuse", "--server", "proxied", "--pages", "chat workbench", "--seconds", "1", "--warmup", "0",
                 "--in-process-repeat", "2",
                 "--output", str(served_report), "--json", str(served_raw),
             )
@@ -131,10 +137,10 @@ def test_the_benchmark_runs_end_to_end_at_tiny_scale(tmp_path):
     assert f"| {first_page['page']} | {first_page['persona']} | 200 | {first_page['queries']} | {first_page['in_process_cpu']['total_ms']:.1f} (" in text
     assert "Server: **sync**" in text
 
-    # Under ASGI with a pool per worker the connections persist too: the meter reads their backends.
+    # Through nginx to the pages' sync workers, whose connections persist: the meter reads their backends.
     assert served is not None and served.returncode == 0, served.stdout[-3000:] + served.stderr[-3000:]
     served_results = json.loads(served_raw.read_text(encoding="utf-8"))
-    assert served_results["server"]["mode"] == "asgi-pool"
+    assert served_results["server"]["mode"] == "proxied"
     assert {(p["page"], p["persona"]) for p in served_results["pages"]} == {
         ("chat workbench", "owner"),
         ("chat workbench", "chat_staff"),
@@ -145,4 +151,4 @@ def test_the_benchmark_runs_end_to_end_at_tiny_scale(tmp_path):
             assert load["requests"] > 0 and load["errors"] == 0, page
             assert load["cpu"]["app_ms"] > 0 and load["cpu"]["db_ms"] > 0 and load["cpu"]["db_complete"], page
     served_text = served_report.read_text(encoding="utf-8")
-    assert "Server: **asgi-pool**" in served_text and "uvicorn_worker.UvicornWorker" in served_text
+    assert "Server: **proxied**" in served_text and "config/serve_proxied.sh" in served_text
