@@ -15,6 +15,7 @@ from ..models import (
     EffectDaily,
     EnrolledProduct,
 )
+from . import compiled
 from .rights import (
     IN_SCOPE,
     VIEW_CAMPAIGN,
@@ -41,22 +42,9 @@ def viewer_scope(user):
     A page that asks several questions reads it once and passes it to each (``scope=``); it is
     never cached on the user, so a change of department or admin flag shows on the next call.
     """
-    from accounts.models import User
-
     if not (user.is_authenticated and user.is_staff_account):
         return Scope(group_ids=(), contact_ids=())
-    memberships = User.groups.through.objects.filter(user_id=user.pk)
-    contact_perm = permission_id(VIEW_CONTACT_PRODUCTS)
-    groups = memberships.order_by().values_list("group_id", Value("g"))
-    by_person = ContactPersonUserObjectPermission.objects.filter(user_id=user.pk, permission_id=contact_perm)
-    by_group = ContactPersonGroupObjectPermission.objects.filter(
-        group_id__in=memberships.values("group_id"), permission_id=contact_perm
-    )
-    rows = groups.union(
-        by_person.order_by().values_list("content_object_id", Value("c")),
-        by_group.order_by().values_list("content_object_id", Value("c")),
-        all=True,
-    )
+    rows = compiled.scope_rows(user.pk, permission_id(VIEW_CONTACT_PRODUCTS))
     group_ids, contact_ids = set(), set()
     for pk, kind in rows:
         (group_ids if kind == "g" else contact_ids).add(pk)
@@ -68,6 +56,17 @@ def _campaign_permission_ids(user):
     if _counts_in_scope(user):
         perms.append(permission_id(IN_SCOPE))
     return perms
+
+
+def _granted_campaign_ids(user, scope, field):
+    """A ``Q`` on ``field`` (a campaign id): granted to ``user`` or to one of its groups, through
+    the compiled subqueries (``compiled``): the same rows as ``_campaign_grants``' querysets."""
+    perms = _campaign_permission_ids(user)
+    condition = Q(**{f"{field}__in": compiled.person_granted_campaigns(user.pk, perms)})
+    by_group = compiled.group_granted_campaigns(scope.group_ids, perms)
+    if by_group is not None:
+        condition |= Q(**{f"{field}__in": by_group})
+    return condition
 
 
 def _campaign_grants(user, scope):
@@ -88,8 +87,7 @@ def campaigns_visible_to(user, scope=None):
         return tenant_campaigns
     if not user.is_staff_account:
         return Campaign.objects.none()
-    by_person, by_group = _campaign_grants(user, scope or viewer_scope(user))
-    condition = Q(pk__in=by_person.values("content_object_id")) | Q(pk__in=by_group.values("content_object_id"))
+    condition = _granted_campaign_ids(user, scope or viewer_scope(user), "pk")
     if _counts_in_scope(user):
         condition |= Q(scope_whole_tenant=True)
     return tenant_campaigns.filter(is_legacy=False).filter(condition)
@@ -103,10 +101,7 @@ def _in_visible_campaign(user, scope, field):
     admin's pending products at R-41 scale), where the OR is checked row by row during the
     ordered index scan, which stops after one page (a few ms).
     """
-    by_person, by_group = _campaign_grants(user, scope)
-    condition = Q(**{f"{field}__in": by_person.values("content_object_id")}) | Q(
-        **{f"{field}__in": by_group.values("content_object_id")}
-    )
+    condition = _granted_campaign_ids(user, scope, field)
     if _counts_in_scope(user):
         whole = Campaign.objects.filter(tenant_id=user.tenant_id, scope_whole_tenant=True, is_legacy=False)
         condition |= Q(**{f"{field}__in": whole.values("pk")})
