@@ -20,7 +20,7 @@ from utilities.forms import attach_errors
 from accounts import permissions as catalogue
 from utilities.text import normalize_identifier
 
-from . import reports, services
+from . import listing, reports, services
 from .forms import (
     AttentionForm,
     CampaignFilterForm,
@@ -30,6 +30,7 @@ from .forms import (
     ProductFilterForm,
     RejectForm,
 )
+from .listing import wrap_page
 from .models import Campaign
 from .services.effects import TEMPLATE_HEADER, UploadRowErrors
 from .visibility import (
@@ -92,7 +93,7 @@ def _query(request):
 @campaign_right_required
 def campaign_list(request):
     form, campaigns = _filter_campaigns(request, campaigns_visible_to(request.user))
-    page = capped_page(request, campaigns.select_related("contact_person", "creator").order_by("-id"))
+    page = wrap_page(capped_page(request, listing.campaign_rows(campaigns.order_by("-id"))), listing.CampaignRow)
     return render(
         request,
         "campaigns/campaign_list.html",
@@ -188,7 +189,7 @@ def product_list(request):
         products = products.filter(
             Q(title__icontains=q) | Q(shop_name__icontains=q) | Q(product_id=normalize_identifier(q))
         )
-    page = capped_page(request, products.select_related("campaign", "contact_person").order_by("-id"))
+    page = wrap_page(capped_page(request, listing.product_rows(products.order_by("-id"))), listing.ProductRow)
     mark_reviewable(user, page.object_list, scope)  # one query for the page, not one per product
     return render(
         request,

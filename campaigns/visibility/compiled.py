@@ -89,3 +89,46 @@ def group_granted_campaigns(group_ids, permission_ids):
         f"WHERE group_id IN ({_placeholders(group_ids)}) AND permission_id IN ({_placeholders(permission_ids)})"
     )
     return RawSQL(sql, [*group_ids, *permission_ids])
+
+
+@lru_cache(maxsize=None)
+def _campaign_table(quote):
+    from ..models import Campaign
+
+    return quote(_table(Campaign))
+
+
+def campaigns_among(ids, *, tenant_id, user_id, group_ids, permission_ids, whole_tenant):
+    """The set of ids among ``ids`` of ``tenant_id``'s non-legacy campaigns granted to ``user_id``
+    or one of ``group_ids`` under any of ``permission_ids`` (or, with ``whole_tenant``, scoped to
+    the whole organisation). One query; each campaign probes its own grants (``EXISTS`` per id),
+    so the cost follows ``len(ids)``, not the viewer's grant count (``reads._visible_among``)."""
+    if not ids:
+        return set()
+    ids = list(ids)
+    connection = connections[router.db_for_read(CampaignUserObjectPermission)]
+    quote = connection.ops.quote_name
+    campaign = _campaign_table(quote)
+    person, group = _grant_tables(quote)
+    perms = _placeholders(permission_ids)
+    alternatives = [
+        f"EXISTS (SELECT 1 FROM {person} p WHERE p.content_object_id = {campaign}.id "
+        f"AND p.user_id = %s AND p.permission_id IN ({perms}))"
+    ]
+    params = [*ids, tenant_id, False, user_id, *permission_ids]
+    if group_ids:
+        alternatives.append(
+            f"EXISTS (SELECT 1 FROM {group} g WHERE g.content_object_id = {campaign}.id "
+            f"AND g.group_id IN ({_placeholders(group_ids)}) AND g.permission_id IN ({perms}))"
+        )
+        params += [*group_ids, *permission_ids]
+    if whole_tenant:
+        alternatives.append(f"{campaign}.scope_whole_tenant = %s")
+        params.append(True)
+    sql = (
+        f"SELECT id FROM {campaign} WHERE id IN ({_placeholders(ids)}) AND tenant_id = %s AND is_legacy = %s "
+        f"AND ({' OR '.join(alternatives)})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row[0] for row in cursor.fetchall()}
