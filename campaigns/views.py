@@ -30,7 +30,6 @@ from .forms import (
     ProductFilterForm,
     RejectForm,
 )
-from .listing import wrap_page
 from .models import Campaign
 from .services.effects import TEMPLATE_HEADER, UploadRowErrors
 from .visibility import (
@@ -43,6 +42,7 @@ from .visibility import (
     mark_reviewable,
     may_review,
     official_campaigns_for,
+    product_page_or_404,
     products_visible_to,
     tenant_product_or_404,
     viewer_scope,
@@ -93,7 +93,8 @@ def _query(request):
 @campaign_right_required
 def campaign_list(request):
     form, campaigns = _filter_campaigns(request, campaigns_visible_to(request.user))
-    page = wrap_page(capped_page(request, listing.campaign_rows(campaigns.order_by("-id"))), listing.CampaignRow)
+    campaigns = campaigns.order_by("-id")
+    page = listing.campaign_page(request, campaigns)
     return render(
         request,
         "campaigns/campaign_list.html",
@@ -189,7 +190,8 @@ def product_list(request):
         products = products.filter(
             Q(title__icontains=q) | Q(shop_name__icontains=q) | Q(product_id=normalize_identifier(q))
         )
-    page = wrap_page(capped_page(request, listing.product_rows(products.order_by("-id"))), listing.ProductRow)
+    products = products.order_by("-id")
+    page = listing.product_page(request, products)
     mark_reviewable(user, page.object_list, scope)  # one query for the page, not one per product
     return render(
         request,
@@ -221,7 +223,7 @@ def product_detail(request, pk):
 def _render_product(request, pk, reject_form, status=200):
     user = request.user
     scope = viewer_scope(user)
-    product = _visible_product(request, pk, scope)
+    product = product_page_or_404(user, pk, scope)
     can_set_attention = user.is_owner or product.contact_person_id == user.pk
     # A contact person may see a product of a campaign they cannot open: its title, no link.
     campaign_openable = can_view_campaign(user, product.campaign, scope)

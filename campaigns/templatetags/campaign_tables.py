@@ -3,13 +3,15 @@ change-list rows (``items_for_result``): a 25-row page costs a fraction of a mil
 against about ten through the template language, on every list page of the app. Every value is
 escaped with ``utilities.html`` (the text ``format_html`` would write, without its per-call cost)."""
 
+from decimal import Decimal
+
 from django import template
 from django.urls import reverse
 from django.utils.formats import get_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from utilities.formatting import format_count, format_money
+from utilities.formatting import MINUS, format_count, format_money
 from utilities.html import conditional_escape, escape
 
 from ..models import Campaign, EnrolledProduct
@@ -106,19 +108,38 @@ def product_rows(context, products, show_campaign=False):
     return mark_safe("\n".join(rows))
 
 
+def _money_cell(value):
+    """``escape(format_money(value))`` for a report's figures: a ``Decimal`` of two places (what
+    ``exact_figures`` gives) is written directly, digits and separators only, so needs no escaping."""
+    if type(value) is Decimal and value.as_tuple().exponent == -2:
+        text = f"{abs(value):,.2f}"
+        return f"{MINUS}{text}" if value < 0 else text
+    return escape(format_money(value))
+
+
+def _count_cell(value):
+    """``escape(format_count(value))``: an ``int`` is written directly (digits and commas only)."""
+    if type(value) is int:
+        text = f"{abs(value):,}"
+        return f"{MINUS}{text}" if value < 0 else text
+    return escape(format_count(value))
+
+
 @register.simple_tag
 def report_rows(rows):
     """The ``<tr>`` of each row of ``campaigns/report.html`` (up to 500 of them): counts and money
     with thousands separators, money with two decimals (``utilities.formatting``).
 
     One f-string per row instead of ``format_html``: at 400 rows ``format_html``'s per-argument
-    machinery was 40% of the report's CPU; every cell is escaped the same way."""
+    machinery was 40% of the report's CPU; every cell is escaped the same way, except the figures
+    ``exact_figures`` made ``int`` and two-place ``Decimal``, whose text is digits and separators
+    (half of the rest, issue 27)."""
     return mark_safe(
         "".join(
-            f'<tr><td>{conditional_escape(row["label"])}</td><td class="num">{escape(format_count(row["clicks"]))}</td>'
-            f'<td class="num">{escape(format_count(row["paid_orders"]))}</td>'
-            f'<td class="num">{escape(format_money(row["paid_amount"]))}</td>'
-            f'<td class="num">{escape(format_money(row["estimated_service_fee"]))}</td></tr>'
+            f'<tr><td>{conditional_escape(row["label"])}</td><td class="num">{_count_cell(row["clicks"])}</td>'
+            f'<td class="num">{_count_cell(row["paid_orders"])}</td>'
+            f'<td class="num">{_money_cell(row["paid_amount"])}</td>'
+            f'<td class="num">{_money_cell(row["estimated_service_fee"])}</td></tr>'
             for row in rows
         )
     )

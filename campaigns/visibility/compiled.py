@@ -132,3 +132,19 @@ def campaigns_among(ids, *, tenant_id, user_id, group_ids, permission_ids, whole
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {row[0] for row in cursor.fetchall()}
+
+
+def campaign_titles(tenant_id, ids):
+    """``{id: title}`` of ``tenant_id``'s campaigns among ``ids`` (any iterable of ints). One query
+    whose only per-request work is its parameters: a report by campaign names up to 500 of them,
+    and the ORM spent more preparing 500 ``IN`` values than the database spent answering."""
+    ids = list(ids)
+    if not ids:
+        return {}
+    from ..models import Campaign
+
+    connection = connections[router.db_for_read(Campaign)]
+    sql = f"SELECT id, title FROM {_campaign_table(connection.ops.quote_name)} WHERE tenant_id = %s AND id IN ({_placeholders(ids)})"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [tenant_id, *ids])
+        return dict(cursor.fetchall())

@@ -163,7 +163,7 @@ def campaign_titles_for(user, campaign_ids):
     """
     if not user.is_authenticated or user.tenant_id is None or not campaign_ids:
         return {}
-    return dict(Campaign.objects.filter(tenant_id=user.tenant_id, pk__in=list(campaign_ids)).values_list("pk", "title"))
+    return compiled.campaign_titles(user.tenant_id, campaign_ids)
 
 
 def can_view_product(user, product, scope=None):
@@ -189,6 +189,36 @@ def tenant_product_or_404(user, pk, scope=None):
     product = (
         EnrolledProduct.objects.filter(tenant_id=user.tenant_id, pk=pk)
         .select_related("campaign", "contact_person", "reviewed_by")
+        .first()
+    )
+    if product is None or not can_view_product(user, product, scope):
+        raise Http404
+    return product
+
+
+# What the product's page reads of its campaign and of the two accounts it names (their labels):
+# the whole rows were 60 columns to compile and load for a handful shown (issue 27).
+_PAGE_RELATED = (
+    "campaign__tenant_id",
+    "campaign__title",
+    "campaign__is_official",
+    "campaign__is_legacy",
+    "campaign__scope_whole_tenant",
+    *(f"{person}__{field}" for person in ("contact_person", "reviewed_by") for field in ("display_name", "account_name", "username")),
+)
+
+
+def product_page_or_404(user, pk, scope=None):
+    """``tenant_product_or_404`` for the product's page: every column of the product, of its
+    campaign and of its contact person and reviewer only what the page and the checks read
+    (others load on access); ``Http404`` alike."""
+    from django.http import Http404
+
+    product_fields = [f.attname for f in EnrolledProduct._meta.concrete_fields]
+    product = (
+        EnrolledProduct.objects.filter(tenant_id=user.tenant_id, pk=pk)
+        .select_related("campaign", "contact_person", "reviewed_by")
+        .only(*product_fields, *_PAGE_RELATED)
         .first()
     )
     if product is None or not can_view_product(user, product, scope):
