@@ -20,7 +20,7 @@ from utilities.forms import attach_errors
 from accounts import permissions as catalogue
 from utilities.text import normalize_identifier
 
-from . import reports, services
+from . import listing, reports, services
 from .forms import (
     AttentionForm,
     CampaignFilterForm,
@@ -42,6 +42,7 @@ from .visibility import (
     mark_reviewable,
     may_review,
     official_campaigns_for,
+    product_page_or_404,
     products_visible_to,
     tenant_product_or_404,
     viewer_scope,
@@ -92,7 +93,8 @@ def _query(request):
 @campaign_right_required
 def campaign_list(request):
     form, campaigns = _filter_campaigns(request, campaigns_visible_to(request.user))
-    page = capped_page(request, campaigns.select_related("contact_person", "creator").order_by("-id"))
+    campaigns = campaigns.order_by("-id")
+    page = listing.campaign_page(request, campaigns)
     return render(
         request,
         "campaigns/campaign_list.html",
@@ -188,7 +190,8 @@ def product_list(request):
         products = products.filter(
             Q(title__icontains=q) | Q(shop_name__icontains=q) | Q(product_id=normalize_identifier(q))
         )
-    page = capped_page(request, products.select_related("campaign", "contact_person").order_by("-id"))
+    products = products.order_by("-id")
+    page = listing.product_page(request, products)
     mark_reviewable(user, page.object_list, scope)  # one query for the page, not one per product
     return render(
         request,
@@ -220,7 +223,7 @@ def product_detail(request, pk):
 def _render_product(request, pk, reject_form, status=200):
     user = request.user
     scope = viewer_scope(user)
-    product = _visible_product(request, pk, scope)
+    product = product_page_or_404(user, pk, scope)
     can_set_attention = user.is_owner or product.contact_person_id == user.pk
     # A contact person may see a product of a campaign they cannot open: its title, no link.
     campaign_openable = can_view_campaign(user, product.campaign, scope)

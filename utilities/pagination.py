@@ -14,23 +14,40 @@ COUNT_CAP = 1_000
 
 class CappedPaginator(Paginator):
     """Counts at most ``cap`` rows (``SELECT COUNT(*) FROM (… LIMIT cap + 1)``); beyond that the
-    page shows "N+" and deeper pages are reached by narrowing the filters."""
+    page shows "N+" and deeper pages are reached by narrowing the filters.
 
-    def __init__(self, object_list, per_page, cap=COUNT_CAP, **kwargs):
+    ``keys_from``, when given, is the same rows as ``object_list`` in the same order, without
+    the joins and columns only the page shows (``object_list`` is then a queryset of the same
+    model, e.g. a values query of joined columns). It is what is counted, and the page's slice
+    is taken of its primary keys: ``object_list`` joins only the page's rows
+    (``WHERE pk IN (SELECT pk … LIMIT 25 OFFSET n)``), never the ``n`` rows skipped before them."""
+
+    def __init__(self, object_list, per_page, cap=COUNT_CAP, keys_from=None, **kwargs):
         self.cap = cap
         self.is_capped = False
+        self.keys_from = keys_from
         super().__init__(object_list, per_page, **kwargs)
+
+    def page(self, number):
+        if self.keys_from is None:
+            return super().page(number)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        keys = self.keys_from.values("pk")[bottom : bottom + self.per_page]
+        return self._get_page(list(self.object_list.filter(pk__in=keys)), number, self)
 
     @cached_property
     def count(self):
-        counted = self.object_list[: self.cap + 1].count()
+        counted_rows = self.object_list if self.keys_from is None else self.keys_from
+        counted = counted_rows[: self.cap + 1].count()
         self.is_capped = counted > self.cap
         return min(counted, self.cap)
 
 
-def capped_page(request, queryset, per_page=25, cap=COUNT_CAP):
-    """Return the requested ``?page=`` of ``queryset``, counting at most ``cap`` rows."""
-    return CappedPaginator(queryset, per_page, cap=cap).get_page(request.GET.get("page"))
+def capped_page(request, queryset, per_page=25, cap=COUNT_CAP, keys_from=None):
+    """Return the requested ``?page=`` of ``queryset``, counting at most ``cap`` rows (of
+    ``keys_from`` when given: the same rows unjoined, see ``CappedPaginator``)."""
+    return CappedPaginator(queryset, per_page, cap=cap, keys_from=keys_from).get_page(request.GET.get("page"))
 
 
 PAGE_SIZE = 25

@@ -30,8 +30,9 @@ Groups follow the org chart (``orgchart.scope.sync_scope_groups``), so tree move
 rewrite group memberships, never grants.
 
 The package splits by concern: ``rights`` (which catalogue rights open campaigns, permission ids),
-``reads`` (every ``*_visible_to`` and ``*_or_404``), ``grants`` (the only writers of guardian
-rows) and ``explain`` (the permission preview's sentences).
+``reads`` (every ``*_visible_to`` and ``*_or_404``), ``compiled`` (the fixed-shape SQL the reads
+use, written once per process), ``grants`` (the only writers of guardian rows) and ``explain``
+(the permission preview's sentences).
 """
 
 from .explain import *  # noqa: F401,F403

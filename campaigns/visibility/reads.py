@@ -2,19 +2,16 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, Value
+from django.db.models import Q
 
 from accounts import permissions as catalogue
 
 from ..models import (
     Campaign,
-    CampaignGroupObjectPermission,
-    CampaignUserObjectPermission,
-    ContactPersonGroupObjectPermission,
-    ContactPersonUserObjectPermission,
     EffectDaily,
     EnrolledProduct,
 )
+from . import compiled
 from .rights import (
     IN_SCOPE,
     VIEW_CAMPAIGN,
@@ -41,22 +38,9 @@ def viewer_scope(user):
     A page that asks several questions reads it once and passes it to each (``scope=``); it is
     never cached on the user, so a change of department or admin flag shows on the next call.
     """
-    from accounts.models import User
-
     if not (user.is_authenticated and user.is_staff_account):
         return Scope(group_ids=(), contact_ids=())
-    memberships = User.groups.through.objects.filter(user_id=user.pk)
-    contact_perm = permission_id(VIEW_CONTACT_PRODUCTS)
-    groups = memberships.order_by().values_list("group_id", Value("g"))
-    by_person = ContactPersonUserObjectPermission.objects.filter(user_id=user.pk, permission_id=contact_perm)
-    by_group = ContactPersonGroupObjectPermission.objects.filter(
-        group_id__in=memberships.values("group_id"), permission_id=contact_perm
-    )
-    rows = groups.union(
-        by_person.order_by().values_list("content_object_id", Value("c")),
-        by_group.order_by().values_list("content_object_id", Value("c")),
-        all=True,
-    )
+    rows = compiled.scope_rows(user.pk, permission_id(VIEW_CONTACT_PRODUCTS))
     group_ids, contact_ids = set(), set()
     for pk, kind in rows:
         (group_ids if kind == "g" else contact_ids).add(pk)
@@ -70,13 +54,15 @@ def _campaign_permission_ids(user):
     return perms
 
 
-def _campaign_grants(user, scope):
-    """The viewer's campaign grant rows: ``(to the person, to its groups)`` querysets."""
+def _granted_campaign_ids(user, scope, field):
+    """A ``Q`` on ``field`` (a campaign id): granted to ``user`` or to one of its groups, through
+    the compiled subqueries (``compiled``), an ``IN`` per source of grants."""
     perms = _campaign_permission_ids(user)
-    return (
-        CampaignUserObjectPermission.objects.filter(user_id=user.pk, permission_id__in=perms),
-        CampaignGroupObjectPermission.objects.filter(group_id__in=scope.group_ids, permission_id__in=perms),
-    )
+    condition = Q(**{f"{field}__in": compiled.person_granted_campaigns(user.pk, perms)})
+    by_group = compiled.group_granted_campaigns(scope.group_ids, perms)
+    if by_group is not None:
+        condition |= Q(**{f"{field}__in": by_group})
+    return condition
 
 
 def campaigns_visible_to(user, scope=None):
@@ -88,8 +74,7 @@ def campaigns_visible_to(user, scope=None):
         return tenant_campaigns
     if not user.is_staff_account:
         return Campaign.objects.none()
-    by_person, by_group = _campaign_grants(user, scope or viewer_scope(user))
-    condition = Q(pk__in=by_person.values("content_object_id")) | Q(pk__in=by_group.values("content_object_id"))
+    condition = _granted_campaign_ids(user, scope or viewer_scope(user), "pk")
     if _counts_in_scope(user):
         condition |= Q(scope_whole_tenant=True)
     return tenant_campaigns.filter(is_legacy=False).filter(condition)
@@ -103,10 +88,7 @@ def _in_visible_campaign(user, scope, field):
     admin's pending products at R-41 scale), where the OR is checked row by row during the
     ordered index scan, which stops after one page (a few ms).
     """
-    by_person, by_group = _campaign_grants(user, scope)
-    condition = Q(**{f"{field}__in": by_person.values("content_object_id")}) | Q(
-        **{f"{field}__in": by_group.values("content_object_id")}
-    )
+    condition = _granted_campaign_ids(user, scope, field)
     if _counts_in_scope(user):
         whole = Campaign.objects.filter(tenant_id=user.tenant_id, scope_whole_tenant=True, is_legacy=False)
         condition |= Q(**{f"{field}__in": whole.values("pk")})
@@ -137,19 +119,23 @@ def can_view_campaign(user, campaign, scope=None):
         return False
     if campaign.scope_whole_tenant and _counts_in_scope(user):
         return True
-    return _visible_among(user, [campaign.pk], scope, whole_tenant=False).exists()
+    return bool(_visible_among(user, [campaign.pk], scope, whole_tenant=False))
 
 
 def _visible_among(user, ids, scope=None, whole_tenant=True):
-    """The campaigns among ``ids`` that a staff account ``user`` sees (``campaigns_visible_to``'s
-    rule), each probed for its own grants: the cost follows ``len(ids)``, not the viewer's grant
-    count, as the set query's does (it builds the viewer's whole grant list first)."""
-    by_person, by_group = _campaign_grants(user, scope or viewer_scope(user))
-    mine = {"content_object_id": OuterRef("pk")}
-    condition = Q(Exists(by_person.filter(**mine))) | Q(Exists(by_group.filter(**mine)))
-    if whole_tenant and _counts_in_scope(user):
-        condition |= Q(scope_whole_tenant=True)
-    return Campaign.objects.filter(pk__in=ids, tenant_id=user.tenant_id, is_legacy=False).filter(condition)
+    """The set of ids among ``ids`` of the campaigns that a staff account ``user`` sees
+    (``campaigns_visible_to``'s rule), each probed for its own grants: the cost follows
+    ``len(ids)``, not the viewer's grant count, as the set query's does (it builds the viewer's
+    whole grant list first). One query (``compiled.campaigns_among``)."""
+    scope = scope or viewer_scope(user)
+    return compiled.campaigns_among(
+        ids,
+        tenant_id=user.tenant_id,
+        user_id=user.pk,
+        group_ids=scope.group_ids,
+        permission_ids=_campaign_permission_ids(user),
+        whole_tenant=whole_tenant and _counts_in_scope(user),
+    )
 
 
 def campaign_or_404(user, pk, scope=None):
@@ -177,7 +163,7 @@ def campaign_titles_for(user, campaign_ids):
     """
     if not user.is_authenticated or user.tenant_id is None or not campaign_ids:
         return {}
-    return dict(Campaign.objects.filter(tenant_id=user.tenant_id, pk__in=list(campaign_ids)).values_list("pk", "title"))
+    return compiled.campaign_titles(user.tenant_id, campaign_ids)
 
 
 def can_view_product(user, product, scope=None):
@@ -203,6 +189,36 @@ def tenant_product_or_404(user, pk, scope=None):
     product = (
         EnrolledProduct.objects.filter(tenant_id=user.tenant_id, pk=pk)
         .select_related("campaign", "contact_person", "reviewed_by")
+        .first()
+    )
+    if product is None or not can_view_product(user, product, scope):
+        raise Http404
+    return product
+
+
+# What the product's page reads of its campaign and of the two accounts it names (their labels):
+# the whole rows were 60 columns to compile and load for a handful shown (issue 27).
+_PAGE_RELATED = (
+    "campaign__tenant_id",
+    "campaign__title",
+    "campaign__is_official",
+    "campaign__is_legacy",
+    "campaign__scope_whole_tenant",
+    *(f"{person}__{field}" for person in ("contact_person", "reviewed_by") for field in ("display_name", "account_name", "username")),
+)
+
+
+def product_page_or_404(user, pk, scope=None):
+    """``tenant_product_or_404`` for the product's page: every column of the product, of its
+    campaign and of its contact person and reviewer only what the page and the checks read
+    (others load on access); ``Http404`` alike."""
+    from django.http import Http404
+
+    product_fields = [f.attname for f in EnrolledProduct._meta.concrete_fields]
+    product = (
+        EnrolledProduct.objects.filter(tenant_id=user.tenant_id, pk=pk)
+        .select_related("campaign", "contact_person", "reviewed_by")
+        .only(*product_fields, *_PAGE_RELATED)
         .first()
     )
     if product is None or not can_view_product(user, product, scope):
@@ -306,7 +322,7 @@ def mark_reviewable(user, products, scope=None):
         elif has_right(user, catalogue.REVIEW_ENROLLMENTS) and user.is_staff_account:
             # The page's few campaigns probed one by one (at R-41 scale the set query spent
             # 6-30 ms hashing a level-1 admin's 12,000 grants to answer for five campaigns).
-            allowed = set(_visible_among(user, pending, scope).values_list("pk", flat=True))
+            allowed = _visible_among(user, pending, scope)
     for product in products:
         product.reviewable = (
             product.status == EnrolledProduct.Status.PENDING

@@ -96,3 +96,28 @@ def test_query_count_does_not_grow_with_rows(client, world, django_assert_max_nu
         assert len(many_page.object_list) == min(many_page.paginator.count, 25)
 
 # Anonymous visitors and everyone else: tests/test_url_access.py, derived from the URL configuration.
+
+
+@pytest.mark.parametrize("persona", ["owner", "reviewer_in"])
+@pytest.mark.parametrize("page", ["list", "products"])
+def test_deeper_pages_read_the_visible_rows_in_order(client, world, persona, page):
+    """The list pages take a page's ids from the visible rows and read the shown columns for
+    those ids only (``CappedPaginator(keys_from=…)``): every page holds the next visible rows
+    in order, and a page past the end shows the last one."""
+    from campaigns.visibility import campaigns_visible_to, products_visible_to
+
+    user = world.owner if persona == "owner" else world.reviewer_in
+    add_rows(world, 25)
+    client.force_login(user)
+    visible = campaigns_visible_to(user) if page == "list" else products_visible_to(user)
+    expected = list(visible.order_by("-id").values_list("pk", flat=True))
+    assert len(expected) > 25
+
+    shown = []
+    for number in (1, 2):
+        response = client.get(pages(world)[page], {"page": number})
+        shown += [row.pk for row in response.context["page_obj"].object_list]
+    assert shown == expected[:50]
+
+    past_the_end = client.get(pages(world)[page], {"page": 99}).context["page_obj"]
+    assert [row.pk for row in past_the_end.object_list] == expected[(past_the_end.number - 1) * 25 :][:25]
