@@ -94,6 +94,12 @@ def _safe_next(request, fallback):
     return fallback
 
 
+# The columns ``operation_tables.order_rows`` reads of an order and of its task.
+ORDER_ROW_FIELDS = ("id", "number", "amount", "status", "placed_at", "binding_id", "task__title", "task__creator_name")
+# ... and of the operation account, for its ``label``.
+ACCOUNT_FIELDS = ("account__display_name", "account__account_name", "account__username")
+
+
 # The shop's side --------------------------------------------------------------------------
 
 
@@ -151,7 +157,11 @@ def invite(request):
 
 def _binding_page(request, binding, *, refusal=None, status=200):
     orders = (
-        orders_visible_to(request.user).filter(binding=binding).select_related("task").order_by("-placed_at", "-id")
+        orders_visible_to(request.user)
+        .filter(binding=binding)
+        .select_related("task")
+        .only(*ORDER_ROW_FIELDS)
+        .order_by("-placed_at", "-id")
     )
     page = capped_page(request, orders, per_page=PAGE_SIZE)
     return render(
@@ -304,7 +314,9 @@ def _account_choices(user):
 def order_list(request):
     """Every operation account's orders of the shop (R-34), filtered by account, state, date, number."""
     form = OrderFilterForm(request.GET or None, accounts=_account_choices(request.user))
-    orders = form.filter(orders_visible_to(request.user)).select_related("task", "account", "binding")
+    # Only what the order table shows: the binding's columns and the rest of the account row were
+    # read and turned into objects for nothing.
+    orders = form.filter(orders_visible_to(request.user)).select_related("task", "account").only(*ORDER_ROW_FIELDS, *ACCOUNT_FIELDS)
     page = capped_page(request, orders.order_by("-placed_at", "-id"), per_page=PAGE_SIZE)
     return render(
         request,
@@ -453,7 +465,7 @@ def work_orders(request, pk):
     """This person's own orders with one shop, never another account's (R-34)."""
     binding = _my_binding(request, pk)
     form = OrderFilterForm(request.GET or None)
-    orders = form.filter(orders_visible_to(request.user).filter(binding=binding)).select_related("task")
+    orders = form.filter(orders_visible_to(request.user).filter(binding=binding)).select_related("task").only(*ORDER_ROW_FIELDS)
     page = capped_page(request, orders.order_by("-placed_at", "-id"), per_page=PAGE_SIZE)
     return render(
         request,
