@@ -26,7 +26,7 @@ from .models import ORDER_ACTIONS, TaskOrder
 from .selectors import (
     bindings_addressed_to,
     bindings_visible_to,
-    invitations_for,
+    invitations_and_shops_of,
     is_shop_manager,
     open_orders_of,
     orders_visible_to,
@@ -428,11 +428,8 @@ def order_action(request, pk, action):
 @individual_required
 def my_shops(request):
     """The shops this person serves, and the invitations waiting for an answer."""
-    return render(
-        request,
-        "operations/my_shops.html",
-        {"invitations": list(invitations_for(request.user)), "shops": list(shops_of(request.user).order_by("tenant__name"))},
-    )
+    invitations, shops = invitations_and_shops_of(request.user)
+    return render(request, "operations/my_shops.html", {"invitations": invitations, "shops": shops})
 
 
 @login_required  # an invitation not addressed to the viewer does not exist for it: 404

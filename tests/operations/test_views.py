@@ -14,6 +14,7 @@ from operations import services
 from operations.models import OperationBinding, TaskOrder
 
 from tests.personas import reload
+from tests.factories import OwnerFactory, TenantFactory
 from tests.personas import individual, task_for
 
 pytestmark = pytest.mark.django_db
@@ -323,7 +324,7 @@ def _grow(owner, binding, count):
         ("owner", lambda s: reverse("operations:statement", args=[s.binding_a.pk]), 5),
         ("op_a", lambda s: reverse("operations:work_orders", args=[s.binding_a.pk]), 7),
         ("op_a", lambda s: reverse("operations:work", args=[s.binding_a.pk]), 7),
-        ("op_a", lambda s: reverse("operations:my_shops"), 7),
+        ("op_a", lambda s: reverse("operations:my_shops"), 6),
         ("op_a", lambda s: reverse("accounts:dashboard"), 8),
         ("owner", lambda s: reverse("accounts:dashboard"), 13),
     ],
@@ -358,3 +359,23 @@ def test_a_long_statement_is_paged_while_its_totals_and_export_cover_every_order
     assert f"<strong>{total}</strong>" in first and 'rel="next"' in first
     export = client.get(reverse("operations:statement_export", args=[shop.binding_a.pk, "csv"]))
     assert export.content.decode("utf-8-sig").count("\n") >= total + 1
+
+
+def test_my_shops_reads_invitations_and_shops_in_one_query_and_shows_only_the_viewers_open_ones(
+    client, op_a, op_b, shop, django_assert_max_num_queries
+):
+    """``invitations_and_shops_of`` (issue 27) splits one read: a pending invitation is listed to
+    answer, an active binding as a shop, and nothing withdrawn, unbound or addressed to someone else."""
+    third = TenantFactory(slug="initech", name="Initech")
+    third_owner = OwnerFactory(tenant=third, username="initech_owner")
+    withdrawn = services.binding_invite(actor=third_owner, tenant=third, login=op_a.username)
+    services.binding_withdraw(actor=third_owner, binding=withdrawn)
+    pending = services.binding_invite(actor=third_owner, tenant=third, login=op_a.username)
+    services.binding_invite(actor=third_owner, tenant=third, login=op_b.username)  # someone else's
+    client.force_login(op_a)
+
+    with django_assert_max_num_queries(6):
+        response = client.get(reverse("operations:my_shops"))
+
+    assert [b.pk for b in response.context["invitations"]] == [pending.pk]
+    assert [b.tenant.name for b in response.context["shops"]] == ["Acme Shop", "Globex"]
