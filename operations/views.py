@@ -101,6 +101,18 @@ ORDER_ROW_FIELDS = ("id", "number", "amount", "status", "placed_at", "binding_id
 ACCOUNT_FIELDS = ("account__display_name", "account__account_name", "account__username")
 
 
+# ... and what ``operation_tables.binding_rows`` reads of a binding record and its three people.
+BINDING_ROW_FIELDS = (
+    "id",
+    "status",
+    "invited_at",
+    "answered_at",
+    "ended_at",
+    *ACCOUNT_FIELDS,
+    *(f"{person}__{field}" for person in ("invited_by", "ended_by") for field in ("display_name", "account_name", "username")),
+)
+
+
 # The shop's side --------------------------------------------------------------------------
 
 
@@ -126,7 +138,12 @@ def _count_orders_of_page(page, field, attribute, **conditions):
 def account_list(request):
     """Binding records (运营号绑定记录): every invitation and its fate, with open-order counts."""
     form = BindingFilterForm(request.GET or None)
-    bindings = bindings_visible_to(request.user).select_related("account", "invited_by", "ended_by").order_by("-invited_at", "-id")
+    bindings = (
+        bindings_visible_to(request.user)
+        .select_related("account", "invited_by", "ended_by")
+        .only(*BINDING_ROW_FIELDS)
+        .order_by("-invited_at", "-id")
+    )
     if form.is_valid() and form.cleaned_data["status"]:
         bindings = bindings.filter(status=form.cleaned_data["status"])
     page = folded_capped_page(request, bindings, per_page=PAGE_SIZE)

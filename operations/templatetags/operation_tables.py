@@ -5,6 +5,7 @@ tables are (``campaigns/templatetags/campaign_tables.py``): through the template
 every value escaped with ``utilities.html``."""
 
 from django import template
+from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -149,3 +150,23 @@ def task_rows(tasks):
             for task in tasks
         )
     )
+
+
+@register.simple_tag
+def open_task_rows(tasks, binding):
+    """The ``<tr>`` of each open task of ``operations/work_tasks.html``: the operation account's
+    "Place order" link carries the task to the order form of ``binding``."""
+    place = escape(reverse("operations:order_place", args=[binding.pk]))
+    label = escape(_("Place order"))
+    rows = []
+    for task in tasks:
+        description = ""
+        if task.description:
+            description = f'<p class="muted">{linebreaksbr(task.description, autoescape=True)}</p>'
+        rows.append(
+            '<tr data-testid="task-row">'
+            f"<td>{escape(task.title)}{description}</td>"
+            f'<td>{escape(task.creator_name)}</td><td class="num">{format_money(task.fee)}</td><td>{task.deadline.isoformat()}</td>'
+            f'<td><a class="button small" href="{place}?task={task.pk}">{label}</a></td></tr>'
+        )
+    return mark_safe("\n".join(rows))
