@@ -379,3 +379,21 @@ def test_my_shops_reads_invitations_and_shops_in_one_query_and_shows_only_the_vi
 
     assert [b.pk for b in response.context["invitations"]] == [pending.pk]
     assert [b.tenant.name for b in response.context["shops"]] == ["Acme Shop", "Globex"]
+
+
+def test_the_task_area_writes_a_tasks_description_escaped_with_its_line_breaks(client, owner, op_a, shop):
+    services.task_create(
+        actor=owner,
+        tenant=owner.tenant,
+        title="Unboxing <video>",
+        creator_name="小美",
+        fee=Decimal("12.50"),
+        deadline=shop.task.deadline,
+        description="Film it <b>twice</b>\nthen post",
+    )
+    client.force_login(op_a)
+
+    body = client.get(reverse("operations:work", args=[shop.binding_a.pk])).content.decode()
+
+    assert "<td>Unboxing &lt;video&gt;<p class=\"muted\">Film it &lt;b&gt;twice&lt;/b&gt;<br>then post</p></td>" in body
+    assert f'{reverse("operations:order_place", args=[shop.binding_a.pk])}?task=' in body
