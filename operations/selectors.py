@@ -63,6 +63,22 @@ def shops_of(user):
     return OperationBinding.objects.filter(account=user, status=OperationBinding.Status.ACTIVE).select_related("tenant")
 
 
+def invitations_and_shops_of(user):
+    """``(invitations, shops)`` of ``user`` in one query: what ``invitations_for`` (newest first) and
+    ``shops_of`` (by shop name) return, as lists, with the shop and the inviter; two empty lists
+    for anyone but an individual."""
+    if not (user.is_authenticated and user.is_individual):
+        return [], []
+    rows = list(
+        OperationBinding.objects.filter(account=user, status__in=OperationBinding.OPEN_STATUSES)
+        .select_related("tenant", "invited_by")
+        .order_by("-invited_at", "-id")
+    )
+    invitations = [row for row in rows if row.status == OperationBinding.Status.PENDING]
+    shops = sorted((row for row in rows if row.status == OperationBinding.Status.ACTIVE), key=lambda row: row.tenant.name)
+    return invitations, shops
+
+
 def tasks_visible_to(user):
     """A manager's shop's tasks; for an individual, the open tasks of the shops it actively serves."""
     if is_shop_manager(user):

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
+from django.db.models import Case, Count, Q, When
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -10,7 +10,7 @@ from accounts.models import User
 from utilities.forms import attach_errors
 
 from . import services
-from .forms import DepartmentForm, PositionForm, departments_with_paths
+from .forms import DepartmentForm, PositionForm
 from .models import Department, Position
 from accounts.permissions import CATALOGUE
 
@@ -19,32 +19,58 @@ def _departments(request):
     return Department.objects.filter(tenant_id=request.user.tenant_id)
 
 
+class TreeNode:
+    """One department of the org chart page: what ``org_tree.department_tree`` writes of it."""
+
+    __slots__ = ("pk", "name", "path", "parent_id", "level", "staff_count", "subtree_count", "admin_names", "nodes")
+
+    def __init__(self, pk, name, path, parent_id, level):
+        self.pk, self.name, self.path, self.parent_id, self.level = pk, name, path, parent_id, level
+        self.staff_count = self.subtree_count = 0
+        self.admin_names = []
+        self.nodes = []
+
+
 def build_tree(tenant):
-    """Return the tenant's departments as nested nodes with direct and subtree staff counts."""
-    departments = departments_with_paths(tenant)
-    counts = dict(
-        User.objects.filter(tenant=tenant, kind=User.Kind.STAFF, department__isnull=False)
-        .exclude(status=User.Status.RESIGNED)
-        .values_list("department")
-        .annotate(n=Count("pk"))
-    )
-    admins = {}
-    for pk, department_id, label, name in (
-        User.objects.filter(tenant=tenant, kind=User.Kind.STAFF, is_department_admin=True)
-        .exclude(status=User.Status.RESIGNED)
-        .values_list("pk", "department_id", "display_name", "account_name")
+    """Return ``(roots, departments)``: the tenant's departments as nested ``TreeNode`` with direct
+    and subtree staff counts and their admins' names, roots and children in tree order.
+
+    Two queries of plain tuples: the departments, and the staff grouped by department with each
+    admin apart (an admin's row keeps its id and names, everyone else's collapses into one count
+    per department). Model instances and a third query cost about a third of the page.
+    """
+    departments, by_id = [], {}
+    for pk, name, parent_id, level in (
+        Department.objects.filter(tenant=tenant).order_by("tree_id", "lft").values_list("pk", "name", "parent_id", "level")
     ):
-        admins.setdefault(department_id, []).append(label or name)
-    by_id, roots = {}, []
-    for department in departments:
-        department.staff_count = counts.get(department.pk, 0)
-        department.subtree_count = 0
-        department.admin_names = admins.get(department.pk, [])
-        department.nodes = []
-        by_id[department.pk] = department
-    for department in departments:
-        parent = by_id.get(department.parent_id)
-        (parent.nodes if parent else roots).append(department)
+        parent = by_id.get(parent_id)
+        node = TreeNode(pk, name, f"{parent.path}/{name}" if parent is not None else name, parent_id, level)
+        by_id[pk] = node
+        departments.append(node)
+    admin = Q(is_department_admin=True)
+    groups = (
+        User.objects.filter(tenant=tenant, kind=User.Kind.STAFF)
+        .exclude(status=User.Status.RESIGNED)
+        .annotate(
+            admin_pk=Case(When(admin, then="pk")),
+            admin_label=Case(When(admin, then="display_name")),
+            admin_name=Case(When(admin, then="account_name")),
+        )
+        .values_list("department_id", "admin_pk", "admin_label", "admin_name")
+        .annotate(n=Count("pk"))
+        .order_by("admin_pk")
+    )
+    for department_id, admin_pk, label, name, count in groups:
+        node = by_id.get(department_id)
+        if node is None:  # staff without a department
+            continue
+        node.staff_count += count
+        if admin_pk is not None:
+            node.admin_names.append(label or name)
+    roots = []
+    for node in departments:
+        parent = by_id.get(node.parent_id)
+        (parent.nodes if parent else roots).append(node)
     for department in departments:
         node = department
         while node is not None:

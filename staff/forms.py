@@ -62,14 +62,17 @@ class StaffFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False)
 
     def __init__(self, *args, tenant, departments, **kwargs):
+        """``departments``: ``{pk: path}`` of the departments to offer, in tree order."""
         super().__init__(*args, **kwargs)
-        paths = {d.pk: d.path for d in departments}
+        paths = departments
         self.fields["department"].queryset = Department.objects.filter(pk__in=paths).order_by("tree_id", "lft")
         # The options from the departments the view already read (in tree order), not from a
         # second query and 100 more model instances; the queryset still validates the choice.
         self.fields["department"].choices = [("", self.fields["department"].empty_label), *paths.items()]
         self.fields["department"].help_text = _("Sub-departments included.")
-        self.fields["position"].queryset = Position.objects.filter(tenant=tenant)
+        self.fields["position"].queryset = positions = Position.objects.filter(tenant=tenant)
+        # The same for the positions: their ids and names, no model instances, no server-side cursor.
+        self.fields["position"].choices = [("", self.fields["position"].empty_label), *positions.values_list("pk", "name")]
         self.fields["status"].choices = [("", _("All but resigned")), *User.Status.choices]
 
 

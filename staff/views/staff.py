@@ -18,9 +18,8 @@ from accounts.services import freeze as freeze_services
 from accounts.services import security as security_services
 from accounts.services import staff as staff_services
 from accounts.services.sessions import sessions_of
-from orgchart.forms import departments_with_paths
-from orgchart.scope import admin_departments, describe_scope
-from orgchart.selectors import effective_permissions
+from orgchart.scope import describe_scope
+from orgchart.selectors import department_paths, effective_permissions
 from utilities.forms import attach_errors
 from utilities.pagination import paginate
 from utilities.trees import subtree_filter
@@ -40,34 +39,60 @@ __all__ = [
 ]
 
 
+# The columns the staff table and the temporary-account table read of each row (``staff_tables``):
+# a staff row has some thirty, most of them read and converted for nothing.
+STAFF_ROW_FIELDS = (
+    "id",
+    "username",
+    "account_name",
+    "display_name",
+    "mobile",
+    "status",
+    "identity_status",
+    "is_department_admin",
+    "department_id",
+    "position__name",
+    "temporary_starts_at",
+    "temporary_ends_at",
+)
+
+
 def _require_staff_list(request):
     if not can_list_staff(request.user):
         raise PermissionDenied
 
 
 def _departments_in_scope(user):
-    departments = departments_with_paths(user.tenant)
+    """``{pk: path}`` of the departments whose staff ``user`` lists, in tree order: all of the
+    tenant's for the main account, the admin's subtree for a department admin (R-5)."""
+    departments = department_paths(user.tenant_id)
     if user.is_owner:
-        return departments
-    root = admin_departments(user).first()
-    return [d for d in departments if d.tree_id == root.tree_id and root.lft <= d.lft and d.rght <= root.rght]
+        return {pk: path for pk, path, *_tree in departments}
+    root = next((row for row in departments if row[0] == user.department_id), None)
+    if root is None:
+        return {}
+    _pk, _path, tree_id, lft, rght = root
+    return {pk: path for pk, path, tree, left, right in departments if tree == tree_id and lft <= left and right <= rght}
 
 
-def _with_paths(rows, departments):
-    paths = {d.pk: d.path for d in departments}
+def _with_paths(rows, paths):
     for row in rows:
         row.department_path = paths.get(row.department_id, "")
     return rows
 
 
 def _filtered_staff(request, resigned):
-    departments = _departments_in_scope(request.user)
-    form = StaffFilterForm(request.GET or None, tenant=request.user.tenant, departments=departments)
-    staff = staff_visible_to(request.user).select_related("position")
+    """``(form, staff, paths, filtered)``: the filter form, the staff it selects in list order, the
+    ``{pk: path}`` of the departments in scope, and whether any filter narrowed the list."""
+    paths = _departments_in_scope(request.user)
+    form = StaffFilterForm(request.GET or None, tenant=request.user.tenant, departments=paths)
+    staff = staff_visible_to(request.user).select_related("position").only(*STAFF_ROW_FIELDS)
     if resigned:
         staff = staff.filter(status=User.Status.RESIGNED)
+    filtered = False
     if form.is_valid():
         data = form.cleaned_data
+        filtered = any(data.values())
         if data["q"]:
             q = data["q"].strip()
             staff = staff.filter(Q(display_name__icontains=q) | Q(account_name__icontains=q) | Q(mobile__contains=q))
@@ -82,12 +107,12 @@ def _filtered_staff(request, resigned):
                 staff = staff.exclude(status=User.Status.RESIGNED)
     elif not resigned:
         staff = staff.exclude(status=User.Status.RESIGNED)
-    return form, staff.order_by("account_name"), departments
+    return form, staff.order_by("account_name"), paths, filtered
 
 
 def _render_list(request, resigned):
     _require_staff_list(request)
-    form, staff, departments = _filtered_staff(request, resigned)
+    form, staff, paths, filtered = _filtered_staff(request, resigned)
     temporaries = []
     if not resigned:
         # Temporary accounts are listed on their own, with their window (R-20).
@@ -97,13 +122,14 @@ def _render_list(request, resigned):
                 .filter(temporary_ends_at__isnull=False)
                 .exclude(status=User.Status.RESIGNED)
                 .select_related("position")
+                .only(*STAFF_ROW_FIELDS)
                 .order_by("temporary_starts_at", "account_name")
             ),
-            departments,
+            paths,
         )
         staff = staff.filter(temporary_ends_at__isnull=True)
     page = paginate(request, staff)
-    _with_paths(page.object_list, departments)
+    page.object_list = _with_paths(list(page.object_list), paths)
     query = request.GET.copy()
     query.pop("page", None)
     tenant = request.user.tenant
@@ -116,7 +142,9 @@ def _render_list(request, resigned):
         "temporaries": temporaries,
     }
     if request.user.is_owner:
-        context["seats_used"] = staff_services.seats_used(tenant)
+        # Unfiltered, the main account's list is exactly the seats held (``seat_counts``): all
+        # staff but the resigned and the temporary. Its count is the seats used, one query fewer.
+        context["seats_used"] = page.paginator.count if not (filtered or resigned) else staff_services.seats_used(tenant)
         context["quota"] = tenant.staff_quota
         context["temporary_used"] = len(temporaries)
         context["temporary_quota"] = tenant.temporary_quota

@@ -14,6 +14,7 @@ from operations import services
 from operations.models import OperationBinding, TaskOrder
 
 from tests.personas import reload
+from tests.factories import OwnerFactory, TenantFactory
 from tests.personas import individual, task_for
 
 pytestmark = pytest.mark.django_db
@@ -316,14 +317,14 @@ def _grow(owner, binding, count):
 @pytest.mark.parametrize(
     "persona,url_of,limit",
     [
-        ("owner", lambda s: reverse("operations:order_list"), 6),
-        ("owner", lambda s: reverse("operations:account_list"), 5),
-        ("owner", lambda s: reverse("operations:task_list"), 5),
-        ("owner", lambda s: reverse("operations:account_detail", args=[s.binding_a.pk]), 7),
-        ("owner", lambda s: reverse("operations:statement", args=[s.binding_a.pk]), 6),
-        ("op_a", lambda s: reverse("operations:work_orders", args=[s.binding_a.pk]), 8),
-        ("op_a", lambda s: reverse("operations:work", args=[s.binding_a.pk]), 9),
-        ("op_a", lambda s: reverse("operations:my_shops"), 7),
+        ("owner", lambda s: reverse("operations:order_list"), 5),
+        ("owner", lambda s: reverse("operations:account_list"), 4),
+        ("owner", lambda s: reverse("operations:task_list"), 4),
+        ("owner", lambda s: reverse("operations:account_detail", args=[s.binding_a.pk]), 6),
+        ("owner", lambda s: reverse("operations:statement", args=[s.binding_a.pk]), 5),
+        ("op_a", lambda s: reverse("operations:work_orders", args=[s.binding_a.pk]), 7),
+        ("op_a", lambda s: reverse("operations:work", args=[s.binding_a.pk]), 7),
+        ("op_a", lambda s: reverse("operations:my_shops"), 6),
         ("op_a", lambda s: reverse("accounts:dashboard"), 8),
         ("owner", lambda s: reverse("accounts:dashboard"), 13),
     ],
@@ -358,3 +359,41 @@ def test_a_long_statement_is_paged_while_its_totals_and_export_cover_every_order
     assert f"<strong>{total}</strong>" in first and 'rel="next"' in first
     export = client.get(reverse("operations:statement_export", args=[shop.binding_a.pk, "csv"]))
     assert export.content.decode("utf-8-sig").count("\n") >= total + 1
+
+
+def test_my_shops_reads_invitations_and_shops_in_one_query_and_shows_only_the_viewers_open_ones(
+    client, op_a, op_b, shop, django_assert_max_num_queries
+):
+    """``invitations_and_shops_of`` (issue 27) splits one read: a pending invitation is listed to
+    answer, an active binding as a shop, and nothing withdrawn, unbound or addressed to someone else."""
+    third = TenantFactory(slug="initech", name="Initech")
+    third_owner = OwnerFactory(tenant=third, username="initech_owner")
+    withdrawn = services.binding_invite(actor=third_owner, tenant=third, login=op_a.username)
+    services.binding_withdraw(actor=third_owner, binding=withdrawn)
+    pending = services.binding_invite(actor=third_owner, tenant=third, login=op_a.username)
+    services.binding_invite(actor=third_owner, tenant=third, login=op_b.username)  # someone else's
+    client.force_login(op_a)
+
+    with django_assert_max_num_queries(6):
+        response = client.get(reverse("operations:my_shops"))
+
+    assert [b.pk for b in response.context["invitations"]] == [pending.pk]
+    assert [b.tenant.name for b in response.context["shops"]] == ["Acme Shop", "Globex"]
+
+
+def test_the_task_area_writes_a_tasks_description_escaped_with_its_line_breaks(client, owner, op_a, shop):
+    services.task_create(
+        actor=owner,
+        tenant=owner.tenant,
+        title="Unboxing <video>",
+        creator_name="小美",
+        fee=Decimal("12.50"),
+        deadline=shop.task.deadline,
+        description="Film it <b>twice</b>\nthen post",
+    )
+    client.force_login(op_a)
+
+    body = client.get(reverse("operations:work", args=[shop.binding_a.pk])).content.decode()
+
+    assert "<td>Unboxing &lt;video&gt;<p class=\"muted\">Film it &lt;b&gt;twice&lt;/b&gt;<br>then post</p></td>" in body
+    assert f'{reverse("operations:order_place", args=[shop.binding_a.pk])}?task=' in body

@@ -182,6 +182,27 @@ def test_a_department_admins_view_follows_a_move_of_the_tree(client, owner, org,
     assert "west_staff" in listed(client.get(reverse("staff:list")))
 
 
+def test_a_department_admins_filter_offers_only_their_subtree(client, everyone, org, east_admin, west_staff):
+    """The options and the scope come from one read of the tenant's departments (issue 27): the
+    admin's subtree is cut from it, and nothing outside it is offered, listed or counted."""
+    from tests.personas import temporary
+
+    temporary(west_staff)  # a temporary account outside the subtree: not in its own section either
+    client.force_login(east_admin)
+
+    page = client.get(reverse("staff:list"))
+
+    options = dict(page.context["filter_form"].fields["department"].choices)
+    assert set(options) - {""} == {org.east.pk, org.east_one.pk}
+    assert options[org.east_one.pk] == "Sales/East/East One"
+    body = page.content.decode()
+    assert "Sales/West" not in body and ">Ops<" not in body
+    assert "west_staff" not in body and page.context["temporaries"] == []
+    assert page.context["page_obj"].paginator.count == 3
+    refused = client.get(reverse("staff:list"), {"department": org.west.pk})
+    assert "west_staff" not in listed(refused) and refused.context["page_obj"].paginator.count == 3
+
+
 # --- the owner's list: seats, filters ----------------------------------------------------------
 
 
@@ -189,6 +210,23 @@ def test_the_owner_sees_seats_used_of_the_quota(owner_client, everyone):
     response = owner_client.get(reverse("staff:list"))
 
     assert "6 of 50 seats used." in response.content.decode()
+
+
+def test_seats_used_count_every_seat_whether_or_not_the_list_is_filtered(owner_client, everyone, west_staff):
+    """Unfiltered, the list's own count is the seats used (one query fewer); a filter, a temporary
+    account and the resigned list do not change the figure (R-11, R-20)."""
+    from tests.personas import temporary
+
+    temporary(west_staff)  # a temporary account holds no seat
+
+    unfiltered = owner_client.get(reverse("staff:list"))
+    filtered = owner_client.get(reverse("staff:list"), {"q": "east_one"})
+    paged = owner_client.get(reverse("staff:list"), {"page": "1"})
+
+    for response in (unfiltered, filtered, paged):
+        assert "5 of 50 seats used." in response.content.decode()
+    assert listed(filtered) == {"east_one_staff"}
+    assert unfiltered.context["page_obj"].paginator.count == 5
 
 
 ACTIVE_AFTER_CHANGES = {"east_admin", "plain_staff", "east_one_staff", "west_staff"}
@@ -245,12 +283,12 @@ def test_staff_list_queries_do_not_grow_with_rows(client, owner, org, east_admin
         StaffFactory(tenant=owner.tenant, department=org.east_one if i % 2 else org.west, position=org.clerk)
 
     client.force_login(owner)
-    with django_assert_max_num_queries(10):  # 9, plus the temporary accounts section (R-20)
+    with django_assert_max_num_queries(9):  # 8, plus the temporary accounts section (R-20)
         assert client.get(reverse("staff:list")).status_code == 200
     with django_assert_max_num_queries(11):  # one more to check the chosen department
         assert client.get(reverse("staff:list"), {"department": org.sales.pk, "q": "staff"}).status_code == 200
     client.force_login(east_admin)
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(12):
         response = client.get(reverse("staff:list"))
     assert response.context["page_obj"].paginator.count == 1 + (rows // 2)
 
