@@ -390,7 +390,8 @@ class Conversation(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["tenant", "assignee", "status"], name="chat_conv_tenant_assignee"),
-            models.Index(fields=["tenant", "-created_at"], name="chat_conv_tenant_created"),
+            # The history's order (newest first, then id): a search walks it and stops at the capped count.
+            models.Index(fields=["tenant", "-created_at", "-id"], name="chat_conv_tenant_created_id"),
             models.Index(fields=["buyer_ip", "created_at"], name="chat_conv_ip_created"),
             models.Index(fields=["tenant", "waiting_since", "id"], name="chat_conv_tenant_waiting"),
         ]
