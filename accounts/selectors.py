@@ -1,8 +1,5 @@
 """Reads of the accounts app, always scoped to the viewer."""
 
-import threading
-from collections import OrderedDict
-
 from utilities.cache import Generations
 from utilities.trees import subtree_filter
 
@@ -18,37 +15,9 @@ def inbox_for(user):
 _unread = Generations("unread", timeout_seconds=3600)
 
 
-# A user of a tenant loaded through ``accounts.user_cache`` carries its tenant's data generation,
-# which the database moves on every write to the inbox (``accounts`` migration 0021): its count is
-# kept in this process under it, with no round trip to the shared cache (issue 27).
-_UNREAD_ENTRIES = 4096
-_unread_kept = OrderedDict()
-_unread_lock = threading.Lock()
-
-
 def unread_count(user):
     """How many inbox messages ``user`` has not read (an int), cached until one arrives or is read."""
-    generation, user_key = getattr(user, "data_generation", None), getattr(user, "cache_key", None)
-    if generation is None or user_key is None:
-        return _unread.get(user.pk, "count", lambda: Notification.objects.filter(recipient=user, read_at__isnull=True).count())
-    key = (user_key, generation)
-    with _unread_lock:
-        count = _unread_kept.get(key)
-        if count is not None:
-            _unread_kept.move_to_end(key)
-            return count
-    count = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
-    with _unread_lock:
-        _unread_kept[key] = count
-        while len(_unread_kept) > _UNREAD_ENTRIES:
-            _unread_kept.popitem(last=False)
-    return count
-
-
-def clear_unread():
-    """Forget the unread counts kept in this process (tests)."""
-    with _unread_lock:
-        _unread_kept.clear()
+    return _unread.get(user.pk, "count", lambda: Notification.objects.filter(recipient=user, read_at__isnull=True).count())
 
 
 def unread_changed(*user_ids):

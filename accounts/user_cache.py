@@ -39,8 +39,8 @@ LOCAL_ENTRIES = 2048
 SHARED_TIMEOUT_SECONDS = 3600  # keys carry their generation: an old one is only ever unused
 
 # One round trip, three primary-key lookups; raw SQL, for it runs on every request. The tenant's
-# data generation (``accounts.data_generation``) comes along for the pages that key on it (the
-# dashboard's panels, the unread badge), so that none of them reads it again.
+# data generation (``accounts.data_generation``) comes along for the dashboard's panels, which key
+# on it, so that the dashboard does not read it again.
 GENERATION_SQL = """
 SELECT u.cache_generation, u.password, u.date_joined, u.username, t.cache_generation, t.created_at,
        u.tenant_id, d.generation
@@ -111,5 +111,5 @@ def cached_user(user_id, load):
         _local_set(key, data)
     user = pickle.loads(data)
     user.cache_key = key  # what the layout's kept parts are keyed by (accounts.layout)
-    user.data_generation = data_generation  # read with it: the dashboard and the badge key on it
+    user.data_generation = data_generation  # read with it: the dashboard's panels key on it
     return user

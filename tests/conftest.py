@@ -63,14 +63,12 @@ def empty_cache():
     from django.core.cache import cache
 
     from accounts import dashboard, layout
-    from accounts.selectors import clear_unread
     from accounts.user_cache import clear_local
 
     cache.clear()
     clear_local()  # the logged-in user's copies in this process's memory (issue 27)
     layout.clear()  # and the layout's parts kept for it
     dashboard.clear()  # and the dashboards' panels
-    clear_unread()  # and the inbox badges' counts
 
 
 def pytest_collection_modifyitems(config, items):

@@ -190,22 +190,3 @@ def test_each_request_gets_its_own_csrf_token_in_kept_panels(client, world):
         assert tokens and all(len(token) == 64 for token in tokens)
         assert dashboard.CSRF_HOLE not in page
 
-
-def badge(client):
-    found = re.search(r'data-testid="unread-count">(\d+)<', client.get(DASHBOARD).content.decode())
-    return int(found.group(1)) if found else 0
-
-
-def test_the_inbox_badge_follows_bare_writes_at_the_next_request(client, world, django_assert_max_num_queries):
-    user = world.reviewer_in
-    client.force_login(user)
-    before = badge(client)
-    with django_assert_max_num_queries(3):  # warm: the session, the generations, nothing for the badge
-        client.get(reverse("accounts:sessions"))
-
-    Notification.objects.bulk_create([Notification(tenant=world.tenant, recipient=user, subject="x")])
-    assert badge(client) == before + 1
-    Notification.objects.filter(recipient=user).update(read_at=F("created_at"))
-    assert badge(client) == 0
-    Notification.objects.filter(recipient=user).update(read_at=None)
-    assert badge(client) == Notification.objects.filter(recipient=user).count()
