@@ -204,15 +204,11 @@ def clear():
 
 def _cache_key(user):
     """The key a viewer's panels are kept under, or ``None`` (not kept: no ``cache_key``, as for a
-    user not loaded through ``accounts.user_cache``, or no tenant). No query: the generation came
-    with the user's key."""
+    user not loaded through ``accounts.user_cache``, or no tenant). One query: the generation."""
     user_key = getattr(user, "cache_key", None)
     if user_key is None or user.tenant_id is None:
         return None
-    generation = getattr(user, "data_generation", None)  # read with the user's key (accounts.user_cache)
-    if generation is None:
-        generation = data_generation(user.tenant_id)
-    return (user_key, generation, get_language(), get_script_prefix(), timezone.localdate())
+    return (user_key, data_generation(user.tenant_id), get_language(), get_script_prefix(), timezone.localdate())
 
 
 def _kept_html(key):

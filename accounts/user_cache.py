@@ -21,8 +21,7 @@ whose outage only costs the database read). Neither can serve a stale copy: the 
 the database on every request. A value read just as a writer commits may be newer than its
 key's generation, never older (the generation is read first).
 
-``cached_user(user_id, load)``: the user (its ``cache_key`` set to the key it was read under and
-``data_generation`` to its tenant's, ``accounts.data_generation``), or
+``cached_user(user_id, load)``: the user (its ``cache_key`` set to the key it was read under), or
 ``None`` when the row is gone. ``load(user_id)`` reads the row (and computes the permission set)
 on a miss.
 """
@@ -38,14 +37,10 @@ from django.db import connection
 LOCAL_ENTRIES = 2048
 SHARED_TIMEOUT_SECONDS = 3600  # keys carry their generation: an old one is only ever unused
 
-# One round trip, three primary-key lookups; raw SQL, for it runs on every request. The tenant's
-# data generation (``accounts.data_generation``) comes along for the dashboard's panels, which key
-# on it, so that the dashboard does not read it again.
+# One round trip, two primary-key lookups; raw SQL, for it runs on every request.
 GENERATION_SQL = """
-SELECT u.cache_generation, u.password, u.date_joined, u.username, t.cache_generation, t.created_at,
-       u.tenant_id, d.generation
+SELECT u.cache_generation, u.password, u.date_joined, u.username, t.cache_generation, t.created_at
 FROM accounts_user u LEFT JOIN accounts_tenant t ON t.id = u.tenant_id
-LEFT JOIN accounts_datageneration d ON d.tenant_id = u.tenant_id
 WHERE u.id = %s
 """
 
@@ -53,23 +48,16 @@ _local = OrderedDict()
 _lock = threading.Lock()
 
 
-def _generations(user_id):
-    """``(key, data_generation)`` of ``user_id``: ``generation_key``'s key, and its tenant's data
-    generation (an int; ``None`` for a user without a tenant); ``(None, None)`` when there is no such row."""
+def generation_key(user_id):
+    """The cache key of ``user_id``'s current state (a string), or ``None`` when there is no such row."""
     with connection.cursor() as cursor:
         cursor.execute(GENERATION_SQL, [user_id])
         row = cursor.fetchone()
     if row is None:
-        return None, None
-    user_generation, password, joined, username, tenant_generation, tenant_created, tenant_id, data_generation = row
+        return None
+    user_generation, password, joined, username, tenant_generation, tenant_created = row
     identity = hashlib.blake2b(f"{password}|{joined}|{username}|{tenant_created}".encode(), digest_size=12).hexdigest()
-    key = f"user:{user_id}:{user_generation}:{tenant_generation or 0}:{identity}"
-    return key, (None if tenant_id is None else data_generation or 0)
-
-
-def generation_key(user_id):
-    """The cache key of ``user_id``'s current state (a string), or ``None`` when there is no such row."""
-    return _generations(user_id)[0]
+    return f"user:{user_id}:{user_generation}:{tenant_generation or 0}:{identity}"
 
 
 def _local_get(key):
@@ -96,7 +84,7 @@ def clear_local():
 
 def cached_user(user_id, load):
     """The user ``user_id`` (a fresh object for this request), or ``None`` when the row is gone."""
-    key, data_generation = _generations(user_id)
+    key = generation_key(user_id)
     if key is None:
         return None
     data = _local_get(key)
@@ -111,5 +99,4 @@ def cached_user(user_id, load):
         _local_set(key, data)
     user = pickle.loads(data)
     user.cache_key = key  # what the layout's kept parts are keyed by (accounts.layout)
-    user.data_generation = data_generation  # read with it: the dashboard's panels key on it
     return user
