@@ -24,6 +24,8 @@ echo "==> Loading demo data"
 # The customer chat's sweep every 30 s: a member whose browser is gone past the grace
 # period hands its buyers on, and queued buyers are served as room frees.
 .venv/bin/python manage.py chat_sweep --schedule
+# The dashboard's change log (PostgreSQL) folded into one row per tenant every 5 minutes (issue 27).
+.venv/bin/python manage.py prune_data_changes --schedule
 .venv/bin/python manage.py db_worker --no-reload -v 0 &
 worker=$!
 trap 'kill $worker 2>/dev/null || true' EXIT INT TERM

@@ -1,4 +1,4 @@
-"""A tenant's data generation and the triggers on the accounts tables its dashboard reads (issue 27;
+"""A tenant's data generation (SQLite's counters, PostgreSQL's change log) and the triggers on the accounts tables its dashboard reads (issue 27;
 ``accounts.data_generation``)."""
 
 from django.db import migrations, models
@@ -31,6 +31,19 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'data generation',
                 'verbose_name_plural': 'data generations',
+            },
+        ),
+        migrations.CreateModel(
+            name='DataChange',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('tenant_id', models.BigIntegerField(verbose_name='tenant')),
+                ('changes', models.BigIntegerField(default=1, verbose_name='changes')),
+            ],
+            options={
+                'verbose_name': 'data change',
+                'verbose_name_plural': 'data changes',
+                'indexes': [models.Index(fields=['tenant_id', 'id', 'changes'], name='accounts_datachange_tenant')],
             },
         ),
         migration_operation(TABLES),
