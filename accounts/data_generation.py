@@ -60,8 +60,8 @@ def prune():
     Returns the number of rows deleted (an int), 0 also when another prune holds the prune lock.
     Safe at any time and alongside any writer: writers only append, a row committing during the
     prune is left for the next one, and the rows' ``changes`` move to the row kept in the same
-    transaction, so no reader sees a generation go back or repeat (at most it sees a new one: one
-    cache miss)."""
+    transaction: the generation a reader reads is the same before and after (no cache miss), and a
+    row committed late, folded by a later prune, still moves it."""
     if connection.vendor != "postgresql":
         return 0
     with transaction.atomic(), connection.cursor() as cursor:
