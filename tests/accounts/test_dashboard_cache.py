@@ -266,3 +266,21 @@ def test_a_commit_out_of_order_across_prunes_still_moves_the_generation():
     prune()  # now folds A's row too: a reader keyed before A's commit must still miss
     assert DataChange.objects.filter(tenant_id=owner.tenant_id).count() == 1
     assert data_generation(owner.tenant_id) != seen
+
+
+def test_the_worker_and_the_command_prune(world):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from accounts.tasks import prune_data_changes_periodic
+
+    EnrolledProduct.objects.filter(pk=world.p_pending.pk).update(product_id="1000091")
+    kept = data_generation(world.tenant.pk)
+    out = StringIO()
+    call_command("prune_data_changes", stdout=out)
+    assert "change-log rows folded" in out.getvalue()
+    assert prune_data_changes_periodic.call() == 0  # already folded; it re-queues itself (not in tests)
+    assert data_generation(world.tenant.pk) == kept
+    if connection.vendor == "postgresql":
+        assert DataChange.objects.filter(tenant_id=world.tenant.pk).count() == 1
