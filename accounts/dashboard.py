@@ -8,14 +8,30 @@ dashboard shows campaign figures without ``accounts`` importing ``campaigns``.
 Every panel reads through the same visibility entry points as the list page it links to
 (``accounts.selectors``, ``campaigns.visibility``), counts at most ``COUNT_CAP`` rows and reads
 a fixed number of queries whatever the tenant's size (R-41).
+
+The panels are served from a cache kept by the writers (issue 27, ``render_panels``): their HTML
+is kept in this process per viewer (the user's ``cache_key``: its row, rights, position and
+tenant), per its tenant's data generation (``accounts.data_generation``: moved by database
+triggers on every table a panel or the visibility behind it reads), language, script prefix and
+day, and for ``CACHE_SECONDS`` at most, for what moves with the clock alone (a verify-by time
+coming within the warning window, an invitation expiring).
 """
 
 import contextvars
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable
 
 from django.db.models import Value
+from django.urls import get_script_prefix
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from .data_generation import data_generation
 
 from . import permissions as catalogue
 
@@ -165,6 +181,75 @@ def panels_for(request):
     finally:
         _batch.reset(token)
     return shown
+
+
+# The panels' cache (issue 27) ------------------------------------------------------------
+
+CACHE_SECONDS = 60  # what changes with the clock alone shows within a minute
+CACHE_ENTRIES = 1024
+PANELS_TEMPLATE = "accounts/includes/dashboard_panels.html"
+# Kept HTML holds this in place of the CSRF token; each request puts its own in (64 letters and
+# digits, so the hole can be nothing else on the page).
+CSRF_HOLE = "csrf-hole-of-the-kept-dashboard-panels"
+
+_kept = OrderedDict()
+_kept_lock = threading.Lock()
+
+
+def clear():
+    """Forget every kept dashboard of this process (tests)."""
+    with _kept_lock:
+        _kept.clear()
+
+
+def _cache_key(user):
+    """The key a viewer's panels are kept under, or ``None`` (not kept: no ``cache_key``, as for a
+    user not loaded through ``accounts.user_cache``, or no tenant). One query: the generation."""
+    user_key = getattr(user, "cache_key", None)
+    if user_key is None or user.tenant_id is None:
+        return None
+    return (user_key, data_generation(user.tenant_id), get_language(), get_script_prefix(), timezone.localdate())
+
+
+def _kept_html(key):
+    with _kept_lock:
+        entry = _kept.get(key)
+        if entry is None:
+            return None
+        html, expires = entry
+        if expires <= time.monotonic():
+            del _kept[key]
+            return None
+        _kept.move_to_end(key)
+        return html
+
+
+def _keep(key, html):
+    with _kept_lock:
+        _kept[key] = (html, time.monotonic() + CACHE_SECONDS)
+        _kept.move_to_end(key)
+        while len(_kept) > CACHE_ENTRIES:
+            _kept.popitem(last=False)
+
+
+def render_panels(context):
+    """The dashboard's panels (``panels_for``) rendered for the template ``context`` (a
+    RequestContext with ``request``): an HTML-safe string.
+
+    Kept per viewer and data generation (see the module's docstring): a warm request reads one
+    row (the generation) and renders nothing; the CSRF token of this request is put in."""
+    request = context["request"]
+    key = _cache_key(request.user)
+    html = None if key is None else _kept_html(key)
+    if html is None:
+        template = context.template.engine.get_template(PANELS_TEMPLATE)
+        with context.push(panels=panels_for(request), csrf_token=CSRF_HOLE):
+            html = str(template.render(context))
+        if key is not None:
+            _keep(key, html)
+    token = context.get("csrf_token")
+    token = "" if token is None or str(token) == "NOTPROVIDED" else str(token)
+    return mark_safe(html.replace(CSRF_HOLE, token))
 
 
 # The panels of the accounts app ------------------------------------------------------------

@@ -28,11 +28,12 @@ export PORT
 # SITE_URL says otherwise (e.g. the address other machines reach it at).
 export SITE_URL=${SITE_URL:-http://127.0.0.1:${PORT}}
 echo "==> Migrating the database and loading demo data"
-# One Python process for the five steps (each process spends seconds setting Django up):
+# One Python process for the six steps (each process spends seconds setting Django up):
 # migrate; the demo data (prints the logins); the real-person verification deadlines daily (R-18;
 # no-op when queued); what a previous worker, killed mid-task, left running or half-sent (issue
 # 28); the customer chat's sweep every 30 s, which hands a gone member's buyers on and serves
-# queued buyers as room frees (R-36).
+# queued buyers as room frees (R-36); the dashboard's change log (PostgreSQL) folded into one row
+# per tenant every 5 minutes (issue 27).
 .venv/bin/python - <<'PY'
 import os
 
@@ -47,6 +48,7 @@ call_command("seed_demo")
 call_command("freeze_unverified", schedule=True)
 call_command("reap_stale_work")
 call_command("chat_sweep", schedule=True)
+call_command("prune_data_changes", schedule=True)
 PY
 
 pids=()

@@ -62,12 +62,13 @@ def empty_cache():
     """Every test starts with an empty cache, as with an empty database: ids are reused."""
     from django.core.cache import cache
 
-    from accounts import layout
+    from accounts import dashboard, layout
     from accounts.user_cache import clear_local
 
     cache.clear()
     clear_local()  # the logged-in user's copies in this process's memory (issue 27)
     layout.clear()  # and the layout's parts kept for it
+    dashboard.clear()  # and the dashboards' panels
 
 
 def pytest_collection_modifyitems(config, items):

@@ -5,6 +5,9 @@ updated_at). Pages and the audit log never show a session key, which is the bear
 itself: they name a session by ``session_public_id``, a keyed hash of the key.
 """
 
+import hashlib
+import hmac
+
 from django.conf import settings
 from django.core.cache import caches
 from django.core.exceptions import PermissionDenied
@@ -23,19 +26,35 @@ def session_public_id(session_key):
     return salted_hmac(PUBLIC_ID_SALT, session_key).hexdigest()[:20]
 
 
+def live_sessions(user):
+    """A queryset of the live sessions of ``user``, most recently seen first (expired rows left
+    out); ``with_public_ids`` names the rows read from it."""
+    return (
+        Session.objects.filter(user=user, expire_date__gt=timezone.now())
+        .only("session_key", "user_id", "ip", "user_agent", "created_at", "updated_at", "expire_date")
+        .order_by("-updated_at")
+    )
+
+
+def with_public_ids(sessions):
+    """``sessions`` (an iterable of ``qsessions.models.Session``) as a list, each with its ``public_id``.
+
+    ``session_public_id``'s HMAC with its key derived once for the list, not once per row."""
+    sessions = list(sessions)
+    if not sessions:
+        return sessions
+    key = hashlib.sha1(f"{PUBLIC_ID_SALT}{settings.SECRET_KEY}".encode()).digest()  # as salted_hmac derives it
+    for session in sessions:
+        session.public_id = hmac.new(key, session.session_key.encode(), hashlib.sha1).hexdigest()[:20]
+    return sessions
+
+
 def sessions_of(user):
     """The live sessions of ``user``, most recently seen first; each gets ``public_id``.
 
     Returns a list of ``qsessions.models.Session`` (one query). Expired rows are left out.
     """
-    sessions = list(
-        Session.objects.filter(user=user, expire_date__gt=timezone.now())
-        .only("session_key", "user_id", "ip", "user_agent", "created_at", "updated_at", "expire_date")
-        .order_by("-updated_at")
-    )
-    for session in sessions:
-        session.public_id = session_public_id(session.session_key)
-    return sessions
+    return with_public_ids(live_sessions(user))
 
 
 def session_by_public_id(user, public_id):

@@ -11,7 +11,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import dashboard as dashboard_panels
 from .. import two_factor
 from ..audit_words import change_text
 from ..decorators import owner_required, person_required
@@ -116,11 +115,11 @@ def password_change(request):
 
 @person_required
 def dashboard(request):
-    """What needs doing, panel by panel (``accounts.dashboard``), each within the viewer's scope."""
+    """What needs doing, panel by panel (``accounts.dashboard``), each within the viewer's scope;
+    the template renders the panels (``{% dashboard_panels %}``), from the cache when it can."""
     user = request.user
     context = {
         "tenant": user.tenant,
-        "panels": dashboard_panels.panels_for(request),
         # Nobody can bind without SMS: the owner, who adds people, is told (R-12).
         "sms_warning": no_sms_warning() if user.is_owner else "",
     }

@@ -10,15 +10,23 @@ from django.views.decorators.http import require_POST
 from ..decorators import owner_required
 from ..middleware import dingtalk_exempt
 from ..selectors import staff_visible_to
+from utilities.pagination import paginate
+
 from ..services.sessions import (
+    live_sessions,
     session_by_public_id,
     session_end,
     session_public_id,
     sessions_end_others,
-    sessions_of,
+    with_public_ids,
 )
 
 __all__ = ["session_end_others_view", "session_end_view", "session_list", "staff_session_end", "staff_sessions_end_all"]
+
+
+# A merchant who logs in daily from a few devices holds dozens of sessions for their two weeks;
+# each row's rendering cost ~0.4 ms (issue 27: 36 rows, 13–19 ms a page).
+SESSIONS_PER_PAGE = 10
 
 
 def _current_id(request):
@@ -29,11 +37,13 @@ def _current_id(request):
 @dingtalk_exempt
 @login_required
 def session_list(request):
-    """The user's own live sessions: device, address, signed in, last seen; this one marked."""
+    """The user's own live sessions, a page of the most recently seen at a time: device, address,
+    signed in, last seen; this one marked (the most recently seen: on the first page)."""
+    page = paginate(request, live_sessions(request.user), per_page=SESSIONS_PER_PAGE)
     return render(
         request,
         "accounts/session_list.html",
-        {"sessions": sessions_of(request.user), "current_id": _current_id(request)},
+        {"sessions": with_public_ids(page), "page_obj": page, "current_id": _current_id(request)},
     )
 
 

@@ -160,6 +160,28 @@ def test_my_sessions_page_query_count(plain_staff, django_assert_max_num_queries
     assert response.content.decode().count("<tr data-session=") == 9
 
 
+def test_my_sessions_come_a_page_at_a_time_this_one_first(plain_staff, owner):
+    for _ in range(11):
+        logged_in(plain_staff.username, user_agent=IPHONE)
+    logged_in(owner.username)  # someone else's sessions are not counted
+    here = logged_in(plain_staff.username)  # seen last: first in the list
+
+    first = here.get(reverse("accounts:sessions")).content.decode()
+    second = here.get(reverse("accounts:sessions") + "?page=2").content.decode()
+
+    assert first.count("<tr data-session=") == 10 and second.count("<tr data-session=") == 2
+    assert first.count('data-testid="this-device"') == 1 and "this-device" not in second
+    assert "End all other sessions" in second  # it ends them all, not a page's
+    ids = re.findall(r'<tr data-session="([0-9a-f]+)">', first + second)
+    mine = {session_public_id(key) for key in Session.objects.filter(user=plain_staff).values_list("session_key", flat=True)}
+    assert set(ids) == mine and len(ids) == 12
+    # each row's button ends that row's session
+    ending = re.search(r'<form method="post" action="(/sessions/([0-9a-f]+)/end/)">', second)
+    assert ending.group(2) in ids
+    assert here.post(ending.group(1)).status_code == 302
+    assert Session.objects.filter(user=plain_staff).count() == 11
+
+
 # --- the main account and its staff's sessions --------------------------------------------------
 
 
