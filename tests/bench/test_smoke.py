@@ -79,12 +79,13 @@ def test_the_benchmark_runs_end_to_end_at_tiny_scale(tmp_path):
         # seconds); the served run below goes through wrk and its report script.
         result = _bench(
             env, "--scale", "0.0005", "--load-generator", "python", "--seconds", "0.2", "--warmup", "0", "--in-process-repeat", "2",
-            "--output", str(report), "--json", str(raw),
+            # Two workers: each one started imports the whole project, and a smoke run needs no more.
+            "--workers", "2", "--output", str(report), "--json", str(raw),
         )
         if result.returncode == 0:
             served = _bench(
                 env, "--reuse", "--server", "proxied", "--pages", "chat workbench", "--seconds", "1", "--warmup", "0",
-                "--in-process-repeat", "2",
+                "--in-process-repeat", "2", "--workers", "2",
                 "--output", str(served_report), "--json", str(served_raw),
             )
     finally:
