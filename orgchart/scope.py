@@ -36,11 +36,21 @@ def follow_staff_placement(sender, *, tenant, **kwargs):
     sync_scope_groups(tenant)
 
 
+def admin_root_id(user):
+    """The pk of the department whose subtree ``user`` oversees as department admin, or ``None``
+    (not a department admin). No query: pages that hold the tenant's departments as tuples cut the
+    subtree themselves from this root."""
+    if not (user.is_staff_account and user.is_department_admin and user.department_id):
+        return None
+    return user.department_id
+
+
 def admin_departments(user):
     """Return the departments whose subtree ``user`` oversees as department admin (0 or 1 root)."""
-    if not (user.is_staff_account and user.is_department_admin and user.department_id):
+    root_id = admin_root_id(user)
+    if root_id is None:
         return Department.objects.none()
-    return Department.objects.filter(pk=user.department_id)
+    return Department.objects.filter(pk=root_id)
 
 
 def _contains(outer, inner):

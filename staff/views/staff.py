@@ -18,7 +18,7 @@ from accounts.services import freeze as freeze_services
 from accounts.services import security as security_services
 from accounts.services import staff as staff_services
 from accounts.services.sessions import sessions_of
-from orgchart.scope import describe_scope
+from orgchart.scope import admin_root_id, describe_scope
 from orgchart.selectors import department_paths, effective_permissions
 from utilities.forms import attach_errors
 from utilities.pagination import paginate
@@ -68,7 +68,8 @@ def _departments_in_scope(user):
     departments = department_paths(user.tenant_id)
     if user.is_owner:
         return {pk: path for pk, path, *_tree in departments}
-    root = next((row for row in departments if row[0] == user.department_id), None)
+    root_id = admin_root_id(user)
+    root = next((row for row in departments if row[0] == root_id), None) if root_id is not None else None
     if root is None:
         return {}
     _pk, _path, tree_id, lft, rght = root
@@ -82,17 +83,15 @@ def _with_paths(rows, paths):
 
 
 def _filtered_staff(request, resigned):
-    """``(form, staff, paths, filtered)``: the filter form, the staff it selects in list order, the
-    ``{pk: path}`` of the departments in scope, and whether any filter narrowed the list."""
+    """``(form, staff, paths)``: the filter form, the staff it selects in list order and the
+    ``{pk: path}`` of the departments in scope."""
     paths = _departments_in_scope(request.user)
     form = StaffFilterForm(request.GET or None, tenant=request.user.tenant, departments=paths)
     staff = staff_visible_to(request.user).select_related("position").only(*STAFF_ROW_FIELDS)
     if resigned:
         staff = staff.filter(status=User.Status.RESIGNED)
-    filtered = False
     if form.is_valid():
         data = form.cleaned_data
-        filtered = any(data.values())
         if data["q"]:
             q = data["q"].strip()
             staff = staff.filter(Q(display_name__icontains=q) | Q(account_name__icontains=q) | Q(mobile__contains=q))
@@ -107,12 +106,12 @@ def _filtered_staff(request, resigned):
                 staff = staff.exclude(status=User.Status.RESIGNED)
     elif not resigned:
         staff = staff.exclude(status=User.Status.RESIGNED)
-    return form, staff.order_by("account_name"), paths, filtered
+    return form, staff.order_by("account_name"), paths
 
 
 def _render_list(request, resigned):
     _require_staff_list(request)
-    form, staff, paths, filtered = _filtered_staff(request, resigned)
+    form, staff, paths = _filtered_staff(request, resigned)
     temporaries = []
     if not resigned:
         # Temporary accounts are listed on their own, with their window (R-20).
@@ -142,9 +141,8 @@ def _render_list(request, resigned):
         "temporaries": temporaries,
     }
     if request.user.is_owner:
-        # Unfiltered, the main account's list is exactly the seats held (``seat_counts``): all
-        # staff but the resigned and the temporary. Its count is the seats used, one query fewer.
-        context["seats_used"] = page.paginator.count if not (filtered or resigned) else staff_services.seats_used(tenant)
+        # One definition of a seat (``accounts.selectors.seat_counts``), not the list's own count.
+        context["seats_used"] = staff_services.seats_used(tenant)
         context["quota"] = tenant.staff_quota
         context["temporary_used"] = len(temporaries)
         context["temporary_quota"] = tenant.temporary_quota
