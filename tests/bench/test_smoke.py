@@ -12,6 +12,7 @@ Nothing here asserts a timing: it checks that every step ran and every page answ
 
 import json
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -47,9 +48,24 @@ def _drop(database):
 
 
 def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A port whose next two are free as well (``--server proxied`` listens on all three), taken
+    below Linux's ephemeral range (32768 and up), where the suite's own outgoing connections would
+    otherwise hold one of the three now and then."""
+    for _try in range(200):
+        base = random.randrange(20000, 32000)
+        sockets = []
+        try:
+            for port in range(base, base + 3):
+                sock = socket.socket()
+                sockets.append(sock)
+                sock.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for sock in sockets:
+                sock.close()
+    raise RuntimeError("no three consecutive free ports between 20000 and 32000")
 
 
 def _bench(env, *args):
