@@ -5,6 +5,8 @@ import shutil
 
 import pytest
 
+from tests.snapshots import persona
+
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
 # around it are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -137,35 +139,35 @@ def _english_by_default(settings):
     settings.LANGUAGE_CODE = "en"
 
 
-@pytest.fixture
+@persona
 def tenant(db):
     from tests.factories import TenantFactory
 
     return TenantFactory(slug="acme", name="Acme Shop")
 
 
-@pytest.fixture
+@persona
 def owner(tenant):
     from tests.factories import OwnerFactory
 
     return OwnerFactory(tenant=tenant, username="acme_owner")
 
 
-@pytest.fixture
+@persona
 def other_tenant(db):
     from tests.factories import TenantFactory
 
     return TenantFactory(slug="globex", name="Globex")
 
 
-@pytest.fixture
+@persona
 def other_owner(other_tenant):
     from tests.factories import OwnerFactory
 
     return OwnerFactory(tenant=other_tenant, username="globex_owner")
 
 
-@pytest.fixture
+@persona
 def operator(db):
     from tests.factories import OperatorFactory
 

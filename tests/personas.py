@@ -56,7 +56,7 @@ from operations.models import TaskOrder
 from accounts.permissions import catalogue_permissions
 from orgchart.services import department_create, position_create
 from tests.factories import PASSWORD, OwnerFactory, TenantFactory
-from tests.snapshots import Snapshot
+from tests.snapshots import Snapshot, persona
 
 _mobiles = itertools.count(1)
 
@@ -124,7 +124,7 @@ def hire(owner, account_name, department, position, *, admin=False, supplementar
     return User.objects.get(pk=staff.pk)
 
 
-@pytest.fixture
+@persona
 def org(owner):
     """Tenant acme's departments and positions (see the module docstring)."""
     tenant = owner.tenant
@@ -151,38 +151,38 @@ def org(owner):
     )
 
 
-@pytest.fixture
+@persona
 def sales_admin(owner, org):
     return hire(owner, "sales_admin", org.sales, org.clerk, admin=True)
 
 
-@pytest.fixture
+@persona
 def east_admin(owner, org):
     return hire(owner, "east_admin", org.east, org.clerk, admin=True)
 
 
-@pytest.fixture
+@persona
 def plain_staff(owner, org):
     """Staff of East without the admin flag."""
     return hire(owner, "plain_staff", org.east, org.clerk)
 
 
-@pytest.fixture
+@persona
 def east_one_staff(owner, org):
     return hire(owner, "east_one_staff", org.east_one, org.clerk)
 
 
-@pytest.fixture
+@persona
 def west_staff(owner, org):
     return hire(owner, "west_staff", org.west, org.publisher)
 
 
-@pytest.fixture
+@persona
 def ops_staff(owner, org):
     return hire(owner, "ops_staff", org.ops, org.clerk)
 
 
-@pytest.fixture
+@persona
 def other_org(other_owner):
     tenant = other_owner.tenant
     return SimpleNamespace(
@@ -193,7 +193,7 @@ def other_org(other_owner):
     )
 
 
-@pytest.fixture
+@persona
 def other_tenant_staff(other_owner, other_org):
     return hire(other_owner, "zhangsan", other_org.hq, other_org.clerk)
 
@@ -433,7 +433,7 @@ def other_shop(w):
     return w.globex_ops
 
 
-@pytest.fixture
+@persona
 def ops_manager(owner, org):
     position = position_create(
         actor=owner, tenant=owner.tenant, name="Ops manager", permissions=catalogue("manage_operation_accounts")
@@ -441,17 +441,17 @@ def ops_manager(owner, org):
     return hire(owner, "ops_manager", org.ops, position)
 
 
-@pytest.fixture
+@persona
 def op_a(db):
     return individual("runner_a", "Runner A")
 
 
-@pytest.fixture
+@persona
 def op_b(db):
     return individual("runner_b", "Runner B")
 
 
-@pytest.fixture
+@persona
 def shop(owner, other_owner, op_a, op_b):
     """Acme with op_a (orders A1 open, A2 confirmed) and op_b (order B1 open); op_a also serves globex."""
     task = task_for(owner, title="秋冬种草视频")
@@ -524,14 +524,14 @@ def start(group, nickname="buyer", body="Hello?", ip=None):
     return chat_services.conversation_start(group=group, nickname=nickname, body=body, ip=ip)
 
 
-@pytest.fixture
+@persona
 def chat_position(owner):
     return position_create(
         actor=owner, tenant=owner.tenant, name="Customer service", permissions=catalogue("customer_chat")
     )
 
 
-@pytest.fixture
+@persona
 def desk(owner, org, chat_position, sales_admin, east_admin):
     """Agents, the muted and the temporary ones, and the group ``Pre-sales`` holding them all."""
     agent_a = verified(hire(owner, "agent_a", org.east, chat_position))
@@ -560,7 +560,7 @@ def desk(owner, org, chat_position, sales_admin, east_admin):
     )
 
 
-@pytest.fixture
+@persona
 def globex_desk(other_owner, other_org):
     position = position_create(
         actor=other_owner, tenant=other_owner.tenant, name="Globex CS", permissions=catalogue("customer_chat")

@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from accounts.models import Tenant
 from tests import snapshots, suite_passes
 from tests.factories import TenantFactory
+from tests.personas import org, plain_staff  # noqa: F401  (fixtures)
 
 
 class FakeItem:
@@ -82,3 +83,46 @@ def test_a_snapshot_gives_every_test_the_rows_it_was_built_with_and_nothing_more
         snapshot.close()
     assert not snapshot.is_open and not connection.in_atomic_block
     assert not Tenant.objects.filter(slug="snapshot-shop").exists()  # gone with the snapshot
+
+
+# Persona snapshots: a test asking for personas gets exactly those, built once for the tests of its
+# module that ask for the same set, each test with its own copy.
+
+
+def _plan_names(item):
+    plan = snapshots.persona_plan(item)
+    return None if plan is None else [name for name, _build, _args in plan.steps]
+
+
+@pytest.mark.parametrize("turn", ["first", "second"])
+def test_personas_are_shared_by_consecutive_tests_and_each_gets_its_own_copy(request, turn, tenant, owner, org, plain_staff):
+    from orgchart.models import Department
+
+    assert _plan_names(request.node) == ["tenant", "owner", "org", "plain_staff"]  # in dependency order
+    if snapshots.PERSONAS.is_open:  # not for the first test of a worker: the database did not exist yet
+        assert snapshots.PERSONAS.serves("plain_staff")
+    # One copy of them all: the objects refer to each other as a fresh build's would.
+    assert owner.tenant is tenant
+    assert plain_staff.department_id == org.east.pk and org.east.tenant_id == owner.tenant_id
+    # Whatever the other turn wrote is gone; what the snapshot built is there.
+    assert org.east.name == "East" and Department.objects.get(pk=org.east.pk).name == "East"
+    assert not Department.objects.filter(name="Made by a test").exists()
+    org.east.name = f"Renamed by the {turn} test"
+    Department.objects.filter(pk=org.east.pk).update(name=org.east.name)
+    Department.objects.create(tenant=tenant, name="Made by a test", parent=None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_test_that_commits_for_real_builds_its_own_personas(request, owner):
+    assert _plan_names(request.node) is None
+    assert not snapshots.PERSONAS.is_open
+
+
+class TestAnOverriddenPersonaIsNotShared:
+    @pytest.fixture
+    def org(self, owner):
+        return SimpleNamespace(made_here=owner.pk)
+
+    def test_only_the_personas_it_still_uses_are_shared(self, request, owner, org):
+        assert _plan_names(request.node) == ["tenant", "owner"]
+        assert org.made_here == owner.pk
