@@ -91,10 +91,10 @@ def test_the_benchmark_runs_end_to_end_at_tiny_scale(tmp_path):
     served_report, served_raw = tmp_path / "served.md", tmp_path / "served.json"
     served = None
     try:
-        # Every row, each loaded for a fifth of a second by bench/loadgen.py (wrk counts whole
+        # Every row, each loaded for a tenth of a second by bench/loadgen.py (wrk counts whole
         # seconds); the served run below goes through wrk and its report script.
         result = _bench(
-            env, "--scale", "0.0005", "--load-generator", "python", "--seconds", "0.2", "--warmup", "0", "--in-process-repeat", "2",
+            env, "--scale", "0.0005", "--load-generator", "python", "--seconds", "0.1", "--warmup", "0", "--in-process-repeat", "2",
             # Two workers: each one started imports the whole project, and a smoke run needs no more.
             "--workers", "2", "--output", str(report), "--json", str(raw),
         )
