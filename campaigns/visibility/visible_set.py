@@ -46,6 +46,10 @@ class VisibleSet:
 
     text: str
 
+    def __contains__(self, pk):
+        """Whether the campaign id ``pk`` (an int) is among the ids; a scan of the text."""
+        return f",{int(pk)}," in f",{self.text},"
+
     def ids(self):
         """The ids, a tuple of ints in ascending order."""
         return tuple(int(pk) for pk in self.text.split(",")) if self.text else ()
