@@ -82,7 +82,7 @@ def visible_campaign_set(user, rules):
     connection = connections[router.db_for_read(Campaign)]
     if user_key is None or user.tenant_id is None or _in_transaction(connection):
         return None
-    key = (user_key, user.tenant_id, generation_of(user.tenant_id))
+    key = (user_key, user.pk, user.tenant_id, generation_of(user.tenant_id))
     with _lock:
         kept = _kept.get(key)
         if kept is not None:
