@@ -18,10 +18,10 @@ coming within the warning window, an invitation expiring).
 """
 
 import contextvars
-from contextlib import nullcontext
 import threading
 import time
 from collections import OrderedDict
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Callable
 

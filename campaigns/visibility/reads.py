@@ -12,7 +12,6 @@ from ..models import (
     EnrolledProduct,
 )
 from . import compiled
-from .visible_set import InVisibleSet, visible_campaign_set
 from .rights import (
     IN_SCOPE,
     VIEW_CAMPAIGN,
@@ -22,6 +21,7 @@ from .rights import (
     holds_campaign_right,
     permission_id,
 )
+from .visible_set import InVisibleSet, visible_campaign_set
 
 
 @dataclass(frozen=True)

@@ -197,3 +197,19 @@ def test_a_user_without_cache_key_is_computed_afresh(world):
     }
     assert set(products_visible_to(world.reviewer_in).values_list("pk", flat=True))
     assert kept_count() == 0
+
+
+def test_the_dashboard_reads_the_generation_once(client, world):
+    """A cold dashboard keys its panels by the generation it reads; the pending-review panel's
+    visible set is kept under that same read, not a second one."""
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.data_generation import LOG, TABLE
+
+    client.force_login(world.reviewer_in)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("accounts:dashboard"))
+    assert response.status_code == 200
+    assert sum(LOG in q["sql"] or TABLE in q["sql"] for q in queries.captured_queries) == 1
+    assert kept_count() == 1
+    assert world.p_pending.title in response.content.decode()
