@@ -27,7 +27,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from django.db import connections, router
-from django.db.models import Lookup
+from django.db.models import F, Lookup
 
 from accounts.data_generation import generation_of
 
@@ -67,7 +67,17 @@ def _in_transaction(connection):
 
 
 def _compute(queryset):
-    return VisibleSet(text=",".join(map(str, sorted(queryset.values_list("pk", flat=True)))))
+    """The ``VisibleSet`` of ``queryset``'s rows: their ids joined by the database into one text
+    (one row, however many ids: a level-1 admin's ~10,000 cost more to load as rows than to find)."""
+    sql, params = queryset.order_by().values(visible_id=F("pk")).query.sql_with_params()
+    connection = connections[queryset.db]
+    if connection.vendor == "postgresql":
+        joined = f"SELECT coalesce(string_agg(v.visible_id::text, ',' ORDER BY v.visible_id), '') FROM ({sql}) v"
+    else:
+        joined = f"SELECT coalesce(group_concat(v.visible_id, ','), '') FROM (SELECT * FROM ({sql}) ORDER BY 1) v"
+    with connection.cursor() as cursor:
+        cursor.execute(joined, params)
+        return VisibleSet(text=cursor.fetchone()[0])
 
 
 def visible_campaign_set(user, rules):
