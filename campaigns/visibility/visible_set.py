@@ -46,6 +46,11 @@ class VisibleSet:
 
     text: str
 
+    @property
+    def size(self):
+        """How many ids (an int)."""
+        return self.text.count(",") + 1 if self.text else 0
+
     def __contains__(self, pk):
         """Whether the campaign id ``pk`` (an int) is among the ids; a scan of the text."""
         return f",{int(pk)}," in f",{self.text},"
@@ -106,12 +111,21 @@ def visible_campaign_set(user, rules):
     return kept
 
 
+# Above this many ids PostgreSQL is not shown the column's statistics (``(column + 0)``).
+PLAIN_COLUMN_UP_TO = 100
+
+
 class InVisibleSet(Lookup):
     """``lhs`` (a campaign id column) is one of a ``VisibleSet``'s ids, given as one parameter.
 
     PostgreSQL: ``= ANY(%s::bigint[])``: a constant array it probes by hash row by row, so an
     ordered index scan still stops after one page (``reads._in_visible_campaign``); never
-    thousands of placeholders. SQLite: ``IN (SELECT value FROM json_each(%s))``."""
+    thousands of placeholders. For a long list the column is written ``(column + 0)``: the
+    planner estimates ``= ANY`` element by element against the column's most common values, and
+    a level-1 admin's 2,500 ids cost 2 ms of planning per query at a quarter of R-41 scale
+    (0.5 ms without the statistics; same plan, same execution). A short list keeps the plain
+    column, whose index then finds a few ids' rows directly.
+    SQLite: ``IN (SELECT value FROM json_each(%s))``."""
 
     lookup_name = "in_visible_set"
     prepare_rhs = False
@@ -120,5 +134,7 @@ class InVisibleSet(Lookup):
     def as_sql(self, compiler, connection):
         lhs, params = self.process_lhs(compiler, connection)
         if connection.vendor == "postgresql":
+            if self.rhs.size > PLAIN_COLUMN_UP_TO:
+                lhs = f"({lhs} + 0)"
             return f"{lhs} = ANY(%s::bigint[])", [*params, "{" + self.rhs.text + "}"]
         return f"{lhs} IN (SELECT value FROM json_each(%s))", [*params, "[" + self.rhs.text + "]"]

@@ -213,3 +213,25 @@ def test_the_dashboard_reads_the_generation_once(client, world):
     assert sum(LOG in q["sql"] or TABLE in q["sql"] for q in queries.captured_queries) == 1
     assert kept_count() == 1
     assert world.p_pending.title in response.content.decode()
+
+
+@pytest.mark.parametrize("padding", [0, 500])
+def test_short_and_long_lists_match_the_same_rows(world, padding):
+    """A list longer than ``PLAIN_COLUMN_UP_TO`` is written ``(column + 0)`` on PostgreSQL; both
+    forms select exactly the listed campaigns and their products."""
+    from django.db.models import F
+
+    from campaigns.models import Campaign, EnrolledProduct
+    from campaigns.visibility.visible_set import PLAIN_COLUMN_UP_TO, InVisibleSet, VisibleSet
+
+    listed = sorted([world.c_dept.pk, world.c_whole.pk])
+    absent = range(10_000_000, 10_000_000 + padding)  # ids no campaign has
+    kept = VisibleSet(text=",".join(map(str, [*listed, *absent])))
+    assert (kept.size > PLAIN_COLUMN_UP_TO) is bool(padding)
+    assert world.c_dept.pk in kept and world.c_named.pk not in kept
+
+    assert sorted(Campaign.objects.filter(InVisibleSet(F("pk"), kept)).values_list("pk", flat=True)) == listed
+    products = EnrolledProduct.objects.filter(InVisibleSet(F("campaign_id"), kept))
+    assert set(products.values_list("pk", flat=True)) == set(
+        EnrolledProduct.objects.filter(campaign_id__in=listed).values_list("pk", flat=True)
+    )
