@@ -21,7 +21,6 @@ import contextvars
 import threading
 import time
 from collections import OrderedDict
-from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Callable
 
@@ -32,7 +31,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from .data_generation import data_generation, generation_read
+from .data_generation import data_generation
 
 from . import permissions as catalogue
 
@@ -244,10 +243,7 @@ def render_panels(context):
     html = None if key is None else _kept_html(key)
     if html is None:
         template = context.template.engine.get_template(PANELS_TEMPLATE)
-        # The panels' visibility reads key what they keep by the generation just read (one query).
-        with nullcontext() if key is None else generation_read(request.user.tenant_id, key[1]):
-            panels = panels_for(request)
-        with context.push(panels=panels, csrf_token=CSRF_HOLE):
+        with context.push(panels=panels_for(request), csrf_token=CSRF_HOLE):
             html = str(template.render(context))
         if key is not None:
             _keep(key, html)

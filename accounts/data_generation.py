@@ -21,9 +21,6 @@ A table names its tenant either by its own ``tenant_id`` column or ``via`` a par
 for django-guardian's object-permission rows, which carry no tenant.
 """
 
-import contextvars
-from contextlib import contextmanager
-
 from django.db import connection, transaction
 
 TABLE = "accounts_datageneration"  # SQLite's counters
@@ -55,33 +52,6 @@ def data_generation(tenant_id):
         cursor.execute(f"SELECT generation FROM {TABLE} WHERE tenant_id = %s", [tenant_id])
         row = cursor.fetchone()
     return row[0] if row else 0
-
-
-_read_for = contextvars.ContextVar("data_generation_read", default=None)
-
-
-@contextmanager
-def generation_read(tenant_id, generation):
-    """Within this block, ``generation_of(tenant_id)`` answers ``generation`` without a query.
-
-    For a caller that has just read the generation to key what it builds next (the dashboard's
-    panels, ``accounts.dashboard.render_panels``) and builds nothing but reads: whatever the
-    block keeps under that generation was then read after it, so it is never older than its key.
-    Never wrap a write in it."""
-    token = _read_for.set((tenant_id, generation))
-    try:
-        yield
-    finally:
-        _read_for.reset(token)
-
-
-def generation_of(tenant_id):
-    """``data_generation(tenant_id)``, or the generation a surrounding ``generation_read`` block
-    read for this tenant (no query)."""
-    known = _read_for.get()
-    if known is not None and known[0] == tenant_id:
-        return known[1]
-    return data_generation(tenant_id)
 
 
 def prune():

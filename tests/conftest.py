@@ -66,13 +66,11 @@ def empty_cache():
 
     from accounts import dashboard, layout
     from accounts.user_cache import clear_local
-    from campaigns.visibility import visible_set
 
     cache.clear()
     clear_local()  # the logged-in user's copies in this process's memory (issue 27)
     layout.clear()  # and the layout's parts kept for it
     dashboard.clear()  # and the dashboards' panels
-    visible_set.clear()  # and the viewers' visible campaign sets
 
 
 def pytest_collection_modifyitems(config, items):

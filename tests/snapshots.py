@@ -76,9 +76,6 @@ class Snapshot:
         with blocker.unblock():
             self._connection = transaction.get_connection()
             self._atomic = transaction.atomic()
-            # The test's wrapping, as Django's TestCase marks its own: code that keeps what it
-            # reads outside transactions only (campaigns.visibility.visible_set) still keeps here.
-            self._atomic._from_testcase = True
             self._atomic.__enter__()
             try:
                 # What the autouse ``_english_by_default`` gives a fixture built inside the test.

@@ -31,9 +31,8 @@ rewrite group memberships, never grants.
 
 The package splits by concern: ``rights`` (which catalogue rights open campaigns, permission ids),
 ``reads`` (every ``*_visible_to`` and ``*_or_404``), ``compiled`` (the fixed-shape SQL the reads
-use, written once per process), ``visible_set`` (a viewer's visible campaign ids, kept per viewer
-and tenant data generation, which the list reads filter by), ``grants`` (the only writers of
-guardian rows) and ``explain`` (the permission preview's sentences).
+use, written once per process), ``grants`` (the only writers of guardian rows) and ``explain``
+(the permission preview's sentences).
 """
 
 from .explain import *  # noqa: F401,F403

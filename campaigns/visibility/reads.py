@@ -1,8 +1,8 @@
 """Reads: what a viewer sees of campaigns, products, contact persons and effect rows."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from django.db.models import F, Q
+from django.db.models import Q
 
 from accounts import permissions as catalogue
 
@@ -21,7 +21,6 @@ from .rights import (
     holds_campaign_right,
     permission_id,
 )
-from .visible_set import InVisibleSet, visible_campaign_set
 
 
 @dataclass(frozen=True)
@@ -31,9 +30,6 @@ class Scope:
 
     group_ids: tuple
     contact_ids: tuple
-    # The viewer's kept ``VisibleSet`` (or ``None``, not kept) once a read of this request has
-    # looked it up: the scope is read once per page and never kept across requests, and so is this.
-    visible: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
 
 def viewer_scope(user):
@@ -69,30 +65,8 @@ def _granted_campaign_ids(user, scope, field):
     return condition
 
 
-def _campaigns_by_rules(user, scope):
-    """A staff account's visible campaigns (R-24) through its grants: ``campaigns_visible_to``'s rule."""
-    condition = _granted_campaign_ids(user, scope or viewer_scope(user), "pk")
-    if _counts_in_scope(user):
-        condition |= Q(scope_whole_tenant=True)
-    return Campaign.objects.filter(tenant_id=user.tenant_id, is_legacy=False).filter(condition)
-
-
-def _kept_set(user, scope):
-    """The staff account ``user``'s ``VisibleSet`` (``visible_set``), or ``None`` when it is not
-    kept; looked up once per ``scope`` (one page's reads)."""
-    if scope is not None and "set" in scope.visible:
-        return scope.visible["set"]
-    kept = visible_campaign_set(user, lambda: _campaigns_by_rules(user, scope))
-    if scope is not None:
-        scope.visible["set"] = kept
-    return kept
-
-
 def campaigns_visible_to(user, scope=None):
-    """The tenant campaigns ``user`` may see (R-24); official ones are ``official_campaigns_for``.
-
-    A staff account's are read from its kept visible set (``visible_set``: one array parameter,
-    kept per viewer and tenant data generation) when there is one, else through its grants."""
+    """The tenant campaigns ``user`` may see (R-24); official ones are ``official_campaigns_for``."""
     if not user.is_authenticated or user.tenant_id is None:
         return Campaign.objects.none()
     tenant_campaigns = Campaign.objects.filter(tenant_id=user.tenant_id)
@@ -100,24 +74,20 @@ def campaigns_visible_to(user, scope=None):
         return tenant_campaigns
     if not user.is_staff_account:
         return Campaign.objects.none()
-    kept = _kept_set(user, scope)
-    if kept is None:
-        return _campaigns_by_rules(user, scope)
-    return tenant_campaigns.filter(InVisibleSet(F("pk"), kept))
+    condition = _granted_campaign_ids(user, scope or viewer_scope(user), "pk")
+    if _counts_in_scope(user):
+        condition |= Q(scope_whole_tenant=True)
+    return tenant_campaigns.filter(is_legacy=False).filter(condition)
 
 
 def _in_visible_campaign(user, scope, field):
     """A ``Q`` on ``field`` (a campaign id) true for the campaigns ``campaigns_visible_to`` returns.
 
-    With a kept visible set, one ``= ANY(array)`` parameter, which PostgreSQL probes by hash row by
-    row. Else an OR of one ``IN`` per source of visibility, never a single ``IN`` over their union:
+    It is an OR of one ``IN`` per source of visibility, never a single ``IN`` over their union:
     PostgreSQL flattens a lone ``IN`` into a join and sorts every match (190 ms for a level-1
     admin's pending products at R-41 scale), where the OR is checked row by row during the
     ordered index scan, which stops after one page (a few ms).
     """
-    kept = _kept_set(user, scope)
-    if kept is not None:
-        return Q(InVisibleSet(F(field), kept))
     condition = _granted_campaign_ids(user, scope, field)
     if _counts_in_scope(user):
         whole = Campaign.objects.filter(tenant_id=user.tenant_id, scope_whole_tenant=True, is_legacy=False)
@@ -350,13 +320,9 @@ def mark_reviewable(user, products, scope=None):
         if user.is_owner:
             allowed = pending
         elif has_right(user, catalogue.REVIEW_ENROLLMENTS) and user.is_staff_account:
-            kept = scope.visible.get("set") if scope is not None else None
-            if kept is not None:  # the list read it for this page: no query
-                allowed = {pk for pk in pending if pk in kept}
-            else:
-                # The page's few campaigns probed one by one (at R-41 scale the set query spent
-                # 6-30 ms hashing a level-1 admin's 12,000 grants to answer for five campaigns).
-                allowed = _visible_among(user, pending, scope)
+            # The page's few campaigns probed one by one (at R-41 scale the set query spent
+            # 6-30 ms hashing a level-1 admin's 12,000 grants to answer for five campaigns).
+            allowed = _visible_among(user, pending, scope)
     for product in products:
         product.reviewable = (
             product.status == EnrolledProduct.Status.PENDING

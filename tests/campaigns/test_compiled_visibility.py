@@ -126,29 +126,3 @@ def test_someone_with_no_grant_and_no_group_sees_no_campaign(world):
     assert not products_visible_to(user).exists()
     assert set(orm_campaigns(user).values_list("pk", flat=True)) == set()
     assert permission_id(IN_SCOPE) and permission_id(VIEW_CAMPAIGN)
-
-
-@pytest.mark.parametrize("name", PERSONAS)
-def test_kept_visible_set_rows_match_the_orm(world, name):
-    """The kept-set path (a user loaded with a ``cache_key``, ``visible_set``) returns the rows of
-    the ORM reference, for campaigns and reviewable products, cold and then warm."""
-    from accounts import permissions as catalogue
-    from campaigns.visibility import has_right, visible_set
-
-    user = user_of(world, name)
-    user.cache_key = f"test:{user.pk}"
-    expected = set(orm_campaigns(user).values_list("pk", flat=True)) if user.is_staff_account or user.is_owner else set()
-    for _warmth in ("cold", "warm"):
-        assert set(campaigns_visible_to(user).values_list("pk", flat=True)) == expected
-        nested = Campaign.objects.filter(pk__in=campaigns_visible_to(user).values("pk"))
-        assert set(nested.values_list("pk", flat=True)) == expected
-    assert len(visible_set._kept) == (1 if user.is_staff_account else 0)
-
-    shown = set(products_visible_to(user).filter(status__in=["pending", "rejected"]).values_list("pk", flat=True))
-    if user.is_owner:
-        reviewable = EnrolledProduct.objects.filter(tenant_id=user.tenant_id, status__in=["pending", "rejected"])
-    elif user.is_staff_account and has_right(user, catalogue.REVIEW_ENROLLMENTS):
-        reviewable = orm_reviewable_products(user)
-    else:
-        reviewable = EnrolledProduct.objects.none()
-    assert shown == set(reviewable.values_list("pk", flat=True))
