@@ -16,6 +16,9 @@ statement all move it in the same transaction as their write.
 - SQLite: row triggers bump a counter per tenant (``accounts.DataGeneration``); SQLite has one
   writer at a time anyway.
 
+An UPDATE moves the tenants of the rows before and after it: a row moved out of a tenant (or a
+grant pointed at another tenant's or an official campaign) moves the tenant it leaves too.
+
 A table names its tenant either by its own ``tenant_id`` column or ``via`` a parent row
 (``("campaigns_campaign", "content_object_id")``: the tenant of the campaign the row points to),
 for django-guardian's object-permission rows, which carry no tenant.
@@ -87,54 +90,71 @@ def prune():
         return cursor.fetchone()[0]
 
 
-def _postgres(table, via):
-    function = f"{table}_data_generation"
+def _tenants_sql(rows, via):
+    """The tenants of the transition table ``rows``: their own column, or their parent's."""
     if via is None:
-        tenants = "SELECT r.tenant_id FROM changed_rows r"
-    else:
-        parent, column = via
-        tenants = f"SELECT p.tenant_id FROM changed_rows r JOIN {parent} p ON p.id = r.{column}"
-    create = [
-        f"""
-        CREATE OR REPLACE FUNCTION {function}() RETURNS trigger AS $$
-        BEGIN
-            INSERT INTO {LOG} (tenant_id, changes)
-            SELECT DISTINCT t.tenant_id, 1 FROM ({tenants}) t WHERE t.tenant_id IS NOT NULL;
-            RETURN NULL;
-        END $$ LANGUAGE plpgsql
-        """
-    ]
-    # A trigger with a transition table takes one event; three per table.
+        return f"SELECT r.tenant_id FROM {rows} r"
+    parent, column = via
+    return f"SELECT p.tenant_id FROM {rows} r JOIN {parent} p ON p.id = r.{column}"
+
+
+def _postgres(table, via):
+    # An UPDATE moves the tenants of the old rows as well as the new: a row moved to another
+    # tenant (or, for a grant, pointed at another tenant's or an official campaign) leaves one.
+    create, drop = [], []
     for name, event, rows in EVENTS:
+        function = f"{table}_data_generation" if name != "update" else f"{table}_data_generation_update"
+        tenants = _tenants_sql("changed_rows", via)
+        referencing = f"REFERENCING {rows} TABLE AS changed_rows"
+        if name == "update":
+            tenants = f"{tenants} UNION {_tenants_sql('old_rows', via)}"
+            referencing = "REFERENCING OLD TABLE AS old_rows NEW TABLE AS changed_rows"
+        if name != "delete":  # insert and delete share the one function
+            create.append(
+                f"""
+                CREATE OR REPLACE FUNCTION {function}() RETURNS trigger AS $$
+                BEGIN
+                    INSERT INTO {LOG} (tenant_id, changes)
+                    SELECT DISTINCT t.tenant_id, 1 FROM ({tenants}) t WHERE t.tenant_id IS NOT NULL;
+                    RETURN NULL;
+                END $$ LANGUAGE plpgsql
+                """
+            )
+        # A trigger with a transition table takes one event; three per table.
         create.append(
             f"""CREATE TRIGGER {table}_{name}_data_generation AFTER {event} ON {table}
-            REFERENCING {rows} TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION {function}()"""
+            {referencing} FOR EACH STATEMENT EXECUTE FUNCTION {function}()"""
         )
-    drop = [f"DROP TRIGGER IF EXISTS {table}_{name}_data_generation ON {table}" for name, _e, _r in EVENTS]
-    drop.append(f"DROP FUNCTION IF EXISTS {function}()")
+        drop.append(f"DROP TRIGGER IF EXISTS {table}_{name}_data_generation ON {table}")
+    drop.append(f"DROP FUNCTION IF EXISTS {table}_data_generation()")
+    drop.append(f"DROP FUNCTION IF EXISTS {table}_data_generation_update()")
     return create, drop
+
+
+def _sqlite_bump(row, via):
+    if via is None:
+        # INSERT … SELECT … WHERE: a row of no tenant bumps nothing.
+        return (
+            f"INSERT INTO {TABLE} (tenant_id, generation) SELECT {row}.tenant_id, 1 WHERE {row}.tenant_id IS NOT NULL "
+            f"ON CONFLICT (tenant_id) DO UPDATE SET generation = generation + 1"
+        )
+    parent, column = via
+    return (
+        f"INSERT INTO {TABLE} (tenant_id, generation) SELECT tenant_id, 1 FROM {parent} "
+        f"WHERE id = {row}.{column} AND tenant_id IS NOT NULL "
+        f"ON CONFLICT (tenant_id) DO UPDATE SET generation = generation + 1"
+    )
 
 
 def _sqlite(table, via):
     create = []
     for name, event, row in EVENTS:
-        if via is None:
-            bump = (
-                f"INSERT INTO {TABLE} (tenant_id, generation) VALUES ({row}.tenant_id, 1) "
-                f"ON CONFLICT (tenant_id) DO UPDATE SET generation = generation + 1"
-            )
-            when = f"WHEN {row}.tenant_id IS NOT NULL "
-        else:
-            parent, column = via
-            bump = (
-                f"INSERT INTO {TABLE} (tenant_id, generation) SELECT tenant_id, 1 FROM {parent} "
-                f"WHERE id = {row}.{column} AND tenant_id IS NOT NULL "
-                f"ON CONFLICT (tenant_id) DO UPDATE SET generation = generation + 1"
-            )
-            when = ""
+        # An UPDATE moves the old row's tenant as well (a row moved out of a tenant leaves one).
+        bumps = [_sqlite_bump(row, via)] + ([_sqlite_bump("OLD", via)] if name == "update" else [])
+        body = "; ".join(bumps)
         create.append(
             f"CREATE TRIGGER IF NOT EXISTS {table}_{name}_data_generation AFTER {event} ON {table} "
-            f"FOR EACH ROW {when}BEGIN {bump}; END"
+            f"FOR EACH ROW BEGIN {body}; END"
         )
     drop = [f"DROP TRIGGER IF EXISTS {table}_{name}_data_generation" for name, _e, _r in EVENTS]
     return create, drop
@@ -167,3 +187,18 @@ def migration_operation(tables):
                 schema_editor.execute(statement)
 
     return migrations.RunPython(create, drop)
+
+
+def migration_refresh(tables):
+    """A ``RunPython`` that drops and recreates the triggers of ``tables`` (``(table, via)`` pairs)
+    as ``trigger_statements`` now writes them, for a database whose triggers an earlier migration
+    created in an older form; nothing on reversal (the older form is gone from the code)."""
+    from django.db import migrations
+
+    def refresh(apps, schema_editor):
+        for table, via in tables:
+            create, drop = trigger_statements(schema_editor.connection.vendor, table, via)
+            for statement in [*drop, *create]:
+                schema_editor.execute(statement)
+
+    return migrations.RunPython(refresh, migrations.RunPython.noop)

@@ -1,0 +1,23 @@
+"""The data generation"s UPDATE triggers move the tenants of the old rows as well as the new (issue 27,
+``accounts.data_generation``): a row moved out of a tenant, or a grant pointed at another tenant"s
+or an official campaign, left the tenant it left with its kept visible sets (R-24) and panels."""
+
+from django.db import migrations
+
+from accounts.data_generation import migration_refresh
+
+TABLES = [
+    ("accounts_user", None),
+    ("accounts_invitation", None),
+    ("accounts_notification", None),
+    ("accounts_delivery", None),
+    ("accounts_auditentry", None),
+]
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("accounts", "0022_link_update_triggers"),
+    ]
+
+    operations = [migration_refresh(TABLES)]
