@@ -4,8 +4,7 @@
 ``User.groups.through.objects.filter(…).update(group=…)`` or a raw ``UPDATE accounts_user_groups``
 moves a user from one group to another in place: with no trigger on UPDATE neither the user's
 ``cache_generation`` nor (through the user row) its tenant's data generation moved, so the user's
-cached permission set and kept visible campaign set (``campaigns.visibility.visible_set``, R-24)
-outlived the change. Both the old and the new row's user (or group) are moved.
+cached permission set (R-14) and its tenant's kept dashboard panels outlived the change. Both the old and the new row's user (or group) are moved.
 """
 
 from django.db import migrations

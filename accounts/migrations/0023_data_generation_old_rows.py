@@ -1,6 +1,6 @@
-"""The data generation"s UPDATE triggers move the tenants of the old rows as well as the new (issue 27,
-``accounts.data_generation``): a row moved out of a tenant, or a grant pointed at another tenant"s
-or an official campaign, left the tenant it left with its kept visible sets (R-24) and panels."""
+"""The data generation's UPDATE triggers move the tenants of the old rows as well as the new (issue 27,
+``accounts.data_generation``): a row moved out of a tenant, or a grant pointed at another tenant's
+or an official campaign, left the tenant it left with dashboard panels kept under a generation that had not moved."""
 
 from django.db import migrations
 

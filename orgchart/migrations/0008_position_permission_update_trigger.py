@@ -1,7 +1,7 @@
 """An UPDATE of a position's permission link row moves its holders' generation as its INSERT and
 DELETE do (issue 27; migration 0006 covered only those two): a ``queryset.update()`` or raw UPDATE
-of ``orgchart_position_permissions`` otherwise left the holders' cached permission set, and the
-visible campaign set their rights decide (R-14, R-24), in place. Both the old and the new row's
+of ``orgchart_position_permissions`` otherwise left the holders' cached permission set (R-14) and
+their tenant's kept dashboard panels in place. Both the old and the new row's
 position are moved."""
 
 from django.db import migrations

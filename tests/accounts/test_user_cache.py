@@ -92,3 +92,16 @@ def test_a_warm_request_reads_only_the_generation_row(client, plain_staff):
     user_reads = [q for q in sql if 'FROM "accounts_user"' in q or "FROM accounts_user" in q]
     assert len(user_reads) == 1 and "cache_generation" in user_reads[0]
     assert not [q for q in sql if "auth_permission" in q]
+
+
+def test_a_right_moved_by_an_update_of_its_position_link_row_applies_at_the_next_request(client, org, plain_staff):
+    """A ``queryset.update()`` of the position's permission row, in place: neither an INSERT nor a
+    DELETE, yet the cached permission set must not outlive it (R-14)."""
+    client.force_login(plain_staff)
+    assert client.get(CAMPAIGNS).status_code == 200
+    other = Permission.objects.get(content_type__app_label="auth", codename="view_group")  # not a catalogue right
+
+    moved = org.clerk.permissions.through.objects.filter(position_id=org.clerk.pk).update(permission=other)
+
+    assert moved == 1
+    assert client.get(CAMPAIGNS).status_code == 403
