@@ -280,6 +280,8 @@ class TaskOrder(models.Model):
         ]
         indexes = [
             models.Index(fields=["tenant", "binding", "status"], name="operations_order_binding"),
+            # The task list's order counts, answered from the index alone (``views._count_orders_of_page``).
+            models.Index(fields=["tenant", "task"], name="operations_order_task"),
             models.Index(fields=["tenant", "-placed_at"], name="operations_order_placed"),
         ]
 

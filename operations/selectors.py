@@ -8,8 +8,11 @@ statement and export starts from.
 * anyone else sees nothing.
 """
 
+import datetime
+
 from django.conf import settings
 from django.db.models import Count, Q, Sum
+from django.utils import timezone
 
 from utilities.formatting import exact_money
 from accounts import permissions as catalogue
@@ -110,6 +113,11 @@ def open_orders_of(binding):
     )
 
 
+def _local_midnight(day):
+    """The aware instant the local ``day`` (a ``date``) begins, in the current time zone."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
 def statement_for(binding, *, start, end):
     """The statement (账单明细) of ``binding`` for orders placed on ``start`` … ``end`` (local dates).
 
@@ -122,8 +130,11 @@ def statement_for(binding, *, start, end):
         TaskOrder.objects.filter(
             tenant_id=binding.tenant_id,
             binding=binding,
-            placed_at__date__gte=start,
-            placed_at__date__lte=end,
+            # The local days as an instant range, not ``placed_at__date``: PostgreSQL estimates a
+            # cast column at a few rows, and joined 1,477 orders to every task in a nested loop
+            # (9 ms for the busiest account at R-41 scale).
+            placed_at__gte=_local_midnight(start),
+            placed_at__lt=_local_midnight(end + datetime.timedelta(days=1)),
         )
         .select_related("task")
         .order_by("placed_at", "id")

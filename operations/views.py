@@ -116,17 +116,19 @@ BINDING_ROW_FIELDS = (
 # The shop's side --------------------------------------------------------------------------
 
 
-def _count_orders_of_page(page, field, attribute, **conditions):
-    """Set ``attribute`` on each row of ``page`` to its number of task orders (``field`` is the
-    order's foreign key to the row) matching ``conditions``: one grouped query over the page's
-    rows. An annotation on the list's queryset counted the orders of every row of the tenant
-    before the page was cut (190 ms at 100,000 orders)."""
+def _count_orders_of_page(page, tenant_id, field, attribute, **conditions):
+    """Set ``attribute`` on each row of ``page`` to its number of ``tenant_id``'s task orders
+    (``field`` is the order's foreign key to the row) matching ``conditions``: one grouped query
+    over the page's rows. An annotation on the list's queryset counted the orders of every row of
+    the tenant before the page was cut (190 ms at 100,000 orders). ``COUNT(*)``, not of a column:
+    PostgreSQL then answers from the index alone (the task page's 44,000 orders at R-41 scale:
+    12.7 ms through the table, 4.4 ms index-only)."""
     rows = list(page.object_list)
     counts = dict(
-        TaskOrder.objects.filter(**{f"{field}__in": rows}, **conditions)
+        TaskOrder.objects.filter(tenant_id=tenant_id, **{f"{field}__in": rows}, **conditions)
         .order_by()
         .values_list(field)
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
         .values_list(field, "n")
     )
     for row in rows:
@@ -147,7 +149,7 @@ def account_list(request):
     if form.is_valid() and form.cleaned_data["status"]:
         bindings = bindings.filter(status=form.cleaned_data["status"])
     page = folded_capped_page(request, bindings, per_page=PAGE_SIZE)
-    _count_orders_of_page(page, "binding", "open_orders", status__in=TaskOrder.OPEN_STATUSES)
+    _count_orders_of_page(page, request.user.tenant_id, "binding", "open_orders", status__in=TaskOrder.OPEN_STATUSES)
     return render(
         request,
         "operations/binding_list.html",
@@ -273,7 +275,7 @@ def replace(request, pk):
 def task_list(request):
     tasks = tasks_visible_to(request.user).order_by("-is_open", "deadline", "id")
     page = folded_capped_page(request, tasks, per_page=PAGE_SIZE)
-    _count_orders_of_page(page, "task", "order_count")
+    _count_orders_of_page(page, request.user.tenant_id, "task", "order_count")
     return render(request, "operations/task_list.html", {"page_obj": page})
 
 

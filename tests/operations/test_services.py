@@ -228,6 +228,31 @@ def test_a_statement_sums_from_the_cutoff_to_the_end_without_cancelled_orders(ow
     assert list(empty["orders"]) == [] and empty["total"] == Decimal("0.00")
 
 
+def test_a_statement_period_is_whole_local_days_at_both_ends(owner, op_b, shop, settings):
+    """A day of the period is a day in Beijing (R-35): an order at 00:00 on the first day and one at
+    23:59:59 on the last are in; one a second before and one at 00:00 the day after are out, though
+    the day after's midnight is still the last day in UTC."""
+    settings.STATEMENT_CUTOFF = datetime.date(2019, 7, 1)
+    first, last = datetime.date(2026, 3, 1), datetime.date(2026, 3, 31)
+    local = timezone.get_default_timezone()
+    placed = {
+        "before": datetime.datetime(2026, 2, 28, 23, 59, 59, tzinfo=local),
+        "first": datetime.datetime(2026, 3, 1, 0, 0, tzinfo=local),
+        "last": datetime.datetime(2026, 3, 31, 23, 59, 59, tzinfo=local),
+        "after": datetime.datetime(2026, 4, 1, 0, 0, tzinfo=local),
+    }
+    numbers = {}
+    for name, at in placed.items():
+        order = services.order_place(actor=op_b, binding=shop.binding_b, task=shop.task, amount=Decimal("1.00"))
+        TaskOrder.objects.filter(pk=order.pk).update(placed_at=at)
+        numbers[name] = order.number
+
+    data = statement_for(shop.binding_b, start=first, end=last)
+
+    assert [order.number for order in data["orders"]] == [numbers["first"], numbers["last"]]
+    assert data["count"] == 2 and data["total"] == Decimal("2.00")
+
+
 def test_the_same_person_serves_two_shops_apart(op_a, shop):
     assert set(orders_visible_to(op_a)) == {shop.a1, shop.a2, shop.g1}
     assert set(orders_visible_to(op_a).filter(binding=shop.globex_binding)) == {shop.g1}
