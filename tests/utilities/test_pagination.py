@@ -62,13 +62,17 @@ def test_the_keyed_page_is_the_capped_page(count, cap, page):
 
 
 def test_a_keyed_page_reads_its_keys_once(django_assert_num_queries):
-    """Two queries: the first ``cap + 1`` keys (the count and the page's ids), then the page's rows."""
+    """Two queries: the first ``cap + 1`` keys (the count and the page's ids), then the page's rows
+    by those ids alone; ``keys_from``'s filter (here the ``slug LIKE``) is evaluated once, not again
+    as a subquery of the rows' query."""
     tenants = _tenants(12)
     columns = Tenant.objects.order_by("slug").values_list("slug", flat=True)
 
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(2) as queries:
         page = _page(capped_page, columns, "2", per_page=5, cap=10, keys_from=tenants)
         rows = list(page.object_list)
 
+    keys_sql, rows_sql = (query["sql"].upper() for query in queries.captured_queries)
+    assert "LIKE" in keys_sql and "LIKE" not in rows_sql
     assert rows == [f"shop{n:03d}" for n in range(5, 10)]
     assert (page.paginator.count, page.paginator.is_capped, page.has_next()) == (10, True, False)
