@@ -24,7 +24,9 @@ connection that ended anywhere on the server to the page: 2–10× too high on a
 What this cannot see, and says so: a backend that starts *and* ends inside a window (a
 connection per request, ``--server asgi`` with ``CONN_MAX_AGE=0``), and what a backend that ends
 inside the window spent after the first sample. ``per_request`` then marks the database figure
-``db_complete: False`` (a lower bound), and the report prints it with "≥".
+``db_complete: False`` (a lower bound), and the report prints it with "≥". Under persistent
+connections that happens only when a connection reaches its ``CONN_MAX_AGE`` inside a window and
+is replaced; ``bench.__main__.load`` then measures that window again.
 """
 
 import os

@@ -81,3 +81,53 @@ def test_only_the_servers_own_connections_are_read_however_busy_another_one_is()
     cost = Meter.per_request(before, after, requests=1)
     assert cost["db_complete"] is True
     assert cost["db_ms"] < 100  # the other connection burnt a few hundred ms; none of it is here
+
+
+class _ScriptedMeter:
+    """Samples from a list: each window is (before, after)."""
+
+    def __init__(self, samples):
+        self.samples = list(samples)
+
+    def sample(self):
+        return self.samples.pop(0)
+
+    per_request = staticmethod(Meter.per_request)
+
+
+def _windows(monkeypatch, meter):
+    import bench.__main__ as bench_main
+
+    runs = []
+
+    def run_load(base, path, headers, clients, seconds, wrk):
+        runs.append(seconds)
+        return {"requests": 100, "errors": 0, "p50_ms": 1.0, "p95_ms": 2.0, "max_ms": 3.0, "rps": 20.0}
+
+    monkeypatch.setattr(bench_main, "_run_load", run_load)
+    return bench_main.load("http://x", "/", {}, 1, 5, 0, meter=meter), runs
+
+
+def test_a_window_in_which_a_connection_was_replaced_is_measured_again(monkeypatch):
+    # Window 1: backend 10 reached its CONN_MAX_AGE and was replaced by 12; window 2 saw 12 whole.
+    meter = _ScriptedMeter(
+        [
+            Sample(app={1: 3.0}, db={10: 1.0}),
+            Sample(app={1: 3.5}, db={12: 0.1}),
+            Sample(app={1: 3.5}, db={12: 0.1}),
+            Sample(app={1: 4.0}, db={12: 0.6}),
+        ]
+    )
+    result, runs = _windows(monkeypatch, meter)
+    assert runs == [5, 5]
+    assert result["cpu"]["db_complete"] is True
+    assert result["cpu"]["windows"] == 2
+    assert result["cpu"]["db_ms"] == pytest.approx(5.0)
+
+
+def test_a_window_never_seen_whole_stays_a_lower_bound(monkeypatch):
+    gone = [Sample(app={1: 3.0}, db={pid: 1.0}) if i % 2 == 0 else Sample(app={1: 3.5}, db={}) for i, pid in enumerate(range(6))]
+    result, runs = _windows(monkeypatch, _ScriptedMeter(gone))
+    assert len(runs) == 3
+    assert result["cpu"]["db_complete"] is False
+    assert result["cpu"]["windows"] == 3
