@@ -335,14 +335,14 @@ def count_queries(persona_users, page_list, targets, secret, repeat=IN_PROCESS_R
     ``{(page, persona): (queries, status, cpu)}``. ``cpu`` is ``{"app_ms", "db_ms", "total_ms"}``
     per request over ``repeat`` requests after two warm-ups: the median request's ``process_time``
     in this process, and the mean CPU of this connection's own backend over them
-    (``pg_backend_pid()``, ``/proc``, whose clock ticks are too coarse for one request; the
+    (``pg_backend_pid()``, ``/proc/<pid>/schedstat``, ``bench.cpu.thread_cpu_seconds``; the
     connection is persistent). Neither moves with other work on the box; the test client's own share (building
     the request, reading the cookies) is in the app figure, a few hundredths of a millisecond."""
     from django.db import connection, reset_queries
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from .cpu import process_cpu_seconds
+    from .cpu import thread_cpu_seconds
 
     result = {}
     for name, path, who in page_list:
@@ -366,14 +366,14 @@ def count_queries(persona_users, page_list, targets, secret, repeat=IN_PROCESS_R
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_backend_pid()")
                 backend = cursor.fetchone()[0]
-            db_before, app_each = process_cpu_seconds(backend), []
+            db_before, app_each = thread_cpu_seconds(backend), []
             for _ in range(repeat):
                 started = time.process_time()
                 client.get(url)
                 app_each.append(time.process_time() - started)
             # The median request: a preempted or garbage-collecting one does not move it.
             app_ms = statistics.median(app_each) * 1000
-            db_after = process_cpu_seconds(backend)
+            db_after = thread_cpu_seconds(backend)
             db_ms = (db_after - db_before) * 1000 / repeat if db_after is not None and db_before is not None else None
             cpu = {"app_ms": round(app_ms, 2), "db_ms": None if db_ms is None else round(db_ms, 2)}
             cpu["total_ms"] = None if db_ms is None else round(app_ms + db_ms, 2)

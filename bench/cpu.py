@@ -3,7 +3,8 @@
 Wall-clock latency on a shared 2-core box depends on how much of the machine the load generator
 and everything else took; CPU time does not, as long as it is read only from the processes that
 serve the measured requests. Around each measured load window the bench reads the CPU time
-(user + system, ``/proc/<pid>/stat`` fields 14 and 15) of
+(user + system, ``/proc/<pid>/stat`` fields 14 and 15, for the app's processes; the scheduler's
+nanosecond run time, ``/proc/<pid>/schedstat``, for the database's single-threaded processes) of
 
 - every child of the gunicorn master (the sync or uvicorn workers; the master itself only
   supervises, and workers live as long as the server); under ``--server proxied`` (nginx in
@@ -27,6 +28,12 @@ inside the window spent after the first sample. ``per_request`` then marks the d
 ``db_complete: False`` (a lower bound), and the report prints it with "≥". Under persistent
 connections that happens only when a connection reaches its ``CONN_MAX_AGE`` inside a window and
 is replaced; ``bench.__main__.load`` then measures that window again.
+
+Why two clocks: ``stat`` counts whole clock ticks (10 ms at ``SC_CLK_TCK`` 100) and covers a
+process's every thread, including threads that have ended (the ASGI worker's thread pool);
+``schedstat`` is exact to the nanosecond but covers one thread. A PostgreSQL backend is one thread
+and spends a few milliseconds per request, which ticks round to zero over a short window (a backend
+that ran four queries in a one-second window read 0.0 ms), so backends are read exactly.
 """
 
 import os
@@ -56,6 +63,18 @@ def process_cpu_seconds(pid):
         return None
     utime, stime = int(rest[11]), int(rest[12])
     return (utime + stime) / TICKS
+
+
+def thread_cpu_seconds(pid):
+    """CPU seconds of ``pid``'s main thread so far, exact to the nanosecond: the first field of
+    ``/proc/<pid>/schedstat`` (time on a CPU, user and kernel). Falls back to
+    ``process_cpu_seconds`` (whole ticks) on a kernel without it; ``None`` when ``pid`` has gone.
+    Meant for single-threaded processes (PostgreSQL backends, PgBouncer)."""
+    try:
+        first = Path(f"/proc/{pid}/schedstat").read_text().split()[0]
+    except (FileNotFoundError, ProcessLookupError, PermissionError, IndexError):
+        return process_cpu_seconds(pid)
+    return int(first) / 1e9
 
 
 def parent_pid(pid):
@@ -120,14 +139,15 @@ class Meter:
         return [pid for (pid,) in rows]
 
     def sample(self):
-        def read(pids):
-            seconds = {pid: process_cpu_seconds(pid) for pid in pids}
+        def read(pids, clock):
+            seconds = {pid: clock(pid) for pid in pids}
             return {pid: value for pid, value in seconds.items() if value is not None}
 
-        db = read(self.backend_pids())
+        db = read(self.backend_pids(), thread_cpu_seconds)
         if self.pooler_pid:
-            db.update(read([self.pooler_pid, *children(self.pooler_pid)]))
-        return Sample(app=read([child for parent in self.server_pids for child in children(parent)]), db=db)
+            db.update(read([self.pooler_pid, *children(self.pooler_pid)], thread_cpu_seconds))
+        app = read([child for parent in self.server_pids for child in children(parent)], process_cpu_seconds)
+        return Sample(app=app, db=db)
 
     def close(self):
         if self._connection is not None:

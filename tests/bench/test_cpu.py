@@ -5,6 +5,7 @@ figure. Made-up samples, ``/proc``, and on PostgreSQL one real pair of connectio
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -20,6 +21,24 @@ def test_a_process_cpu_time_is_read_and_a_gone_one_reads_as_none():
     assert cpu.process_cpu_seconds(os.getpid()) > 0
     assert cpu.process_cpu_seconds(child.pid) is None
     assert cpu.parent_pid(child.pid) is None
+
+
+def _burn(seconds):
+    start = time.process_time()
+    while time.process_time() - start < seconds:
+        pass
+
+
+def test_a_thread_s_cpu_time_is_read_to_the_millisecond_not_in_clock_ticks():
+    """Two milliseconds of work read as two, not as 0 or 10 (a clock tick): a backend that ran
+    a few queries in a short window must not read as 0.0 ms (the served smoke run's failure)."""
+    before = cpu.thread_cpu_seconds(os.getpid())
+    _burn(0.002)
+    grown = cpu.thread_cpu_seconds(os.getpid()) - before
+    assert 0.0019 <= grown < 0.009
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    assert cpu.thread_cpu_seconds(child.pid) is None
 
 
 def test_backends_count_for_their_growth_and_new_ones_from_zero():
@@ -81,6 +100,31 @@ def test_only_the_servers_own_connections_are_read_however_busy_another_one_is()
     cost = Meter.per_request(before, after, requests=1)
     assert cost["db_complete"] is True
     assert cost["db_ms"] < 100  # the other connection burnt a few hundred ms; none of it is here
+
+
+@pytest.mark.postgres
+def test_a_backend_that_ran_one_short_query_reads_more_than_zero():
+    """A query of a few milliseconds shows in the meter's database figure (ticks would read 0)."""
+    import psycopg
+    from django.db import connection
+
+    settings = connection.settings_dict
+    url = f"postgres://{settings['USER'] or 'postgres'}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/{settings['NAME']}"
+    meter = Meter(os.getpid(), url, application_name="staffdesk-bench-test-meter-short")
+    try:
+        with psycopg.connect(
+            host=settings["HOST"] or "127.0.0.1", port=settings["PORT"] or 5432, user=settings["USER"] or "postgres",
+            dbname=settings["NAME"], application_name="staffdesk-bench-test-meter-short", autocommit=True,
+        ) as ours:
+            ours.execute("SELECT 1").fetchone()
+            before = meter.sample()
+            ours.execute("SELECT count(*) FROM generate_series(1, 20000)").fetchone()
+            after = meter.sample()
+    finally:
+        meter.close()
+    cost = Meter.per_request(before, after, requests=1)
+    assert cost["db_complete"] is True
+    assert 0 < cost["db_ms"] < 9, cost
 
 
 class _ScriptedMeter:
