@@ -80,3 +80,44 @@ def test_the_command_rebuilds_every_tenant_with_effect_data(world):
 def test_the_command_refuses_an_unknown_tenant(world):
     with pytest.raises(CommandError, match="No tenant with the slug 'nope'"):
         call_command("refresh_effect_windows", tenant="nope")
+
+
+def _normalised(rows):
+    from utilities.formatting import exact_figures
+
+    return [exact_figures(row) for row in rows]
+
+
+def test_the_campaigns_summed_over_contact_persons_rank_as_the_orm_ranks_them(world):
+    """``ranked_campaigns`` (a sorted subquery on PostgreSQL, the ORM's aggregate elsewhere) gives
+    the same campaigns, sums and order as the ORM's GROUP BY: by summed paid amount, ties by id."""
+    from django.db.models import Sum
+
+    from campaigns.reports import ranked_campaigns
+
+    windows.rebuild(world.tenant.pk)
+    source = EffectWindow.objects.filter(tenant=world.tenant, days=30, all_contacts=False)
+    # Two contact persons' rows for one campaign, so that a sum really adds rows up.
+    first = source.order_by("pk").first()
+    EffectWindow.objects.create(
+        tenant=world.tenant, as_of=first.as_of, days=30, all_contacts=False, campaign=first.campaign,
+        contact_person=world.admin_l2, clicks=3, paid_orders=2, paid_amount=Decimal("1000.05"),
+        estimated_service_fee=Decimal("0.15"),
+    )
+    sums = {key: Sum(key) for key in ("clicks", "paid_orders", "paid_amount", "estimated_service_fee")}
+
+    def orm(rows, limit=500):
+        return _normalised(rows.values("campaign_id").annotate(**sums).order_by("-paid_amount", "campaign_id")[:limit])
+
+    expected = orm(source)
+    assert len(expected) >= 2 and len(expected) < source.count()
+    assert _normalised(ranked_campaigns(source)) == expected
+    assert next(row for row in expected if row["campaign_id"] == first.campaign_id)["paid_amount"] >= Decimal("1000.05")
+    assert _normalised(ranked_campaigns(source, limit=1)) == expected[:1]
+
+    source.update(paid_amount=Decimal("5.00"))  # every campaign's rows alike: ties go by campaign id
+    tied = orm(source)
+    assert _normalised(ranked_campaigns(source)) == tied
+    assert [row["campaign_id"] for row in tied if row["paid_amount"] == Decimal("5.00")] == sorted(
+        row["campaign_id"] for row in tied if row["paid_amount"] == Decimal("5.00")
+    )
