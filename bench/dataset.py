@@ -726,7 +726,7 @@ def _conversations(tenant, owner, chat, count):
     (or "overflow" for the 3% the main account received), then staff and buyer in turn, and the
     "closed" line for closed ones. 60% 售前, 40% 售后, each to one of its enabled members; the
     newest (about 10 per member, the persona's three newest and two overflow ones) are still open
-    with the last buyer message unread."""
+    with the last buyer message unread. Each gets its searchable text (``chat.search``)."""
     now = timezone.now()
     open_count = max(20, min(200, count // 250))
     params = {
@@ -768,6 +768,9 @@ def _conversations(tenant, owner, chat, count):
     )
     with bulk_loading("chat_message"):
         _messages(tenant)
+    from chat.search import search_text_rebuild
+
+    search_text_rebuild(tenant.pk)  # what chat.services keeps message by message, in one statement
     _sql(
         """
         UPDATE chat_conversation c SET last_message_id = m.last_id,

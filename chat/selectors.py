@@ -14,6 +14,7 @@ from .models import ChatGroup, ChatMember, Conversation, Message, Presence
 from .routing import eligible_staff
 from .routing import holds_chat_permission as _holds_chat_permission
 from .routing import open_count as _open_count
+from .search import said_or_named
 
 
 def open_conversations(user):
@@ -45,7 +46,10 @@ def history(user, *, q="", status="", group=None):
         servers = User.objects.filter(Q(display_name__icontains=q) | Q(account_name__icontains=q))
         if user.tenant_id is not None:
             servers = servers.filter(tenant_id=user.tenant_id)
-        named = Q(buyer_nickname__icontains=q) | Q(_said(q))
+        # The nickname and the messages in one row per conversation (chat.search: 10.5 -> 2.9 ms of
+        # database CPU for the owner's search of a common term at 500,000 messages).
+        written = said_or_named(q)
+        named = Q(written) if written is not None else Q(buyer_nickname__icontains=q) | Q(_said(q))
         server_ids = list(servers.values_list("pk", flat=True))
         if server_ids:
             named |= Q(assignee_id__in=server_ids)
@@ -55,10 +59,9 @@ def history(user, *, q="", status="", group=None):
 
 def _said(q):
     """Whether a buyer or a staff member wrote ``q`` (any case) in the conversation: a probe of its
-    own messages through ``chat_message_conv_id``, so that a search walks the newest conversations
-    and stops once it has a page and the capped count. PostgreSQL would otherwise hash every
-    matching message of the tenant first (``hashed SubPlan``: 29 ms at 25,000 messages, growing
-    with the table); ``OFFSET 0`` keeps the subquery correlated (it may not be turned into a join)."""
+    own messages through ``chat_message_conv_id``, for the rare term ``chat.search`` cannot serve
+    (one holding its separator). ``OFFSET 0`` keeps the subquery correlated on PostgreSQL (a hashed
+    SubPlan would read every matching message of the tenant first)."""
     connection = connections[router.db_for_read(Conversation)]
     pattern = "%%%s%%" % connection.ops.prep_for_like_query(q)
     keep_correlated = " OFFSET 0" if connection.vendor == "postgresql" else ""
