@@ -85,3 +85,50 @@ def test_sidebar_escapes_labels_and_urls():
     html = sidebar([{"title": HOSTILE, "items": [{"url": HOSTILE, "label": HOSTILE, "active": True}]}])
     assert "<img" not in html and html.count(ESCAPED) == 3
     assert 'aria-current="page"' in html
+
+
+def test_history_rows_escape_every_cell_and_say_queued_and_overflow():
+    from chat.history import HistoryRow
+    from chat.templatetags.chat_tags import history_rows
+
+    html = history_rows(
+        [
+            HistoryRow(7, "/chat/conversations/7/", "2026-12-07 10:00", HOSTILE, HOSTILE, HOSTILE, True, HOSTILE),
+            HistoryRow(8, "/chat/conversations/8/", "2026-12-07 10:01", "买家", "售前", "", False, "Queued"),
+        ]
+    )
+    assert "<img" not in html
+    assert html.count(ESCAPED) == 4
+    assert '<tr data-conversation="7">' in html and '<a href="/chat/conversations/7/">' in html
+    assert '(overflow)</span>' in html.split('data-conversation="8"')[0]
+    assert '<span class="muted">waiting in the queue</span>' in html.split('data-conversation="8"')[1]
+
+
+def test_a_filter_bars_model_choices_are_read_in_one_plain_query(db, django_assert_num_queries):
+    """The same options as Django's own rendering of the field, read with one ordinary query: the
+    field's iterator would open a server-side cursor on PostgreSQL (DECLARE, FETCH, CLOSE)."""
+    from django import forms
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.models import Tenant
+    from tests.factories import TenantFactory
+    from utilities.templatetags.listing import filter_fields
+
+    TenantFactory(name=HOSTILE)
+    TenantFactory(name="Acme")
+
+    class Filter(forms.Form):
+        tenant = forms.ModelChoiceField(queryset=Tenant.objects.order_by("name"), required=False, empty_label="All")
+
+    form = Filter({})
+    with CaptureQueriesContext(connection) as captured:
+        html = filter_fields(form)
+    assert len(captured) == 1 and not captured[0]["sql"].lstrip().upper().startswith("DECLARE")
+    expected = [(str(value), str(label)) for value, label in Filter({}).fields["tenant"].choices]
+    assert len(expected) == 3
+    options = html.split("<option ")[1:]
+    assert [(option.split('"')[1], option.split(">", 1)[1].split("</option>")[0]) for option in options] == [
+        (escape(value), escape(label)) for value, label in expected
+    ]
+    assert "<img" not in html
