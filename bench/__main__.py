@@ -529,7 +529,7 @@ def ensure_wrk():
 WINDOW_RETRIES = 2
 
 
-def load(base, path, headers, clients, seconds, warmup, wrk=None, meter=None):
+def load(base, path, headers, clients, seconds, warmup, wrk=None, meter=None, retries=WINDOW_RETRIES):
     """Load ``path`` from a separate process: wrk when there is one, else ``bench/loadgen.py``.
     ``headers`` identify the persona (``credentials``: a session cookie or a bearer token).
 
@@ -537,13 +537,14 @@ def load(base, path, headers, clients, seconds, warmup, wrk=None, meter=None):
     plus ``cpu`` (``bench/cpu.py``: the server's CPU ms per request over that period) when a
     ``meter`` is given. The warm-up runs as its own load process, so that the CPU window holds
     exactly the measured requests. A window in which a backend of ``before`` ended (a persistent
-    connection replaced at its ``CONN_MAX_AGE``) is measured again, up to ``WINDOW_RETRIES``
-    times; ``cpu["windows"]`` says how many windows were run, and ``db_complete`` stays false
-    when none was seen whole.
+    connection replaced at its ``CONN_MAX_AGE``) is measured again, up to ``retries`` times
+    (none under ``--server asgi``, where every request's backend ends in its window);
+    ``cpu["windows"]`` says how many windows were run, and ``db_complete`` stays false when none
+    was seen whole.
     """
     if warmup:
         _run_load(base, path, headers, clients, warmup, wrk)
-    for attempt in range(1 + WINDOW_RETRIES):
+    for attempt in range(1 + retries):
         before = meter.sample() if meter else None
         result = _run_load(base, path, headers, clients, seconds, wrk)
         if not meter:
@@ -736,8 +737,9 @@ def main(argv=None):
                 for persona in who:
                     target = resolve(path, persona, targets)
                     headers = credentials(persona, cookies, secret)
-                    one = load(base, target, headers, 1, args.seconds, args.warmup, wrk, meter)
-                    eight = load(base, target, headers, 8, args.seconds, args.warmup, wrk, meter)
+                    retries = 0 if args.server == "asgi" else WINDOW_RETRIES  # a connection per request
+                    one = load(base, target, headers, 1, args.seconds, args.warmup, wrk, meter, retries)
+                    eight = load(base, target, headers, 8, args.seconds, args.warmup, wrk, meter, retries)
                     if not SERVERS[args.server].get("persistent_connections", True):
                         for result in (one, eight):
                             result["cpu"]["db_complete"] = False
