@@ -7,7 +7,7 @@ Its shape has two forms only, with or without a group; each request only binds i
 The pattern is ``campaigns.visibility.compiled``.
 
 ``eligible_rows`` says the same as ``routing.eligible_staff_query`` (the ORM reference it
-replaces): ``tests/chat/test_compiled_eligibility.py`` compares who each returns, case by case,
+replaces): ``tests/chat/test_compiled.py`` compares who each returns, case by case,
 on SQLite and PostgreSQL. It only narrows the candidates: ``User.can_send_chat`` and
 ``User.in_window`` stay the rule that decides (R-17), in ``routing.eligible_staff``.
 """
@@ -22,7 +22,7 @@ from accounts import permissions as catalogue
 from accounts.models import User
 from orgchart.models import Position
 
-from .models import ChatMember, Conversation, Presence
+from .models import ChatGroup, ChatMember, Conversation, Presence
 
 
 def _table(model):
@@ -33,6 +33,66 @@ def _user_fields():
     return User._meta.concrete_fields
 
 
+def _columns(model, quote, alias=None):
+    """``alias.col, …`` of every concrete field of ``model`` (its table when no alias)."""
+    alias = alias or quote(_table(model))
+    return ", ".join(f"{alias}.{quote(field.column)}" for field in model._meta.concrete_fields)
+
+
+class _Loader:
+    """Turns a slice of a raw row into a ``model`` instance as a queryset would (``from_db``),
+    the backend's converters applied first (SQLite: aware datetimes, real booleans)."""
+
+    def __init__(self, connection, alias, model, start):
+        self.alias, self.model, self.start = alias, model, start
+        fields = model._meta.concrete_fields
+        self.names = [field.attname for field in fields]
+        self.end = start + len(fields)
+        self.converters = _converters(connection, dict(enumerate(fields)))
+        self.connection = connection
+
+    def __call__(self, row):
+        values = list(row[self.start : self.end])
+        for index, functions, col in self.converters:
+            value = values[index]
+            for function in functions:
+                value = function(value, col, self.connection)
+            values[index] = value
+        return self.model.from_db(self.alias, self.names, values)
+
+
+def _holds_chat_right_sql(quote, user):
+    """An SQL condition on ``user`` (a quoted table or alias): holds ``customer_chat`` through
+    its position or personally (``routing.holds_chat_permission``); four parameters, ``_RIGHT * 2``."""
+    by_position = quote(_table(Position.permissions.through))
+    by_person = quote(_table(User.user_permissions.through))
+    permission = quote(_table(Permission))
+    content_type = quote(_table(ContentType))
+    chat_right = (
+        f"SELECT perm.{quote('id')} FROM {permission} perm INNER JOIN {content_type} ct "
+        f"ON perm.{quote('content_type_id')} = ct.{quote('id')} "
+        f"WHERE perm.{quote('codename')} = %s AND ct.{quote('app_label')} = %s"
+    )
+    return (
+        f"(EXISTS (SELECT 1 FROM {by_position} pp WHERE pp.{quote('position_id')} = {user}.{quote('position_id')} "
+        f"AND pp.{quote('permission_id')} IN ({chat_right})) "
+        f"OR EXISTS (SELECT 1 FROM {by_person} up WHERE up.{quote('user_id')} = {user}.{quote('id')} "
+        f"AND up.{quote('permission_id')} IN ({chat_right})))"
+    )
+
+
+_RIGHT = [catalogue.CUSTOMER_CHAT, catalogue.APP_LABEL]
+
+
+def _open_count_sql(quote, user):
+    """An SQL expression on ``user``: its open conversations (``routing.open_count``); one parameter."""
+    conversation = quote(_table(Conversation))
+    return (
+        f"COALESCE((SELECT COUNT(*) FROM {conversation} c WHERE c.{quote('assignee_id')} = {user}.{quote('id')} "
+        f"AND c.{quote('status')} = %s), 0)"
+    )
+
+
 @lru_cache(maxsize=None)
 def _eligible_sql(quote, with_group):
     """The query's text for a connection whose ``quote_name`` is ``quote``; ``with_group`` adds
@@ -40,23 +100,9 @@ def _eligible_sql(quote, with_group):
     user = quote(_table(User))
     presence = quote(_table(Presence))
     member = quote(_table(ChatMember))
-    conversation = quote(_table(Conversation))
-    by_position = quote(_table(Position.permissions.through))
-    by_person = quote(_table(User.user_permissions.through))
-    permission = quote(_table(Permission))
-    content_type = quote(_table(ContentType))
-    columns = ", ".join(f"{user}.{quote(field.column)}" for field in _user_fields())
-    chat_right = (
-        f"SELECT perm.{quote('id')} FROM {permission} perm INNER JOIN {content_type} ct "
-        f"ON perm.{quote('content_type_id')} = ct.{quote('id')} "
-        f"WHERE perm.{quote('codename')} = %s AND ct.{quote('app_label')} = %s"
-    )
     group = f" AND m.{quote('group_id')} = %s" if with_group else ""
     return (
-        f"SELECT {columns}, "
-        f"COALESCE((SELECT COUNT(*) FROM {conversation} c WHERE c.{quote('assignee_id')} = {user}.{quote('id')} "
-        f"AND c.{quote('status')} = %s), 0), "
-        f"{presence}.{quote('last_assigned_at')} "
+        f"SELECT {_columns(User, quote)}, {_open_count_sql(quote, user)}, {presence}.{quote('last_assigned_at')} "
         f"FROM {user} INNER JOIN {presence} ON {user}.{quote('id')} = {presence}.{quote('user_id')} "
         f"WHERE {user}.{quote('tenant_id')} = %s AND {user}.{quote('kind')} = %s "
         f"AND {user}.{quote('status')} = %s AND {user}.{quote('is_active')} = %s "
@@ -65,10 +111,7 @@ def _eligible_sql(quote, with_group):
         f"OR ({user}.{quote('temporary_starts_at')} <= %s AND {user}.{quote('temporary_ends_at')} > %s)) "
         f"AND EXISTS (SELECT 1 FROM {member} m WHERE m.{quote('user_id')} = {user}.{quote('id')} "
         f"AND m.{quote('tenant_id')} = %s AND m.{quote('is_enabled')} = %s{group}) "
-        f"AND (EXISTS (SELECT 1 FROM {by_position} pp WHERE pp.{quote('position_id')} = {user}.{quote('position_id')} "
-        f"AND pp.{quote('permission_id')} IN ({chat_right})) "
-        f"OR EXISTS (SELECT 1 FROM {by_person} up WHERE up.{quote('user_id')} = {user}.{quote('id')} "
-        f"AND up.{quote('permission_id')} IN ({chat_right}))) "
+        f"AND {_holds_chat_right_sql(quote, user)} "
         f"ORDER BY {user}.{quote('id')}"
     )
 
@@ -112,27 +155,98 @@ def eligible_rows(tenant_id, *, group_id=None, now, fresh_since):
     ]
     if group_id is not None:
         params.append(group_id)
-    params += [catalogue.CUSTOMER_CHAT, catalogue.APP_LABEL] * 2
+    params += _RIGHT * 2
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     if not rows:
         return []
-    fields = _user_fields()
-    names = [field.attname for field in fields]
-    width = len(fields)
-    assigned_field = Presence._meta.get_field("last_assigned_at")
-    converters = _converters(connection, {**dict(enumerate(fields)), width + 1: assigned_field})
+    load = _Loader(connection, alias, User, 0)
+    width = load.end
+    assigned = _converters(connection, {width + 1: Presence._meta.get_field("last_assigned_at")})
     people = []
     for row in rows:
-        row = list(row)
-        for index, functions, col in converters:
-            value = row[index]
-            for function in functions:
-                value = function(value, col, connection)
-            row[index] = value
-        person = User.from_db(alias, names, row[:width])
+        person = load(row)
         person.open_count = row[width]
-        person.idle_since = row[width + 1]
+        idle_since = row[width + 1]
+        for _index, functions, col in assigned:
+            for function in functions:
+                idle_since = function(idle_since, col, connection)
+        person.idle_since = idle_since
         people.append(person)
     return people
+
+
+@lru_cache(maxsize=None)
+def _members_sql(quote, by_account_name):
+    user = quote(_table(User))
+    member, group, presence = quote(_table(ChatMember)), quote(_table(ChatGroup)), quote(_table(Presence))
+    return (
+        f"SELECT {_columns(ChatMember, quote, 'm')}, {_columns(ChatGroup, quote, 'g')}, {_columns(User, quote)}, "
+        f"{_columns(Presence, quote, 'p')}, {_holds_chat_right_sql(quote, user)}, {_open_count_sql(quote, user)} "
+        f"FROM {member} m INNER JOIN {group} g ON g.{quote('id')} = m.{quote('group_id')} "
+        f"INNER JOIN {user} ON {user}.{quote('id')} = m.{quote('user_id')} "
+        f"LEFT OUTER JOIN {presence} p ON p.{quote('user_id')} = {user}.{quote('id')} "
+        f"WHERE m.{quote('tenant_id')} = %s ORDER BY "
+        + (f"{user}.{quote('account_name')}" if by_account_name else f"g.{quote('name')}, m.{quote('id')}")
+    )
+
+
+def member_rows(tenant_id, *, by_account_name=False):
+    """``[ChatMember]`` of ``tenant_id``, by group name then id (``by_account_name``: by its
+    person's account name, as the distribution page lists them), each with its ``group`` and its
+    ``user`` loaded; each user (one object per person, shared by its memberships) with
+    ``chat_presence`` (``None`` when it never set one), ``holds_right`` (``customer_chat``, by
+    position or personally) and ``open_count``. One query (the live view's and the distribution
+    page's; issue 27)."""
+    alias = router.db_for_read(ChatMember)
+    connection = connections[alias]
+    sql = _members_sql(connection.ops.quote_name, by_account_name)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*_RIGHT * 2, Conversation.Status.OPEN, tenant_id])
+        rows = cursor.fetchall()
+    if not rows:
+        return []
+    load_member = _Loader(connection, alias, ChatMember, 0)
+    load_group = _Loader(connection, alias, ChatGroup, load_member.end)
+    load_user = _Loader(connection, alias, User, load_group.end)
+    load_presence = _Loader(connection, alias, Presence, load_user.end)
+    right, count = load_presence.end, load_presence.end + 1
+    groups, people, members = {}, {}, []
+    for row in rows:
+        member = load_member(row)
+        group = groups.get(member.group_id) or groups.setdefault(member.group_id, load_group(row))
+        person = people.get(member.user_id)
+        if person is None:
+            person = people[member.user_id] = load_user(row)
+            presence = load_presence(row) if row[load_presence.start] is not None else None
+            User.chat_presence.related.set_cached_value(person, presence)  # ``None`` cached too: no query
+            person.holds_right = bool(row[right])
+            person.open_count = row[count]
+        member.group, member.user = group, person
+        members.append(member)
+    return members
+
+
+@lru_cache(maxsize=None)
+def _candidates_sql(quote):
+    user = quote(_table(User))
+    return (
+        f"SELECT {_columns(User, quote)} FROM {user} "
+        f"WHERE {user}.{quote('tenant_id')} = %s AND {user}.{quote('kind')} = %s "
+        f"AND {user}.{quote('status')} IN (%s, %s) AND {_holds_chat_right_sql(quote, user)} "
+        f"ORDER BY {user}.{quote('account_name')}"
+    )
+
+
+def candidate_rows(tenant_id):
+    """``[User]``: ``selectors.chat_candidates(tenant_id)`` (staff holding ``customer_chat``,
+    active or still to bind), by account name, from SQL compiled once. One query."""
+    alias = router.db_for_read(User)
+    connection = connections[alias]
+    sql = _candidates_sql(connection.ops.quote_name)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [tenant_id, User.Kind.STAFF, User.Status.ACTIVE, User.Status.PENDING, *_RIGHT * 2])
+        rows = cursor.fetchall()
+    load = _Loader(connection, alias, User, 0)
+    return [load(row) for row in rows]

@@ -191,3 +191,52 @@ def test_routing_still_uses_it(crowd):
     """``route`` hands a new conversation to an eligible member (the compiled path end to end)."""
     conversation = chat_services.conversation_start(group=crowd.aftersale, nickname="b", body="hi")
     assert conversation.assignee_id == crowd.other_group.pk
+
+
+def test_member_rows_are_the_orm_members_with_their_people(crowd):
+    tenant_id = crowd.desk.owner.tenant_id
+    from chat.routing import holds_chat_permission, open_count
+
+    for by_name, order in ((False, ("group__name", "pk")), (True, ("user__account_name",))):
+        mine = compiled.member_rows(tenant_id, by_account_name=by_name)
+        theirs = list(ChatMember.objects.filter(tenant_id=tenant_id).select_related("group", "user").order_by(*order))
+        assert [m.pk for m in mine] == [m.pk for m in theirs]
+        for m, t in zip(mine, theirs):
+            assert (m.group.name, m.group.reception_cap, m.cap, m.is_enabled) == (t.group.name, t.group.reception_cap, t.cap, t.is_enabled)
+            assert _fields(m.user) == _fields(t.user)
+    people = {
+        p.pk: p
+        for p in User.objects.filter(tenant_id=tenant_id)
+        .select_related("chat_presence")
+        .annotate(holds_right=holds_chat_permission(), open_count=open_count())
+    }
+    for member in compiled.member_rows(tenant_id):
+        person, reference = member.user, people[member.user_id]
+        assert (person.holds_right, person.open_count) == (reference.holds_right, reference.open_count)
+        presence = getattr(reference, "chat_presence", None)
+        mine = getattr(person, "chat_presence", None)
+        assert (mine and (mine.pk, mine.status, mine.last_seen_at)) == (presence and (presence.pk, presence.status, presence.last_seen_at))
+    assert not {m.user_id for m in compiled.member_rows(tenant_id)} & {crowd.other_tenant.pk}
+    assert {p.holds_right for p in people.values() if p.account_name == "no_right"} == {False}
+
+
+def test_member_rows_need_no_further_query(crowd, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        members = compiled.member_rows(crowd.desk.owner.tenant_id)
+        for member in members:
+            getattr(member.user, "chat_presence", None)
+            member.group.name, member.user.label, member.cap
+
+
+def test_candidate_rows_are_chat_candidates(crowd):
+    from chat.selectors import chat_candidates
+
+    tenant_id = crowd.desk.owner.tenant_id
+    User.objects.filter(pk=crowd.by_position.pk).update(status=User.Status.PENDING)
+    mine = compiled.candidate_rows(tenant_id)
+    theirs = list(chat_candidates(tenant_id))
+
+    assert [_fields(p) for p in mine] == [_fields(p) for p in theirs]
+    names = {p.account_name for p in mine}
+    assert "by_position" in names and "by_person" in names
+    assert not names & {"no_right", "disabled_one", "frozen_one", "resigned_one", "globex_agent", "sales_admin"}
