@@ -21,6 +21,7 @@ from utilities.forms import attach_errors
 from . import routing, selectors, services, streams
 from .history import history_page
 from .links import link_to
+from .rows import conversation_items
 from .forms import (
     BulkForm,
     GroupForm,
@@ -428,6 +429,8 @@ def live(request):
         "serving": listed(selectors.all_open_conversations(tenant_id).filter(is_overflow=False), "server", 200),
         "now": timezone.now(),
     }
+    for name in ("overflow", "queued", "serving"):
+        context[f"{name}_items"] = conversation_items(context[name])
     if request.GET.get("fragment") == "1":
         return render(request, "chat/includes/live_panel.html", context)
     return render(request, "chat/live.html", context)
