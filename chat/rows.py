@@ -9,7 +9,9 @@ replaces (``tests/chat/test_rows.py``).
 
 import html
 
+from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 # What ``chat/includes/live_panel.html`` wrote per conversation: link, nickname, group, detail.
 _CONVERSATION_ITEM = (
@@ -30,4 +32,36 @@ def conversation_items(rows):
     escaped (any value; rendered as ``str``), for a ``chat-list`` of the live view."""
     return mark_safe(
         "".join(_CONVERSATION_ITEM.format(*[_escape(value) for value in row]) for row in rows)
+    )
+
+
+# What ``chat/includes/conversation_list.html`` wrote per conversation of the workbench, line
+# breaks and indentation included: pk, url, current mark, nickname, meta, unread badge.
+_WORKBENCH_ITEM = (
+    '\n  <li data-conversation="{}"><a href="{}"{}>\n'
+    '    <span><strong>{}</strong><span class="meta">{}</span></span>\n'
+    "    {}\n"
+    "  </a></li>\n"
+)
+
+
+def workbench_items(rows, *, current_pk=None):
+    """Safe HTML: one ``<li>`` per ``(pk, url, nickname, group_name, is_overflow, last_message_at,
+    unread)`` of ``rows`` for the workbench's list of open conversations, ``current_pk`` marked
+    as the one open; the time as ``|time:"H:i"`` gives it in the current time zone."""
+    overflow = " · " + _escape(_("overflow"))
+    badge = '<span class="badge" data-testid="unread" title="' + _escape(_("Unread messages")) + '">{}</span>'
+    current = ' class="current" aria-current="true"'
+    return mark_safe(
+        "".join(
+            _WORKBENCH_ITEM.format(
+                pk,
+                _escape(url),
+                current if current_pk is not None and pk == current_pk else "",
+                _escape(nickname),
+                _escape(group) + (overflow if is_overflow else "") + " · " + timezone.localtime(at).strftime("%H:%M"),
+                badge.format(unread) if unread else "",
+            )
+            for pk, url, nickname, group, is_overflow, at, unread in rows
+        )
     )
