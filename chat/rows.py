@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from .models import message_text
+
 # What ``chat/includes/live_panel.html`` wrote per conversation: link, nickname, group, detail.
 _CONVERSATION_ITEM = (
     '<li><a href="{}"><span><strong>{}</strong><span class="meta">{} · {}</span></span></a></li>'
@@ -65,3 +67,17 @@ def workbench_items(rows, *, current_pk=None):
             for pk, url, nickname, group, is_overflow, at, unread in rows
         )
     )
+
+
+def thread_items(messages):
+    """Safe HTML: one ``<li>`` per message of ``messages`` (``Message`` rows) for a thread, as
+    ``chat/includes/thread.html`` wrote them: who and when (``H:i``, current time zone) but for
+    system lines, then what it says in the reader's language (``models.message_text``)."""
+    parts = []
+    for message in messages:
+        parts.append(f'<li class="{_escape(message.kind)}" data-id="{message.pk}">')
+        if message.kind != "system":
+            when = timezone.localtime(message.created_at).strftime("%H:%M")
+            parts.append(f'<span class="who">{_escape(message.author_label)} · {when}</span>')
+        parts.append(f"{_escape(message_text(message))}</li>\n")
+    return mark_safe("".join(parts))

@@ -8,6 +8,7 @@ from django.template import engines
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 
+from chat.models import Message
 from chat.rows import conversation_items, workbench_items
 
 # The loop ``chat/includes/live_panel.html`` had for each of its three lists.
@@ -57,3 +58,26 @@ def test_workbench_items_match_the_old_list_byte_for_byte(language, zone):
 
 
 NEW_LIST = open(__file__.rsplit("/tests/", 1)[0] + "/templates/chat/includes/conversation_list.html").read()
+
+
+# ``chat/includes/thread.html`` before its loop became ``rows.thread_items``.
+OLD_THREAD = '{% load i18n chat_tags %}<ol class="thread" data-testid="thread" aria-live="polite">\n{% for message in thread %}<li class="{{ message.kind }}" data-id="{{ message.pk }}">{% if message.kind != "system" %}<span class="who">{{ message.author_label }} · {{ message.created_at|time:"H:i" }}</span>{% endif %}{{ message|message_text }}</li>\n{% endfor %}</ol>\n'
+NEW_THREAD = open(__file__.rsplit("/tests/", 1)[0] + "/templates/chat/includes/thread.html").read()
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Shanghai"])
+def test_thread_items_match_the_old_thread_byte_for_byte(language, zone):
+    at = datetime.datetime(2026, 12, 7, 23, 5, tzinfo=datetime.UTC)
+    thread = [
+        Message(pk=1, kind="buyer", author_label="Alice <3", body='is it "in stock"? & when', created_at=at),
+        Message(pk=2, kind="system", author_label="Agent A", body="started", created_at=at),
+        Message(pk=3, kind="staff", author_label="O'Brien", body="<script>x</script>", created_at=at),
+        Message(pk=4, kind="system", author_label="", body="requeued:offline", created_at=at),
+        Message(pk=5, kind="system", author_label="", body="no such key & <b>", created_at=at),
+        Message(pk=6, kind="system", author_label="Agent B", body="transferred", created_at=at),
+    ]
+    with translation.override(language), timezone.override(zone):
+        expected = engines["django"].from_string(OLD_THREAD).render({"thread": thread})
+        assert engines["django"].from_string(NEW_THREAD).render({"thread": thread}) == expected
+        assert engines["django"].from_string(NEW_THREAD).render({}) == engines["django"].from_string(OLD_THREAD).render({})
