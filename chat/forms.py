@@ -4,6 +4,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator, Prohibi
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from utilities.widgets import PlainSelect
+
 from .routing import group_opens_next
 from .models import BODY_MAX, NICKNAME_MAX, ChatGroup, ChatMember, Conversation, DistributionSettings
 
@@ -109,7 +111,7 @@ NOT_A_GROUP = _("Choose one of your groups from the list.")
 class TransferForm(forms.Form):
     # A select whose value ``clean_target`` checks itself, so a stale or forged choice is answered
     # by what it names: a person who cannot take it now, or a group that is not the shop's.
-    target = forms.CharField(label=_("Transfer to"), widget=forms.Select)
+    target = forms.CharField(label=_("Transfer to"), widget=PlainSelect)
 
     def __init__(self, *args, people, groups, **kwargs):
         super().__init__(*args, **kwargs)

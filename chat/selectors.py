@@ -3,7 +3,7 @@
 import datetime
 
 from django.db import connections, router
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q
+from django.db.models import BooleanField, ExpressionWrapper, IntegerField, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,10 +22,21 @@ def open_conversations(user):
         Conversation.objects.visible_to(user)
         .filter(assignee=user, status=Conversation.Status.OPEN)
         .select_related("group")
-        .annotate(
-            unread=Count("messages", filter=Q(messages__kind=Message.Kind.BUYER, messages__id__gt=F("read_upto")))
-        )
+        .annotate(unread=_unread())
         .order_by("-last_message_at", "-id")
+    )
+
+
+def _unread():
+    """The conversation's buyer messages after ``read_upto``: a count through
+    ``chat_message_conv_id`` per conversation. The ORM's ``Count(filter=…)`` with its join and
+    ``GROUP BY`` cost a third of a millisecond more to build on every workbench and conversation
+    page (issue 27), for the same number."""
+    return RawSQL(
+        "SELECT COUNT(*) FROM chat_message unread WHERE unread.conversation_id = chat_conversation.id"
+        " AND unread.kind = %s AND unread.id > chat_conversation.read_upto",
+        (Message.Kind.BUYER,),
+        output_field=IntegerField(),
     )
 
 
