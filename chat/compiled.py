@@ -178,40 +178,47 @@ def eligible_rows(tenant_id, *, group_id=None, now, fresh_since):
 
 
 @lru_cache(maxsize=None)
-def _members_sql(quote, by_account_name):
+def _members_sql(quote, live):
+    """``live``: with each person's presence, right and load, by group name then id; otherwise
+    members, groups and people only, by account name (the distribution page needs no more).
+    Parameters: ``_RIGHT * 2`` and the open status when ``live``, then the tenant's id."""
     user = quote(_table(User))
     member, group, presence = quote(_table(ChatMember)), quote(_table(ChatGroup)), quote(_table(Presence))
+    extra = (
+        f", {_columns(Presence, quote, 'p')}, {_holds_chat_right_sql(quote, user)}, {_open_count_sql(quote, user)}"
+        if live
+        else ""
+    )
+    join = f"LEFT OUTER JOIN {presence} p ON p.{quote('user_id')} = {user}.{quote('id')} " if live else ""
+    order = f"g.{quote('name')}, m.{quote('id')}" if live else f"{user}.{quote('account_name')}"
     return (
-        f"SELECT {_columns(ChatMember, quote, 'm')}, {_columns(ChatGroup, quote, 'g')}, {_columns(User, quote)}, "
-        f"{_columns(Presence, quote, 'p')}, {_holds_chat_right_sql(quote, user)}, {_open_count_sql(quote, user)} "
+        f"SELECT {_columns(ChatMember, quote, 'm')}, {_columns(ChatGroup, quote, 'g')}, {_columns(User, quote)}{extra} "
         f"FROM {member} m INNER JOIN {group} g ON g.{quote('id')} = m.{quote('group_id')} "
-        f"INNER JOIN {user} ON {user}.{quote('id')} = m.{quote('user_id')} "
-        f"LEFT OUTER JOIN {presence} p ON p.{quote('user_id')} = {user}.{quote('id')} "
-        f"WHERE m.{quote('tenant_id')} = %s ORDER BY "
-        + (f"{user}.{quote('account_name')}" if by_account_name else f"g.{quote('name')}, m.{quote('id')}")
+        f"INNER JOIN {user} ON {user}.{quote('id')} = m.{quote('user_id')} {join}"
+        f"WHERE m.{quote('tenant_id')} = %s ORDER BY {order}"
     )
 
 
-def member_rows(tenant_id, *, by_account_name=False):
-    """``[ChatMember]`` of ``tenant_id``, by group name then id (``by_account_name``: by its
-    person's account name, as the distribution page lists them), each with its ``group`` and its
-    ``user`` loaded; each user (one object per person, shared by its memberships) with
-    ``chat_presence`` (``None`` when it never set one), ``holds_right`` (``customer_chat``, by
-    position or personally) and ``open_count``. One query (the live view's and the distribution
-    page's; issue 27)."""
+def member_rows(tenant_id, *, live=True):
+    """``[ChatMember]`` of ``tenant_id`` each with its ``group`` and its ``user`` loaded (one
+    object per person, shared by its memberships). ``live``: by group name then id, each person
+    with ``chat_presence`` (``None`` when it never set one), ``holds_right`` (``customer_chat``,
+    by position or personally) and ``open_count`` (the live view); otherwise by account name, as
+    the distribution page lists them. One query from SQL compiled once (issue 27)."""
     alias = router.db_for_read(ChatMember)
     connection = connections[alias]
-    sql = _members_sql(connection.ops.quote_name, by_account_name)
+    sql = _members_sql(connection.ops.quote_name, live)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*_RIGHT * 2, Conversation.Status.OPEN, tenant_id])
+        cursor.execute(sql, [*_RIGHT * 2, Conversation.Status.OPEN, tenant_id] if live else [tenant_id])
         rows = cursor.fetchall()
     if not rows:
         return []
     load_member = _Loader(connection, alias, ChatMember, 0)
     load_group = _Loader(connection, alias, ChatGroup, load_member.end)
     load_user = _Loader(connection, alias, User, load_group.end)
-    load_presence = _Loader(connection, alias, Presence, load_user.end)
-    right, count = load_presence.end, load_presence.end + 1
+    if live:
+        load_presence = _Loader(connection, alias, Presence, load_user.end)
+        right, count = load_presence.end, load_presence.end + 1
     groups, people, members = {}, {}, []
     for row in rows:
         member = load_member(row)
@@ -219,10 +226,11 @@ def member_rows(tenant_id, *, by_account_name=False):
         person = people.get(member.user_id)
         if person is None:
             person = people[member.user_id] = load_user(row)
-            presence = load_presence(row) if row[load_presence.start] is not None else None
-            User.chat_presence.related.set_cached_value(person, presence)  # ``None`` cached too: no query
-            person.holds_right = bool(row[right])
-            person.open_count = row[count]
+            if live:
+                presence = load_presence(row) if row[load_presence.start] is not None else None
+                User.chat_presence.related.set_cached_value(person, presence)  # ``None`` cached too: no query
+                person.holds_right = bool(row[right])
+                person.open_count = row[count]
         member.group, member.user = group, person
         members.append(member)
     return members

@@ -153,7 +153,7 @@ def groups_with_members(tenant_id):
     three queries whatever the number of groups; members and candidates from SQL compiled once)."""
     groups = list(ChatGroup.objects.filter(tenant_id=tenant_id).order_by("name"))
     by_group = {}
-    for member in compiled.member_rows(tenant_id, by_account_name=True):
+    for member in compiled.member_rows(tenant_id, live=False):
         by_group.setdefault(member.group_id, []).append(member)
     candidates = compiled.candidate_rows(tenant_id)
     for group in groups:

@@ -1,6 +1,7 @@
 from django import template
 
 from ..models import message_text as _message_text
+from ..rows import member_rows as _member_rows
 from ..rows import thread_items as _thread_items
 
 register = template.Library()
@@ -16,3 +17,9 @@ def message_text(message):
 def thread_items(messages):
     """A thread's ``<li>`` rows, written in Python (``chat.rows.thread_items``, issue 27)."""
     return _thread_items(messages)
+
+
+@register.simple_tag(takes_context=True)
+def member_rows(context, group):
+    """The distribution page's rows of ``group``'s members (``chat.rows.member_rows``, issue 27)."""
+    return _member_rows(group, csrf_token=context.get("csrf_token"))

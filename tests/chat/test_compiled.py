@@ -197,8 +197,8 @@ def test_member_rows_are_the_orm_members_with_their_people(crowd):
     tenant_id = crowd.desk.owner.tenant_id
     from chat.routing import holds_chat_permission, open_count
 
-    for by_name, order in ((False, ("group__name", "pk")), (True, ("user__account_name",))):
-        mine = compiled.member_rows(tenant_id, by_account_name=by_name)
+    for live, order in ((True, ("group__name", "pk")), (False, ("user__account_name",))):
+        mine = compiled.member_rows(tenant_id, live=live)
         theirs = list(ChatMember.objects.filter(tenant_id=tenant_id).select_related("group", "user").order_by(*order))
         assert [m.pk for m in mine] == [m.pk for m in theirs]
         for m, t in zip(mine, theirs):

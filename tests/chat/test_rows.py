@@ -81,3 +81,30 @@ def test_thread_items_match_the_old_thread_byte_for_byte(language, zone):
         expected = engines["django"].from_string(OLD_THREAD).render({"thread": thread})
         assert engines["django"].from_string(NEW_THREAD).render({"thread": thread}) == expected
         assert engines["django"].from_string(NEW_THREAD).render({}) == engines["django"].from_string(OLD_THREAD).render({})
+
+
+# ``chat/distribution.html``'s loop over a group's members before it became ``rows.member_rows``.
+OLD_MEMBER_LOOP = "{% load i18n %}" + '{% for member in group.member_list %}\n      <tr data-member="{{ member.user.account_name }}">\n        <td>{{ member.user.label }} <span class="muted">{{ member.user.username }}</span>{% if member.user.is_muted %} · <span class="status status-failed">{% translate "muted" %}</span>{% endif %}{% if member.user.is_temporary %} · <span class="status">{% translate "temporary" %}</span>{% endif %}</td>\n        <td>{% if member.is_enabled %}{% translate "Enabled" %}{% else %}{% translate "Disabled" %}{% endif %}</td>\n        <td>\n          <form method="post" action="{{ member.edit_url }}" class="inline">\n            {% csrf_token %}\n            <input type="number" name="reception_cap" min="1" max="200" value="{{ member.reception_cap|default_if_none:\'\' }}" placeholder="{{ group.reception_cap }}" aria-label="{% blocktranslate with name=member.user.label %}Own reception cap of {{ name }}{% endblocktranslate %}">\n            <input type="number" name="weight" min="1" max="10" value="{{ member.weight }}" required aria-label="{% blocktranslate with name=member.user.label %}Weight of {{ name }}{% endblocktranslate %}">\n            <button class="button small secondary">{% translate "Save" %}</button>\n          </form>\n        </td>\n        <td class="actions">\n          <form method="post" action="{{ member.toggle_url }}" class="inline">\n            {% csrf_token %}\n            {% if member.is_enabled %}\n              <input type="hidden" name="enabled" value="0"><button class="button small secondary">{% translate "Disable" %}</button>\n            {% else %}\n              <input type="hidden" name="enabled" value="1"><button class="button small">{% translate "Enable" %}</button>\n            {% endif %}\n          </form>\n          <form method="post" action="{{ member.remove_url }}" class="inline">\n            {% csrf_token %}\n            <button class="button small secondary">{% translate "Remove" %}</button>\n          </form>\n        </td>\n      </tr>\n    {% endfor %}'
+NEW_MEMBER_LOOP = "{% load chat_tags %}{% member_rows group %}"
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+@pytest.mark.filterwarnings("ignore:Calling format_html")  # Django's own {% csrf_token %} for NOTPROVIDED
+@pytest.mark.parametrize("token", ["abc<&>def", "", "NOTPROVIDED"])
+def test_member_rows_match_the_old_loop_byte_for_byte(language, token):
+    def member(pk, name, *, muted=False, temporary=False, enabled=True, cap=None, weight=1):
+        user = SimpleNamespace(label=f"{name} <&> \"q\"", account_name=f"acc'{pk}", username=f"u{pk}@shop",
+                               is_muted=muted, is_temporary=temporary)
+        return SimpleNamespace(user=user, is_enabled=enabled, reception_cap=cap, weight=weight,
+                               edit_url=f"/m/{pk}/edit/", toggle_url=f"/m/{pk}/toggle/?a=1&b=2", remove_url=f"/m/{pk}/remove/")
+
+    group = SimpleNamespace(reception_cap=10, member_list=[
+        member(1, "Ann"), member(2, "王", muted=True, enabled=False, cap=3, weight=5),
+        member(3, "Tem", temporary=True, cap=0), member(4, "Both", muted=True, temporary=True, weight=10),
+    ])  # fmt: skip
+    context = {"group": group, "csrf_token": token}
+    with translation.override(language):
+        expected = engines["django"].from_string(OLD_MEMBER_LOOP).render(context)
+        assert engines["django"].from_string(NEW_MEMBER_LOOP).render(context) == expected
+        empty = SimpleNamespace(reception_cap=1, member_list=[])
+        assert engines["django"].from_string(NEW_MEMBER_LOOP).render({"group": empty}) == ""
