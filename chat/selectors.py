@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 
 from . import compiled
-from .models import ChatGroup, ChatMember, Conversation, Message, Presence
+from .models import ChatGroup, Conversation, Message, Presence
 from .routing import eligible_staff
 from .routing import holds_chat_permission as _holds_chat_permission
 
