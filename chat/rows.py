@@ -136,3 +136,51 @@ def member_rows(group, *, csrf_token):
     """
         )
     return mark_safe("".join(parts))
+
+
+def _joined(values):
+    """``values|join:", "`` under autoescaping: each value escaped, then joined."""
+    return ", ".join(_escape(value) for value in values)
+
+
+def live_member_rows(rows):
+    """Safe HTML: the live view's table rows of ``rows`` (``selectors.live_view``: person,
+    groups, online, busy, open_count, eligible, full_in, reasons), as
+    ``chat/includes/live_panel.html``'s loop wrote them."""
+    disabled, full = _escape(_("disabled")), _escape(_("full"))
+    online, busy, offline = _escape(_("Online")), _escape(_("Busy")), _escape(_("Offline or away"))
+    yes, no = _escape(_("yes")), _escape(_("no"))
+    cap_text, full_in_text = _("%(group)s: %(cap)s"), _("not in %(groups)s: at its reception cap")
+    parts = []
+    for row in rows:
+        person, groups = row["person"], row["groups"]
+        last = len(groups) - 1
+        names = ", ".join(
+            _escape(m.group.name) + ("" if m.is_enabled else f" ({disabled})") for m in groups
+        )
+        caps = []
+        for index, m in enumerate(groups):
+            if m.is_enabled:
+                name = _escape(m.group.name)
+                caps.append(
+                    f'<span data-group="{name}">{cap_text % {"group": name, "cap": _escape(m.cap)}}'
+                    f"{f' ({full})' if m.is_full else ''}</span>{'<br>' if index != last else ''}"
+                )
+        if row["eligible"]:
+            receives = yes + (f" ({full_in_text % {'groups': _joined(row['full_in'])}})" if row["full_in"] else "")
+        else:
+            receives = f"{no}: {_joined(row['reasons'])}"
+        presence = online if row["online"] else busy if row["busy"] else offline
+        parts.append(
+            f"""
+      <tr data-member="{_escape(person.account_name)}">
+        <td>{_escape(person.label)}</td>
+        <td>{names}</td>
+        <td data-role="presence">{presence}</td>
+        <td class="num" data-role="load">{_escape(row["open_count"])}</td>
+        <td class="num" data-role="caps">{"".join(caps)}</td>
+        <td>{receives}</td>
+      </tr>
+    """
+        )
+    return mark_safe("".join(parts))

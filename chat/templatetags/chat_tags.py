@@ -1,6 +1,7 @@
 from django import template
 
 from ..models import message_text as _message_text
+from ..rows import live_member_rows as _live_member_rows
 from ..rows import member_rows as _member_rows
 from ..rows import thread_items as _thread_items
 
@@ -23,3 +24,9 @@ def thread_items(messages):
 def member_rows(context, group):
     """The distribution page's rows of ``group``'s members (``chat.rows.member_rows``, issue 27)."""
     return _member_rows(group, csrf_token=context.get("csrf_token"))
+
+
+@register.simple_tag
+def live_member_rows(rows):
+    """The live view's rows of members (``chat.rows.live_member_rows``, issue 27)."""
+    return _live_member_rows(rows)

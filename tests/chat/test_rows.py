@@ -108,3 +108,31 @@ def test_member_rows_match_the_old_loop_byte_for_byte(language, token):
         assert engines["django"].from_string(NEW_MEMBER_LOOP).render(context) == expected
         empty = SimpleNamespace(reception_cap=1, member_list=[])
         assert engines["django"].from_string(NEW_MEMBER_LOOP).render({"group": empty}) == ""
+
+
+# ``chat/includes/live_panel.html``'s loop over the members before it became ``rows.live_member_rows``.
+OLD_LIVE_LOOP = "{% load i18n %}" + '{% for row in rows %}\n      <tr data-member="{{ row.person.account_name }}">\n        <td>{{ row.person.label }}</td>\n        <td>{% for m in row.groups %}{{ m.group.name }}{% if not m.is_enabled %} ({% translate "disabled" %}){% endif %}{% if not forloop.last %}, {% endif %}{% endfor %}</td>\n        <td data-role="presence">{% if row.online %}{% translate "Online" %}{% elif row.busy %}{% translate "Busy" %}{% else %}{% translate "Offline or away" %}{% endif %}</td>\n        <td class="num" data-role="load">{{ row.open_count }}</td>\n        <td class="num" data-role="caps">{% for m in row.groups %}{% if m.is_enabled %}<span data-group="{{ m.group.name }}">{% blocktranslate with group=m.group.name cap=m.cap %}{{ group }}: {{ cap }}{% endblocktranslate %}{% if m.is_full %} ({% translate "full" %}){% endif %}</span>{% if not forloop.last %}<br>{% endif %}{% endif %}{% endfor %}</td>\n        <td>{% if row.eligible %}{% translate "yes" %}{% if row.full_in %} ({% blocktranslate with groups=row.full_in|join:", " %}not in {{ groups }}: at its reception cap{% endblocktranslate %}){% endif %}{% else %}{% translate "no" %}: {{ row.reasons|join:", " }}{% endif %}</td>\n      </tr>\n    {% endfor %}'
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_live_member_rows_match_the_old_loop_byte_for_byte(language):
+    def m(name, *, enabled=True, cap=10, full=False):
+        return SimpleNamespace(group=SimpleNamespace(name=name), is_enabled=enabled, cap=cap, is_full=full)
+
+    def person(name):
+        return SimpleNamespace(account_name=f"acc<{name}>", label=f'{name} & "co"')
+
+    rows = [
+        {"person": person("a"), "groups": [m("Pre <sales>", full=True), m("After & sales", enabled=False)], "online": True,
+         "busy": False, "open_count": 3, "eligible": True, "full_in": ["Pre <sales>"], "reasons": []},
+        {"person": person("b"), "groups": [m("X", enabled=False), m("Y")], "online": False, "busy": True,
+         "open_count": 0, "eligible": False, "full_in": [], "reasons": ["busy", "at its <cap>"]},
+        {"person": person("c"), "groups": [m("Only", enabled=False)], "online": False, "busy": False,
+         "open_count": 12, "eligible": False, "full_in": [], "reasons": ["disabled"]},
+        {"person": person("d"), "groups": [m("P", cap=1, full=True), m("Q", cap=2, full=True), m("R", enabled=False)],
+         "online": True, "busy": False, "open_count": 2, "eligible": True, "full_in": ["P", "Q"], "reasons": []},
+    ]  # fmt: skip
+    with translation.override(language):
+        expected = engines["django"].from_string(OLD_LIVE_LOOP).render({"rows": rows})
+        new = engines["django"].from_string("{% load chat_tags %}{% live_member_rows rows %}").render({"rows": rows})
+        assert new == expected
