@@ -4,6 +4,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator, Prohibi
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from utilities.widgets import PythonWidgets
+
 from .routing import group_opens_next
 from .models import BODY_MAX, NICKNAME_MAX, ChatGroup, ChatMember, Conversation, DistributionSettings
 
@@ -69,6 +71,7 @@ class GroupForm(ModelBoundsForm):
 
 
 class NewGroupForm(forms.ModelForm):
+    default_renderer = PythonWidgets()
     class Meta:
         model = ChatGroup
         fields = ["name", "description", "is_offered"]
@@ -83,6 +86,7 @@ class MemberForm(ModelBoundsForm):
 
 
 class SettingsForm(ModelBoundsForm):
+    default_renderer = PythonWidgets()
     class Meta:
         model = DistributionSettings
         fields = ["main_account_mode", "main_account_cap", "grace_seconds", "unassigned_cap"]
@@ -107,6 +111,7 @@ NOT_A_GROUP = _("Choose one of your groups from the list.")
 
 
 class TransferForm(forms.Form):
+    default_renderer = PythonWidgets()  # the same HTML, a millisecond less per page (issue 27)
     # A select whose value ``clean_target`` checks itself, so a stale or forged choice is answered
     # by what it names: a person who cannot take it now, or a group that is not the shop's.
     target = forms.CharField(label=_("Transfer to"), widget=forms.Select)

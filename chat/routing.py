@@ -27,7 +27,7 @@ from accounts.models import User
 from accounts.services.audit import audit_record
 from orgchart.models import Position
 
-from . import doorbell
+from . import compiled, doorbell
 from .models import SHOP_TIME_ZONE, ChatMember, Conversation, DistributionSettings, Message, Presence
 from .search import search_text_keep
 
@@ -114,16 +114,14 @@ def open_count():
     )
 
 
-def eligible_staff(tenant_id, *, group=None, now=None):
-    """Staff who may receive a conversation now (R-36, R-17, R-20): online (not busy, not away)
-    and reporting, enabled in ``group`` (any group when ``None``), holding ``customer_chat``,
-    active, not muted, and a temporary account only inside its window. Annotated with
-    ``open_count`` and ``idle_since``."""
-    now = now or timezone.now()
+def eligible_staff_query(tenant_id, *, group=None, now):
+    """A ``User`` queryset: the database's half of ``eligible_staff`` written through the ORM,
+    annotated with ``open_count`` and ``idle_since``. ``compiled.eligible_rows`` runs the same
+    query from SQL compiled once; this one stays as the reference the tests compare it with."""
     memberships = ChatMember.objects.filter(user=OuterRef("pk"), tenant_id=tenant_id, is_enabled=True)
     if group is not None:
         memberships = memberships.filter(group=group)
-    candidates = (
+    return (
         User.objects.filter(
             tenant_id=tenant_id,
             kind=User.Kind.STAFF,
@@ -143,6 +141,20 @@ def eligible_staff(tenant_id, *, group=None, now=None):
         .filter(holds_chat_permission())
         .annotate(open_count=open_count(), idle_since=F("chat_presence__last_assigned_at"))
         .order_by("pk")
+    )
+
+
+def eligible_staff(tenant_id, *, group=None, now=None):
+    """``[User]``, by id: staff who may receive a conversation now (R-36, R-17, R-20): online
+    (not busy, not away) and reporting, enabled in ``group`` (any group when ``None``), holding
+    ``customer_chat``, active, not muted, and a temporary account only inside its window. Each
+    carries ``open_count`` and ``idle_since``. One query, from SQL compiled once (``compiled``)."""
+    now = now or timezone.now()
+    candidates = compiled.eligible_rows(
+        tenant_id,
+        group_id=group.pk if group is not None else None,
+        now=now,
+        fresh_since=Presence.fresh_since(now),
     )
     # The database narrowed it down; ``can_send_chat`` stays the one rule that decides (R-17).
     return [person for person in candidates if person.can_send_chat and person.in_window(now)]

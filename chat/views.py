@@ -21,6 +21,7 @@ from utilities.forms import attach_errors
 from . import routing, selectors, services, streams
 from .history import history_page
 from .links import link_to
+from .rows import conversation_items, workbench_items
 from .forms import (
     BulkForm,
     GroupForm,
@@ -74,11 +75,16 @@ def _workbench_context(request, current=None):
     user = request.user
     presence = _presence(user)
     link = link_to("chat:conversation")
-    conversations = list(selectors.open_conversations(user))
-    for conversation in conversations:
-        conversation.url = link(conversation.pk)
+    # Tuples, no model rows, written by one format per row (issue 27).
+    conversations = [
+        (pk, link(pk), *rest)
+        for pk, *rest in selectors.open_conversations(user).values_list(
+            "pk", "buyer_nickname", "group__name", "is_overflow", "last_message_at", "unread"
+        )
+    ]
     context = {
         "conversations": conversations,
+        "conversation_items": workbench_items(conversations, current_pk=current.pk if current else None),
         "current": current,
         "presence": presence,
         "online": bool(presence and presence.is_online()),
@@ -428,6 +434,8 @@ def live(request):
         "serving": listed(selectors.all_open_conversations(tenant_id).filter(is_overflow=False), "server", 200),
         "now": timezone.now(),
     }
+    for name in ("overflow", "queued", "serving"):
+        context[f"{name}_items"] = conversation_items(context[name])
     if request.GET.get("fragment") == "1":
         return render(request, "chat/includes/live_panel.html", context)
     return render(request, "chat/live.html", context)

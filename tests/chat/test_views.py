@@ -371,3 +371,27 @@ def test_the_live_view_shows_each_groups_cap_and_which_is_full(client, desk):
     assert '<span data-group="After-sales">After-sales: 1 (full)</span>' in row
     assert '<span data-group="Pre-sales">Pre-sales: 10</span>' in row
     assert "yes (not in After-sales: at its reception cap)" in row
+
+
+def test_live_view_and_distribution_cost_the_same_queries_however_many_members(
+    client, desk, owner, org, chat_position, django_assert_max_num_queries
+):
+    """Members, groups and candidates are read in fixed queries (compiled once, issue 27)."""
+    client.force_login(owner)
+    online(desk.agent_a)
+    counts = {}
+    for name in ("chat:live", "chat:distribution"):
+        with django_assert_max_num_queries(40) as few:
+            assert client.get(reverse(name)).status_code == 200
+        counts[name] = len(few.captured_queries)
+    extra = services.group_create(actor=owner, name="Night shift")
+    for n in range(6):
+        person = verified(hire(owner, f"night{n}", org.ops, chat_position))
+        services.member_add(actor=owner, group=extra, user=person)
+        services.member_add(actor=owner, group=desk.aftersale, user=person)
+        online(person)
+    hire(owner, "not_yet_member", org.ops, chat_position)  # a candidate
+    for name, count in counts.items():
+        with django_assert_max_num_queries(count):
+            page = client.get(reverse(name)).content.decode()
+        assert 'data-member="night5"' in page
