@@ -132,3 +132,28 @@ def test_a_filter_bars_model_choices_are_read_in_one_plain_query(db, django_asse
         (escape(value), escape(label)) for value, label in expected
     ]
     assert "<img" not in html
+
+
+def test_a_filter_bar_keeps_the_choices_a_form_set_on_a_model_choice_field(db, django_assert_num_queries):
+    """The staff list names departments by their path: choices the form set replace the
+    queryset's, and are written without a query."""
+    from django import forms
+
+    from accounts.models import Tenant
+    from tests.factories import TenantFactory
+    from utilities.templatetags.listing import filter_fields
+
+    tenant = TenantFactory(name="Acme")
+
+    class Filter(forms.Form):
+        tenant = forms.ModelChoiceField(queryset=Tenant.objects.all(), required=False)
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.fields["tenant"].choices = [("", "All"), (tenant.pk, "招商部 / 服饰组 <b>")]
+
+    form = Filter({})
+    with django_assert_num_queries(0):
+        html = filter_fields(form)
+    assert f'<option value="{tenant.pk}">招商部 / 服饰组 &lt;b&gt;</option>' in html
+    assert "Acme" not in html

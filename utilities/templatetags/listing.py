@@ -17,8 +17,10 @@ register = template.Library()
 def _choices(field):
     """``field.choices``; a model choice field's read with one plain query. Its own iterator reads
     through ``QuerySet.iterator()``, which on PostgreSQL is a server-side cursor: DECLARE, FETCH
-    and CLOSE, three round trips for a dozen options (issue 27)."""
-    if not isinstance(field, forms.ModelChoiceField):
+    and CLOSE, three round trips for a dozen options (issue 27). Choices a form set itself (the
+    staff list's department paths) are the field's ``_choices``, as ``ModelChoiceField`` keeps them:
+    those are used as they are, with no query."""
+    if not isinstance(field, forms.ModelChoiceField) or hasattr(field, "_choices"):
         return field.choices
     empty = [("", field.empty_label)] if field.empty_label is not None else []
     return empty + [(field.prepare_value(obj), field.label_from_instance(obj)) for obj in field.queryset.all()]
