@@ -184,3 +184,22 @@ def live_member_rows(rows):
     """
         )
     return mark_safe("".join(parts))
+
+
+def history_rows(rows):
+    """Safe HTML: the ``<tr>`` of each ``chat.history.HistoryRow`` of ``chat/history.html``, every
+    value escaped; the same HTML as the template loop it replaced (a third of the page's CPU),
+    but for the loop's blank lines."""
+    waiting = _escape(_("waiting in the queue"))
+    overflow = _escape(_("overflow"))
+    parts = []
+    for pk, url, started, nickname, group, served_by, is_overflow, status in rows:
+        served = _escape(served_by) if served_by else f'<span class="muted">{waiting}</span>'
+        if is_overflow:
+            served += f' <span class="muted">({overflow})</span>'
+        parts.append(
+            f'<tr data-conversation="{_escape(pk)}">\n      <td>{_escape(started)}</td>\n'
+            f'      <td><a href="{_escape(url)}">{_escape(nickname)}</a></td>\n      <td>{_escape(group)}</td>\n'
+            f"      <td>{served}</td>\n      <td>{_escape(status)}</td>\n    </tr>"
+        )
+    return mark_safe("\n".join(parts))
