@@ -3,14 +3,17 @@
 A list page shows a dozen columns of 25 rows; reading them as model instances (with the contact
 person's and the creator's whole account rows, every timestamp parsed) was most of the page's
 row cost. Here each page reads only the columns its table shows (``campaign_tables``) and wraps
-each tuple in a small object with the attributes the table tags read. The visible queryset alone
-decides the count and which ids make the page; the joined columns are read for those 25 ids
-(on page 40, PostgreSQL had joined the 975 rows skipped before them: 1,437 → 581 buffers for a
-level-3 staff member's products).
+each tuple in a small object with the attributes the table tags read. The viewer's visible ids
+alone decide the count and which ids make the page (read by one compiled statement,
+``campaigns.visibility.*_ids_visible_to``); the joined columns are read for those 25 ids (on page
+40, PostgreSQL had joined the 975 rows skipped before them: 1,437 → 581 buffers for a level-3
+staff member's products).
 """
 
 from utilities.links import object_url
 from utilities.pagination import capped_page
+
+from .models import Campaign, EnrolledProduct
 
 # The contact person's label (``accounts.User.label``) from its three columns.
 _CONTACT = ("contact_person__display_name", "contact_person__account_name", "contact_person__username")
@@ -35,6 +38,7 @@ class CampaignRow:
         "review_mode",
         "contact_person",
     )
+    MODEL = Campaign
     COLUMNS = (
         "pk",
         "title",
@@ -106,6 +110,8 @@ class ProductRow:
         *_CONTACT,
     )
 
+    MODEL = EnrolledProduct
+
     def __init__(self, row):
         (
             self.pk,
@@ -128,24 +134,25 @@ class ProductRow:
         return object_url("campaigns:product_detail", self.pk)
 
 
-def _page(request, visible, row_class, tenant_id):
-    """The requested ``?page=`` of ``visible`` (an ordered queryset) as ``row_class`` objects.
+def _page(request, keys, row_class, tenant_id):
+    """The requested ``?page=`` of the rows ``keys`` names as ``row_class`` objects.
 
-    ``visible`` decides everything (the capped count, which ids make the page); the shown
-    columns, with their joins, are then read for those ids only (``CappedPaginator(keys_from=…)``),
-    of the viewer's tenant's rows."""
-    model = visible.model
-    rows = model.objects.filter(tenant_id=tenant_id).order_by(*visible.query.order_by)
-    page = capped_page(request, rows.values_list(*row_class.COLUMNS), keys_from=visible)
+    ``keys(limit) -> [pk]`` (the viewer's visible ids, newest first) decides everything: the
+    capped count and which ids make the page; the shown columns, with their joins, are then read
+    for those ids only (``CappedPaginator(keys_from=…)``), of the viewer's tenant's rows."""
+    rows = row_class.MODEL.objects.filter(tenant_id=tenant_id).order_by("-id")
+    page = capped_page(request, rows.values_list(*row_class.COLUMNS), keys_from=keys)
     page.object_list = [row_class(row) for row in page.object_list]
     return page
 
 
-def campaign_page(request, campaigns):
-    """The requested page of ``campaigns`` (visible to ``request.user``, ordered) as ``CampaignRow``s."""
-    return _page(request, campaigns, CampaignRow, request.user.tenant_id)
+def campaign_page(request, keys):
+    """The requested page of the campaigns ``keys(limit)`` names (ids visible to
+    ``request.user``, newest first: ``campaigns.visibility.campaign_ids_visible_to``) as ``CampaignRow``s."""
+    return _page(request, keys, CampaignRow, request.user.tenant_id)
 
 
-def product_page(request, products):
-    """The requested page of ``products`` (visible to ``request.user``, ordered) as ``ProductRow``s."""
-    return _page(request, products, ProductRow, request.user.tenant_id)
+def product_page(request, keys):
+    """The requested page of the products ``keys(limit)`` names (ids visible to
+    ``request.user``, newest first: ``campaigns.visibility.product_ids_visible_to``) as ``ProductRow``s."""
+    return _page(request, keys, ProductRow, request.user.tenant_id)

@@ -2,7 +2,6 @@ from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +17,6 @@ from utilities.pagination import capped_page
 from utilities.request_context import client_ip
 from utilities.forms import attach_errors
 from accounts import permissions as catalogue
-from utilities.text import normalize_identifier
 
 from . import listing, reports, services
 from .forms import (
@@ -33,6 +31,7 @@ from .forms import (
 from .models import Campaign
 from .services.effects import TEMPLATE_HEADER, UploadRowErrors
 from .visibility import (
+    campaign_ids_visible_to,
     campaign_or_404,
     can_review,
     can_view_campaign,
@@ -42,6 +41,7 @@ from .visibility import (
     mark_reviewable,
     may_review,
     official_campaigns_for,
+    product_ids_visible_to,
     product_page_or_404,
     products_visible_to,
     tenant_product_or_404,
@@ -92,8 +92,18 @@ def _query(request):
 
 @campaign_right_required
 def campaign_list(request):
-    form, campaigns = _filter_campaigns(request, campaigns_visible_to(request.user))
-    campaigns = campaigns.order_by("-id")
+    form = CampaignFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    phase = data.get("phase")
+
+    def campaigns(limit):
+        return campaign_ids_visible_to(
+            request.user,
+            title=(data.get("q") or "").strip(),
+            period=(phase, timezone.localdate()) if phase else None,
+            limit=limit,
+        )
+
     page = listing.campaign_page(request, campaigns)
     return render(
         request,
@@ -183,14 +193,12 @@ def product_list(request):
     form = ProductFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
     # The status goes into the visibility query itself: each status has its own rule.
-    products = products_visible_to(user, scope, status=data.get("status") or None)
-    if data.get("q"):
-        q = data["q"].strip()
-        # Titles as typed; the product ID in its normalised form (full-width digits, issue 15).
-        products = products.filter(
-            Q(title__icontains=q) | Q(shop_name__icontains=q) | Q(product_id=normalize_identifier(q))
-        )
-    products = products.order_by("-id")
+    # Titles as typed; the product ID in its normalised form (full-width digits, issue 15).
+    status, search = data.get("status") or None, (data.get("q") or "").strip()
+
+    def products(limit):
+        return product_ids_visible_to(user, scope, status=status, search=search, limit=limit)
+
     page = listing.product_page(request, products)
     mark_reviewable(user, page.object_list, scope)  # one query for the page, not one per product
     return render(

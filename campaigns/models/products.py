@@ -137,6 +137,14 @@ class EnrolledProduct(models.Model):
         ]
         indexes = [
             models.Index(fields=["tenant", "status", "-id"], name="campaigns_prod_tenant_status"),
+            # The product list's visible ids (``visibility.product_ids_visible_to``) walk a tenant's
+            # products newest first testing status, contact person and campaign: read from the
+            # index alone (PostgreSQL), never from the table's rows (issue 27).
+            models.Index(
+                fields=["tenant", "-id"],
+                include=["status", "contact_person", "campaign"],
+                name="campaigns_prod_tenant_id_cover",
+            ),
             models.Index(fields=["tenant", "contact_person", "-id"], name="campaigns_prod_tenant_contact"),
             models.Index(fields=["campaign", "status"], name="campaigns_prod_campaign_status"),
             models.Index(fields=["submitter_ip", "created_at"], name="campaigns_prod_ip_time"),

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 
 from accounts import permissions as catalogue
+from utilities.text import normalize_identifier
 
 from ..models import (
     Campaign,
@@ -253,6 +254,69 @@ def products_visible_to(user, scope=None, status=None):
         statuses = REVIEWABLE_STATUSES if status is None else [status]
         condition |= Q(status__in=statuses) & _in_visible_campaign(user, scope, "campaign_id")
     return tenant_products.filter(condition)
+
+
+def product_ids_visible_to(user, scope=None, status=None, search=None, limit=None):
+    """``[id]``: the ids of ``products_visible_to(user, scope, status)`` newest first, at most
+    ``limit`` of them (``None``: all), read by one compiled statement (``compiled.visible_product_ids``)
+    instead of the ORM's: the list page's count and page keys (R-28). The rule is the same, term
+    for term; ``tests/campaigns/test_compiled_visibility.py`` holds them to the same rows.
+
+    ``search`` (text) keeps the products whose title or shop name contains it, whatever the
+    case, or whose product ID is its normalised form (full-width digits, issue 15)."""
+    if not user.is_authenticated or user.tenant_id is None:
+        return []
+    if user.is_owner:
+        contact_ids, reviewable, group_ids, perms, whole = None, (), (), (), False
+    elif not user.is_staff_account:
+        return []
+    else:
+        scope = scope or viewer_scope(user)
+        contact_ids, group_ids = scope.contact_ids, scope.group_ids
+        reviewable, perms, whole = (), (), False
+        if (status is None or status in REVIEWABLE_STATUSES) and has_right(user, catalogue.REVIEW_ENROLLMENTS):
+            reviewable = REVIEWABLE_STATUSES if status is None else (status,)
+            perms, whole = _campaign_permission_ids(user), _counts_in_scope(user)
+    return compiled.visible_product_ids(
+        tenant_id=user.tenant_id,
+        status=status,
+        contact_ids=contact_ids,
+        reviewable_statuses=tuple(str(s) for s in reviewable),
+        user_id=user.pk,
+        group_ids=group_ids,
+        permission_ids=perms,
+        whole_tenant=whole,
+        search=None if not search else (search, normalize_identifier(search)),
+        limit=limit,
+    )
+
+
+def campaign_ids_visible_to(user, scope=None, title=None, period=None, limit=None):
+    """``[id]``: the ids of ``campaigns_visible_to(user, scope)`` newest first, at most ``limit``
+    of them (``None``: all), by one compiled statement (``compiled.visible_campaign_ids``; R-24):
+    the campaign list's count and page keys, held to the ORM's rows by
+    ``tests/campaigns/test_compiled_visibility.py``.
+
+    ``title`` (text) keeps the titles containing it, whatever the case; ``period``
+    (``(lookup, date)``: ``running``, ``upcoming`` or ``ended``) those running on, starting
+    after or ended before the date."""
+    if not user.is_authenticated or user.tenant_id is None:
+        return []
+    if not (user.is_owner or user.is_staff_account):
+        return []
+    owner = user.is_owner
+    scope = None if owner else (scope or viewer_scope(user))
+    return compiled.visible_campaign_ids(
+        tenant_id=user.tenant_id,
+        owner=owner,
+        user_id=user.pk,
+        group_ids=() if owner else scope.group_ids,
+        permission_ids=() if owner else _campaign_permission_ids(user),
+        whole_tenant=not owner and _counts_in_scope(user),
+        title=title or None,
+        period=period,
+        limit=limit,
+    )
 
 
 def contact_ids_visible_to(user, scope=None):

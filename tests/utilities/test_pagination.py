@@ -76,3 +76,25 @@ def test_a_keyed_page_reads_its_keys_once(django_assert_num_queries):
     assert "LIKE" in keys_sql and "LIKE" not in rows_sql
     assert rows == [f"shop{n:03d}" for n in range(5, 10)]
     assert (page.paginator.count, page.paginator.is_capped, page.has_next()) == (10, True, False)
+
+
+@pytest.mark.parametrize("page", [None, "1", "2", "4", "99", "0", "abc"])
+@pytest.mark.parametrize("count,cap", [(0, 10), (7, 10), (11, 10)])
+def test_keys_read_by_a_callable_make_the_same_page(count, cap, page):
+    """``keys_from`` as a callable ``keys(limit)`` (a compiled statement's ids): asked for
+    ``cap + 1`` keys once, it gives the same count, cap mark and rows as the queryset's keys."""
+    tenants = _tenants(count)
+    columns = Tenant.objects.order_by("slug").values_list("slug", "name")
+    asked = []
+
+    def keys(limit):
+        asked.append(limit)
+        return list(tenants.values_list("pk", flat=True)[:limit])
+
+    called = _page(capped_page, columns, page, per_page=3, cap=cap, keys_from=keys)
+    keyed = _page(capped_page, columns, page, per_page=3, cap=cap, keys_from=tenants)
+
+    assert asked == [cap + 1]
+    assert called.number == keyed.number
+    assert list(called.object_list) == list(keyed.object_list)
+    assert (called.paginator.count, called.paginator.is_capped) == (keyed.paginator.count, keyed.paginator.is_capped)
