@@ -21,7 +21,7 @@ from accounts.services.sessions import sessions_of
 from orgchart.scope import admin_root_id, describe_scope
 from orgchart.selectors import department_paths, effective_permissions
 from utilities.forms import attach_errors
-from utilities.pagination import paginate
+from utilities.pagination import folded_capped_page
 from utilities.trees import subtree_filter
 
 from ..forms import HandOverForm, RebindForm, StaffFilterForm, StaffForm
@@ -127,7 +127,8 @@ def _render_list(request, resigned):
             paths,
         )
         staff = staff.filter(temporary_ends_at__isnull=True)
-    page = paginate(request, staff)
+    # The count rides on the page's own query: a staff list is bounded by its seats, far below the cap.
+    page = folded_capped_page(request, staff)
     page.object_list = _with_paths(list(page.object_list), paths)
     query = request.GET.copy()
     query.pop("page", None)

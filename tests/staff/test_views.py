@@ -283,12 +283,12 @@ def test_staff_list_queries_do_not_grow_with_rows(client, owner, org, east_admin
         StaffFactory(tenant=owner.tenant, department=org.east_one if i % 2 else org.west, position=org.clerk)
 
     client.force_login(owner)
-    with django_assert_max_num_queries(10):  # 9, plus the temporary accounts section
+    with django_assert_max_num_queries(7):  # the temporary accounts section included; the count rides on the page
         assert client.get(reverse("staff:list")).status_code == 200
-    with django_assert_max_num_queries(11):  # one more to check the chosen department
+    with django_assert_max_num_queries(8):  # one more to check the chosen department
         assert client.get(reverse("staff:list"), {"department": org.sales.pk, "q": "staff"}).status_code == 200
     client.force_login(east_admin)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(7):
         response = client.get(reverse("staff:list"))
     assert response.context["page_obj"].paginator.count == 1 + (rows // 2)
 
