@@ -184,6 +184,33 @@ def product_search(connection, table, text, product_id):
     return f"({title} OR {shop} OR {table}.product_id = %s)", [*title_params, *shop_params, product_id]
 
 
+def _granted(column, quote, vendor, user_id, group_ids, permission_ids):
+    """``(sources, params)``: one ``column IN (…)`` per source of grants, the campaigns granted to
+    ``user_id`` and those granted to one of ``group_ids`` (none for no groups), under any of
+    ``permission_ids``; ``params`` in the order of the sources' placeholders."""
+    person, group = _grant_tables(quote)
+    perms_sql, perms = _any("permission_id", permission_ids, vendor)
+    sources = [f"{column} IN (SELECT content_object_id FROM {person} WHERE user_id = %s AND {perms_sql})"]
+    params = [user_id, *perms]
+    if group_ids:
+        groups_sql, groups = _any("group_id", group_ids, vendor)
+        sources.append(f"{column} IN (SELECT content_object_id FROM {group} WHERE {groups_sql} AND {perms_sql})")
+        params += [*groups, *perms]
+    return sources, params
+
+
+def _newest_ids(connection, table, where, params, limit):
+    """``[id]`` of ``table``'s rows matching every condition of ``where`` (``params`` their
+    values), newest first, at most ``limit`` (``None``: all). One query."""
+    sql = f"SELECT {table}.id FROM {table} WHERE {' AND '.join(where)} ORDER BY {table}.id DESC"
+    if limit is not None:
+        sql += " LIMIT %s"
+        params = [*params, limit]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
 def visible_product_ids(
     *, tenant_id, status, contact_ids, reviewable_statuses, user_id, group_ids, permission_ids, whole_tenant, search, limit
 ):
@@ -223,15 +250,9 @@ def visible_product_ids(
             alternatives.append(f"({product}.status = %s AND {sql})")
             params += [approved, *values]
         if reviewable_statuses:
-            person, group = _grant_tables(quote)
             statuses_sql, statuses = _any(f"{product}.status", reviewable_statuses, vendor)
-            perms_sql, perms = _any("permission_id", permission_ids, vendor)
-            sources = [f"{product}.campaign_id IN (SELECT content_object_id FROM {person} WHERE user_id = %s AND {perms_sql})"]
-            params += [*statuses, user_id, *perms]
-            if group_ids:
-                groups_sql, groups = _any("group_id", group_ids, vendor)
-                sources.append(f"{product}.campaign_id IN (SELECT content_object_id FROM {group} WHERE {groups_sql} AND {perms_sql})")
-                params += [*groups, *perms]
+            sources, granted = _granted(f"{product}.campaign_id", quote, vendor, user_id, group_ids, permission_ids)
+            params += [*statuses, *granted]
             if whole_tenant:
                 campaign = _campaign_table(quote)
                 sources.append(
@@ -245,13 +266,7 @@ def visible_product_ids(
         if not alternatives:
             return []
         where.append(f"({' OR '.join(alternatives)})")
-    sql = f"SELECT {product}.id FROM {product} WHERE {' AND '.join(where)} ORDER BY {product}.id DESC"
-    if limit is not None:
-        sql += " LIMIT %s"
-        params.append(limit)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
+    return _newest_ids(connection, product, where, params, limit)
 
 
 def visible_campaign_ids(*, tenant_id, owner, user_id, group_ids, permission_ids, whole_tenant, title, period, limit):
@@ -272,14 +287,8 @@ def visible_campaign_ids(*, tenant_id, owner, user_id, group_ids, permission_ids
     campaign = _campaign_table(quote)
     where, params = [f"{campaign}.tenant_id = %s"], [tenant_id]
     if not owner:
-        person, group = _grant_tables(quote)
-        perms_sql, perms = _any("permission_id", permission_ids, vendor)
-        sources = [f"{campaign}.id IN (SELECT content_object_id FROM {person} WHERE user_id = %s AND {perms_sql})"]
-        params += [False, user_id, *perms]
-        if group_ids:
-            groups_sql, groups = _any("group_id", group_ids, vendor)
-            sources.append(f"{campaign}.id IN (SELECT content_object_id FROM {group} WHERE {groups_sql} AND {perms_sql})")
-            params += [*groups, *perms]
+        sources, granted = _granted(f"{campaign}.id", quote, vendor, user_id, group_ids, permission_ids)
+        params += [False, *granted]
         if whole_tenant:
             sources.append(f"{campaign}.scope_whole_tenant = %s")
             params.append(True)
@@ -297,10 +306,4 @@ def visible_campaign_ids(*, tenant_id, owner, user_id, group_ids, permission_ids
         }[lookup]
         where.append(sql)
         params += [day] * sql.count("%s")
-    sql = f"SELECT {campaign}.id FROM {campaign} WHERE {' AND '.join(where)} ORDER BY {campaign}.id DESC"
-    if limit is not None:
-        sql += " LIMIT %s"
-        params.append(limit)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
+    return _newest_ids(connection, campaign, where, params, limit)
