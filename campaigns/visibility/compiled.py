@@ -278,8 +278,8 @@ def visible_campaign_ids(*, tenant_id, owner, user_id, group_ids, permission_ids
     granted to ``user_id`` or one of ``group_ids`` under any of ``permission_ids`` or, with
     ``whole_tenant``, scoped to the whole organisation. ``title`` (``None`` or text) keeps the
     titles containing it, whatever the case; ``period`` (``None`` or ``(lookup, date)`` with
-    lookup ``running``, ``upcoming`` or ``ended``) keeps those running on, starting after or
-    ended before ``date``."""
+    lookup ``running``, ``upcoming`` or ``ended``; ``KeyError`` for any other) keeps those
+    running on, starting after or ended before ``date``."""
     from ..models import Campaign
 
     connection = connections[router.db_for_read(Campaign)]
