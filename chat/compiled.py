@@ -12,7 +12,6 @@ on SQLite and PostgreSQL. It only narrows the candidates: ``User.can_send_chat``
 ``User.in_window`` stay the rule that decides (R-17), in ``routing.eligible_staff``.
 """
 
-from functools import lru_cache
 
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
@@ -21,6 +20,7 @@ from django.db import connections, router
 from accounts import permissions as catalogue
 from accounts.models import User
 from orgchart.models import Position
+from utilities.sql import per_vendor
 
 from .models import ChatGroup, ChatMember, Conversation, Presence
 
@@ -100,7 +100,7 @@ def _open_count_sql(quote, user):
     )
 
 
-@lru_cache(maxsize=None)
+@per_vendor
 def _eligible_sql(quote, with_group):
     """The query's text for a connection whose ``quote_name`` is ``quote``; ``with_group`` adds
     the membership's group. Parameters: see ``eligible_rows``."""
@@ -145,7 +145,7 @@ def eligible_rows(tenant_id, *, group_id=None, now, fresh_since):
     a replica)."""
     alias = router.db_for_read(User)
     connection = connections[alias]
-    sql = _eligible_sql(connection.ops.quote_name, group_id is not None)
+    sql = _eligible_sql(connection, group_id is not None)
     params = [
         *_RIGHT,
         Conversation.Status.OPEN,
@@ -185,7 +185,7 @@ def eligible_rows(tenant_id, *, group_id=None, now, fresh_since):
     return people
 
 
-@lru_cache(maxsize=None)
+@per_vendor
 def _members_sql(quote, live):
     """``live``: with each person's presence, right and load, by group name then id; otherwise
     members, groups and people only, by account name (the distribution page needs no more).
@@ -216,7 +216,7 @@ def member_rows(tenant_id, *, live=True):
     the distribution page lists them. One query from SQL compiled once (issue 27)."""
     alias = router.db_for_read(ChatMember)
     connection = connections[alias]
-    sql = _members_sql(connection.ops.quote_name, live)
+    sql = _members_sql(connection, live)
     with connection.cursor() as cursor:
         cursor.execute(sql, [*_RIGHT, Conversation.Status.OPEN, tenant_id] if live else [tenant_id])
         rows = cursor.fetchall()
@@ -245,7 +245,7 @@ def member_rows(tenant_id, *, live=True):
     return members
 
 
-@lru_cache(maxsize=None)
+@per_vendor
 def _candidates_sql(quote):
     user = quote(_table(User))
     return (
@@ -261,7 +261,7 @@ def candidate_rows(tenant_id):
     active or still to bind), by account name, from SQL compiled once. One query."""
     alias = router.db_for_read(User)
     connection = connections[alias]
-    sql = _candidates_sql(connection.ops.quote_name)
+    sql = _candidates_sql(connection)
     with connection.cursor() as cursor:
         cursor.execute(sql, [*_RIGHT, tenant_id, User.Kind.STAFF, User.Status.ACTIVE, User.Status.PENDING])
         rows = cursor.fetchall()

@@ -13,10 +13,11 @@ primary (``default`` router choice for grants and groups): what decides visibili
 from a replica (``utilities.db_router``).
 """
 
-from functools import lru_cache
 
 from django.db import connections, router
 from django.db.models.expressions import RawSQL
+
+from utilities.sql import per_vendor
 
 from ..models import (
     CampaignGroupObjectPermission,
@@ -30,7 +31,7 @@ def _table(model):
     return model._meta.db_table
 
 
-@lru_cache(maxsize=None)
+@per_vendor
 def _scope_sql(quote):
     """``viewer_scope``'s query: ``(id, kind)`` rows, kind ``g`` (a group) or ``c`` (a contact person)."""
     from accounts.models import User
@@ -50,7 +51,7 @@ def scope_rows(user_id, contact_permission_id):
     """``[(id, "g" | "c")]``: ``user_id``'s groups and the contact persons its grants name (the
     ``accounts.view_contact_products`` permission id given), by the person or through a group. One query."""
     connection = connections[router.db_for_read(ContactPersonUserObjectPermission)]
-    sql = _scope_sql(connection.ops.quote_name)
+    sql = _scope_sql(connection)
     with connection.cursor() as cursor:
         cursor.execute(sql, [user_id, user_id, contact_permission_id, contact_permission_id, user_id])
         return cursor.fetchall()
@@ -60,19 +61,19 @@ def _placeholders(values):
     return ", ".join(["%s"] * len(values))
 
 
-@lru_cache(maxsize=None)
+@per_vendor
 def _grant_tables(quote):
     return quote(_table(CampaignUserObjectPermission)), quote(_table(CampaignGroupObjectPermission))
 
 
-def _quote():
-    return connections[router.db_for_read(CampaignUserObjectPermission)].ops.quote_name
+def _connection():
+    return connections[router.db_for_read(CampaignUserObjectPermission)]
 
 
 def person_granted_campaigns(user_id, permission_ids):
     """``RawSQL``: the ids of the campaigns granted to ``user_id`` under any of ``permission_ids``
     (``CampaignUserObjectPermission``), for the right side of ``…__in``."""
-    person, _group = _grant_tables(_quote())
+    person, _group = _grant_tables(_connection())
     sql = f"SELECT content_object_id FROM {person} WHERE user_id = %s AND permission_id IN ({_placeholders(permission_ids)})"
     return RawSQL(sql, [user_id, *permission_ids])
 
@@ -83,7 +84,7 @@ def group_granted_campaigns(group_ids, permission_ids):
     ``None`` for no groups (nothing can match: the ORM drops such a subquery as well)."""
     if not group_ids:
         return None
-    _person, group = _grant_tables(_quote())
+    _person, group = _grant_tables(_connection())
     sql = (
         f"SELECT content_object_id FROM {group} "
         f"WHERE group_id IN ({_placeholders(group_ids)}) AND permission_id IN ({_placeholders(permission_ids)})"
@@ -91,7 +92,7 @@ def group_granted_campaigns(group_ids, permission_ids):
     return RawSQL(sql, [*group_ids, *permission_ids])
 
 
-@lru_cache(maxsize=None)
+@per_vendor
 def _campaign_table(quote):
     from ..models import Campaign
 
@@ -107,9 +108,8 @@ def campaigns_among(ids, *, tenant_id, user_id, group_ids, permission_ids, whole
         return set()
     ids = list(ids)
     connection = connections[router.db_for_read(CampaignUserObjectPermission)]
-    quote = connection.ops.quote_name
-    campaign = _campaign_table(quote)
-    person, group = _grant_tables(quote)
+    campaign = _campaign_table(connection)
+    person, group = _grant_tables(connection)
     perms = _placeholders(permission_ids)
     alternatives = [
         f"EXISTS (SELECT 1 FROM {person} p WHERE p.content_object_id = {campaign}.id "
@@ -144,7 +144,7 @@ def campaign_titles(tenant_id, ids):
     from ..models import Campaign
 
     connection = connections[router.db_for_read(Campaign)]
-    table = _campaign_table(connection.ops.quote_name)
+    table = _campaign_table(connection)
     if connection.vendor == "postgresql":
         # One array parameter: the statement's text stays the same whatever the ids, so psycopg
         # parses it once per process; 500 ``%s`` made it re-parse a long statement on every
@@ -184,11 +184,12 @@ def product_search(connection, table, text, product_id):
     return f"({title} OR {shop} OR {table}.product_id = %s)", [*title_params, *shop_params, product_id]
 
 
-def _granted(column, quote, vendor, user_id, group_ids, permission_ids):
+def _granted(column, connection, user_id, group_ids, permission_ids):
     """``(sources, params)``: one ``column IN (…)`` per source of grants, the campaigns granted to
     ``user_id`` and those granted to one of ``group_ids`` (none for no groups), under any of
     ``permission_ids``; ``params`` in the order of the sources' placeholders."""
-    person, group = _grant_tables(quote)
+    vendor = connection.vendor
+    person, group = _grant_tables(connection)
     perms_sql, perms = _any("permission_id", permission_ids, vendor)
     sources = [f"{column} IN (SELECT content_object_id FROM {person} WHERE user_id = %s AND {perms_sql})"]
     params = [user_id, *perms]
@@ -251,10 +252,10 @@ def visible_product_ids(
             params += [approved, *values]
         if reviewable_statuses:
             statuses_sql, statuses = _any(f"{product}.status", reviewable_statuses, vendor)
-            sources, granted = _granted(f"{product}.campaign_id", quote, vendor, user_id, group_ids, permission_ids)
+            sources, granted = _granted(f"{product}.campaign_id", connection, user_id, group_ids, permission_ids)
             params += [*statuses, *granted]
             if whole_tenant:
-                campaign = _campaign_table(quote)
+                campaign = _campaign_table(connection)
                 sources.append(
                     f"{product}.campaign_id IN (SELECT id FROM {campaign} "
                     f"WHERE tenant_id = %s AND scope_whole_tenant = %s AND is_legacy = %s)"
@@ -283,11 +284,10 @@ def visible_campaign_ids(*, tenant_id, owner, user_id, group_ids, permission_ids
     from ..models import Campaign
 
     connection = connections[router.db_for_read(Campaign)]
-    vendor, quote = connection.vendor, connection.ops.quote_name
-    campaign = _campaign_table(quote)
+    campaign = _campaign_table(connection)
     where, params = [f"{campaign}.tenant_id = %s"], [tenant_id]
     if not owner:
-        sources, granted = _granted(f"{campaign}.id", quote, vendor, user_id, group_ids, permission_ids)
+        sources, granted = _granted(f"{campaign}.id", connection, user_id, group_ids, permission_ids)
         params += [False, *granted]
         if whole_tenant:
             sources.append(f"{campaign}.scope_whole_tenant = %s")
