@@ -12,7 +12,6 @@ on SQLite and PostgreSQL. It only narrows the candidates: ``User.can_send_chat``
 ``User.in_window`` stay the rule that decides (R-17), in ``routing.eligible_staff``.
 """
 
-
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import connections, router
