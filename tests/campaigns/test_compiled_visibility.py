@@ -162,7 +162,7 @@ def test_product_ids_of_someone_outside_every_scope_are_empty(world):
     assert list(products_visible_to(user).values_list("pk", flat=True)) == []
 
 
-def test_product_ids_of_a_stranger_are_empty(world, client):
+def test_product_ids_of_a_stranger_are_empty():
     from django.contrib.auth.models import AnonymousUser
 
     assert product_ids_visible_to(AnonymousUser()) == []
